@@ -1,0 +1,119 @@
+// cgroups: one interface over v1, hybrid and v2 hosts.
+//
+// CgroupLayout says which hierarchies the host has; Cgroup is one
+// container's group in each of them; mapCgroupKey/mapCgroupSettings turn
+// xc's one vocabulary (memory.max, cpu.weight, cpu.max, cpuset.cpus,
+// cpuset.mems, pids.max, ...) into the files of the hierarchy that holds
+// the controller, v1 or v2.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xc/config.hpp"
+#include "xc/result.hpp"
+
+namespace xc {
+
+enum class CgroupMode { V1, Hybrid, V2 };
+const char* cgroupModeName(CgroupMode m);
+
+struct CgroupHierarchy {
+    std::string mountPoint;               // /sys/fs/cgroup/memory, /sys/fs/cgroup/unified
+    std::vector<std::string> controllers; // v1: from mount options ("cpu", "name=systemd"); v2: cgroup.controllers
+    bool unified = false;                 // cgroup2
+    bool has(const std::string& controller) const;
+};
+
+class CgroupLayout {
+public:
+    // Reads /proc/self/mountinfo (and cgroup.controllers of a cgroup2 mount).
+    static Result<CgroupLayout> detect();
+    // For tests: mountinfo text plus, for a cgroup2 mount, its controllers.
+    static CgroupLayout fromMountinfo(const std::string& mountinfo, const std::string& v2Controllers);
+
+    CgroupMode mode() const { return mode_; }
+    const std::vector<CgroupHierarchy>& hierarchies() const { return hierarchies_; }
+    // The hierarchy that holds a controller (v1 preferred on hybrid hosts,
+    // since that is where it limits); nullptr if none.
+    const CgroupHierarchy* forController(const std::string& controller) const;
+    const CgroupHierarchy* unified() const;  // nullptr on a pure v1 host
+
+private:
+    CgroupMode mode_ = CgroupMode::V2;
+    std::vector<CgroupHierarchy> hierarchies_;
+};
+
+// One file write that a vocabulary key turns into.
+struct CgroupWrite {
+    std::string controller;  // which hierarchy: "memory", "cpu", ..., "" = unified core file
+    std::string file;        // file name inside the cgroup dir
+    std::string value;
+};
+
+// Maps one vocabulary key (or a raw file name such as "memory.swappiness")
+// and value onto the hierarchy that holds its controller. Values are
+// checked ("256M" is a size, cpu.max is "QUOTA|max [PERIOD]", ...).
+Result<std::vector<CgroupWrite>> mapCgroupKey(const CgroupLayout& layout, const std::string& key,
+                                              const std::string& value);
+// All of a container's settings, in an order the kernel accepts
+// (e.g. cpuset before tasks, memory before memsw).
+Result<std::vector<CgroupWrite>> mapCgroupSettings(const CgroupLayout& layout, const CgroupSettings& s);
+// For reads: the file that holds a vocabulary key's current value.
+Result<CgroupWrite> mapCgroupRead(const CgroupLayout& layout, const std::string& key);
+
+enum class FreezerState { Thawed, Freezing, Frozen };
+
+// A container's cgroup, `relPath` ("xc/c1") in every hierarchy.
+class Cgroup {
+public:
+    Cgroup() = default;
+    Cgroup(CgroupLayout layout, std::string relPath) : layout_(std::move(layout)), rel_(std::move(relPath)) {}
+
+    // Makes the group in every hierarchy (parents too; cpuset.cpus/mems
+    // copied down on v1). A failure removes what it made.
+    static Result<Cgroup> create(const CgroupLayout& layout, const std::string& relPath);
+
+    const CgroupLayout& layout() const { return layout_; }
+    const std::string& relPath() const { return rel_; }
+    std::string dirFor(const CgroupHierarchy& h) const { return h.mountPoint + "/" + rel_; }
+    bool exists() const;  // in any hierarchy
+
+    Status apply(const CgroupSettings& s);
+    // v1 devices controller: deny all, allow the standard container devices.
+    Status applyDeviceAllowList();
+    // Writes pid into cgroup.procs of every hierarchy.
+    Status addProcess(pid_t pid);
+
+    Result<std::string> get(const std::string& key) const;
+    Status set(const std::string& key, const std::string& value);
+
+    // Freezes every process and waits until the kernel says frozen (v2:
+    // cgroup.events through inotify; v1: freezer.state with back-off
+    // sleeps). A timeout thaws again and returns ETIMEDOUT.
+    Status freeze(std::chrono::milliseconds timeout);
+    Status thaw();
+    Result<FreezerState> freezerState() const;
+
+    // Kills every process (cgroup.kill, else freeze + SIGKILL each + thaw).
+    Status killAll();
+    Result<bool> populated() const;
+    Result<std::vector<pid_t>> pids() const;
+    // Waits (without a busy loop) until no process is left.
+    Status waitEmpty(std::chrono::milliseconds timeout);
+    // Removes the group, its sub-groups (depth first) and empty parents.
+    Status destroy();
+
+    Result<uint64_t> cpuUsageNs() const;
+    Result<uint64_t> memoryUsage() const;
+
+private:
+    CgroupLayout layout_;
+    std::string rel_;
+};
+
+}  // namespace xc

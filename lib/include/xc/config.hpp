@@ -1,0 +1,130 @@
+// A container's configuration: the libconfig file parsed, validated against
+// one schema table (config_schema.cpp) and turned into plain values.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "xc/result.hpp"
+
+namespace xc {
+
+struct NetworkConfig {
+    std::string type;  // veth | macvlan | phys | empty | none
+    std::string link;  // host bridge / parent interface
+    std::string name;  // interface name inside (default eth0, eth1, ...)
+    std::string hwaddr;
+    std::string macvlanMode;  // private | vepa | bridge | passthru
+    int mtu = 0;              // 0: kernel default
+    std::string ipv4;         // "10.0.3.10/24" or "" (DHCP inside)
+    std::string gateway;      // IPv4 gateway
+    std::string ipv6;         // "fd00::10/64"
+    std::string gateway6;
+    std::string hostName;     // host-side veth name; "" = derived from the container
+};
+
+struct MountEntry {
+    std::string source;   // host path (bind) or fs source
+    std::string target;   // relative to the rootfs
+    std::string fstype;   // "" for bind mounts
+    std::string options;  // "bind,ro,nosuid,..." comma separated
+    bool optional = false;  // a missing source is skipped instead of failing
+    std::string create;     // "", "dir" or "file": make the target if missing
+};
+
+struct IdMap {
+    char type = 'u';  // 'u' or 'g'
+    uint32_t inside = 0;
+    uint32_t outside = 0;
+    uint32_t count = 0;
+};
+
+// One cgroup vocabulary for v1 and v2 (cgroup.hpp maps it to files).
+struct CgroupSettings {
+    std::optional<uint64_t> memoryMax;   // bytes
+    std::optional<uint64_t> memoryHigh;  // bytes (v2 only; soft limit on v1)
+    std::optional<uint64_t> memorySwapMax;  // bytes of swap on top of memory.max
+    std::optional<uint64_t> cpuWeight;      // 1-10000
+    std::optional<int64_t> cpuQuotaUs;      // -1 = max
+    std::optional<uint64_t> cpuPeriodUs;    // with cpuQuotaUs
+    std::optional<std::string> cpusetCpus;  // "0-1,3"
+    std::optional<std::string> cpusetMems;
+    std::optional<int64_t> pidsMax;         // -1 = max
+    std::vector<std::pair<std::string, std::string>> raw;  // FILE, VALUE as given
+};
+
+struct StartSettings {
+    bool autostart = false;
+    int delay = 0;
+    int order = 0;
+    std::vector<std::string> groups;
+};
+
+struct SecuritySettings {
+    std::vector<std::string> capDrop;  // lower-case names without "cap_"
+    std::vector<std::string> capKeep;  // exclusive with capDrop
+    std::string seccomp = "default";   // "default", "none" or a profile path
+    bool allowHostNetwork = false;     // needed for network type "none"
+};
+
+struct ContainerConfig {
+    std::string sourceFile;
+    std::string name;
+    std::string rootfsPath;
+    std::string rootfsBackend = "dir";  // dir | overlay
+    std::string hostname;               // default: the name
+    std::vector<std::string> initCmd = {"/sbin/init"};
+    std::string haltSignal;    // "" = detect (SIGRTMIN+3 for systemd, else SIGPWR)
+    std::string rebootSignal;  // "" = derived from the halt signal
+    std::vector<std::string> environment;  // VAR=VALUE
+    int ttyCount = 0;
+    std::string consoleLog;                  // file, "" = none
+    uint64_t consoleBufferSize = 128 * 1024;  // bytes of ring buffer
+    std::vector<NetworkConfig> network;
+    CgroupSettings cgroup;
+    std::vector<MountEntry> mounts;
+    StartSettings start;
+    SecuritySettings security;
+    std::vector<IdMap> idmap;
+};
+
+// Parses and validates a config file (with @include). Errors name the
+// file, the line and the key: "/var/lib/xc/c1/config:12: cgroup.memory.max:
+// bad size 'lots' (use bytes or K, M, G, T)".
+Result<ContainerConfig> loadConfig(const std::string& path);
+// Same, from text (tests; the name shown in errors is `shownAs`).
+Result<ContainerConfig> parseConfig(const std::string& text, const std::string& shownAs);
+
+// Builds a new container's config file text at create: `defaults` (the
+// host's default.conf, may be ""), then `templateConf` (settings the
+// template asked for, may be ""), then `userConf` (xc-create -f, may be ""),
+// each merged over the previous one (groups merge key by key, lists and
+// arrays replace whole), then name, rootfs.path/backend and uts.hostname
+// (unless set) forced. Each input is validated; the result is too.
+struct CreateInputs {
+    std::string defaults, templateConf, userConf;  // file paths, "" = absent
+    std::string name;
+    std::string rootfsPath;
+    std::string backend;  // "dir" | "overlay"
+};
+Result<std::string> buildCreateConfig(const CreateInputs& in);
+
+// Value parsers shared with the tools (xc-cgroup) and tests.
+Result<uint64_t> parseSize(const std::string& text);  // "256M", "1G", "4096", "1.5G"
+Status validateCpuList(const std::string& text);      // "0-3,5,7-8"
+Result<int> parseSignal(const std::string& text);      // "SIGUSR1", "USR1", "SIGRTMIN+3", "10"
+
+// Every schema key with its type and description (for docs, --help and hints).
+struct ConfigKeyInfo {
+    std::string path;  // "cgroup.memory.max", "network.[].type"
+    std::string type;  // "string", "int", "bool", "size", "string list", ...
+    std::string description;
+};
+const std::vector<ConfigKeyInfo>& configKeys();
+
+}  // namespace xc

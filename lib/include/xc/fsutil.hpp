@@ -1,0 +1,29 @@
+// Small file helpers for host-side paths that xc owns (config, runtime
+// state, logs). Paths inside a container's rootfs go through RootDir
+// (rootdir.hpp) instead, which never follows the container's symlinks.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "xc/result.hpp"
+
+namespace xc {
+
+Status makeDirs(const std::string& path, mode_t mode);
+Status makeParentDirs(const std::string& path, mode_t mode);
+Result<std::string> readFile(const std::string& path);
+// Writes through a temporary file and rename(), so readers never see half a file.
+Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode);
+// Writes data to an existing file (cgroup and proc files): one write() call.
+Status writeExisting(const std::string& path, const std::string& data);
+bool pathExists(const std::string& path);
+// Removes a tree without following symlinks or crossing into other mounts.
+Status removeTree(const std::string& path);
+// Names in a directory, without "." and "..".
+Result<std::vector<std::string>> listDir(const std::string& path);
+std::string trim(const std::string& s);
+
+}  // namespace xc

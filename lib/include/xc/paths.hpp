@@ -1,0 +1,66 @@
+// Where xc's files live: the host's install locations and one container's
+// files under a base directory (-P). Names are validated before any path
+// is built from them.
+#pragma once
+
+#include <string>
+
+#include "xc/result.hpp"
+
+namespace xc {
+
+constexpr const char* kDefaultBase = "/var/lib/xc";
+
+// 1-64 of [A-Za-z0-9_.-], not starting with '.' or '-'.
+Status validateName(const std::string& name);
+
+// Install locations; each can be overridden from the environment so that
+// tests run the build tree without installing (XC_SYSCONF_DIR, XC_DATA_DIR,
+// XC_TEMPLATE_DIR, XC_LIBEXEC_DIR, XC_LOG_DIR, XC_CACHE_DIR).
+struct HostPaths {
+    std::string sysconfDir;   // /etc/xc: xc.conf, default.conf
+    std::string dataDir;      // <prefix>/share/xc: config includes, seccomp profiles
+    std::string templateDir;  // <prefix>/share/xc/templates
+    std::string libexecDir;   // <prefix>/libexec/xc: xc-monitor
+    std::string logDir;       // /var/log/xc
+    std::string cacheDir;     // /var/cache/xc
+    std::string runRoot;      // /run/xc
+
+    static HostPaths fromEnvironment();
+    std::string defaultConf() const { return sysconfDir + "/default.conf"; }
+    std::string globalConf() const { return sysconfDir + "/xc.conf"; }
+    std::string monitorBinary() const { return libexecDir + "/xc-monitor"; }
+};
+
+// The base directory: -P if given, else $XC_PATH, else /var/lib/xc. Made absolute.
+std::string resolveBase(const std::string& fromOption);
+
+class ContainerPaths {
+public:
+    ContainerPaths(const HostPaths& host, std::string base, std::string name);
+
+    const std::string& base() const { return base_; }
+    const std::string& name() const { return name_; }
+    std::string dir() const { return base_ + "/" + name_; }
+    std::string configFile() const { return dir() + "/config"; }
+    std::string defaultRootfs() const { return dir() + "/rootfs"; }
+    // Runtime state, keyed by the base so two bases never collide.
+    std::string runDir() const { return runDir_; }
+    std::string socket() const { return runDir_ + "/" + name_ + ".sock"; }
+    std::string lockFile() const { return runDir_ + "/" + name_ + ".lock"; }
+    // /var/log/xc/<name>.log for the default base; <dir>/<name>.log otherwise.
+    std::string logFile() const;
+    // Relative cgroup path in every hierarchy: "xc/<name>" for the default
+    // base, "xc-<key>/<name>" for another.
+    std::string cgroupParent() const { return cgroupParent_; }
+    std::string cgroupPath() const { return cgroupParent_ + "/" + name_; }
+
+private:
+    std::string base_, name_, runDir_, cgroupParent_, logDir_;
+    bool defaultBase_;
+};
+
+// Stable 64-bit FNV-1a of text, as 16 hex digits.
+std::string hashKey(const std::string& text);
+
+}  // namespace xc

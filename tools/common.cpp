@@ -1,0 +1,1 @@
+// placeholder while the tool layer is written
