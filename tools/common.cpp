@@ -1,1 +1,92 @@
-// placeholder while the tool layer is written
+#include "common.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#ifndef XC_VERSION
+#define XC_VERSION "0.0.0"
+#endif
+
+namespace xc::tool {
+
+Tool::Tool(std::string name, std::string about, std::string footer, bool needsName)
+    : tool_(std::move(name)), app_(std::move(about), tool_), needsName_(needsName),
+      host_(HostPaths::fromEnvironment()) {
+    app_.set_help_flag("-h,--help", "Print this help and exit");
+    app_.set_version_flag("--version", std::string(XC_VERSION), "Print the version and exit");
+    if (needsName_)
+        app_.add_option("-n,--name", name_, "Container name (1-64 of A-Z a-z 0-9 _ . -)")->required();
+    app_.add_option("-P,--lxcpath,--path", path_,
+                    "Base directory of the containers (default: $XC_PATH, else /var/lib/xc)");
+    app_.add_option("-o,--logfile", logFile_, "Log to this file (default: /var/log/xc/<name>.log)");
+    app_.add_option("-l,--logpriority", levelText_, "Log level: TRACE, DEBUG, INFO, NOTICE, WARN, ERROR, FATAL");
+    if (!footer.empty()) app_.footer(footer);
+}
+
+int Tool::parse(int argc, char** argv) {
+    try {
+        app_.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app_.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app_.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << tool_ << ": " << e.what() << "\n" << "Try '" << tool_ << " --help' for more information.\n";
+        return kExitUsage;
+    }
+    auto lvl = parseLogLevel(levelText_);
+    if (!lvl) {
+        std::cerr << tool_ << ": " << lvl.error().message() << "\n";
+        return kExitUsage;
+    }
+    level_ = *lvl;
+    if (needsName_) {
+        if (auto st = validateName(name_); !st) {
+            std::cerr << tool_ << ": " << st.error().message() << "\n";
+            return kExitUsage;
+        }
+    }
+    // Log only when asked: the default log belongs to the supervisor.
+    if (!logFile_.empty() || level_ < LogLevel::Error) {
+        std::string file = logFile_;
+        if (file.empty() && needsName_) file = ContainerPaths(host_, base(), name_).logFile();
+        if (!file.empty()) {
+            if (auto l = Log::open(file, level_, tool_ + (name_.empty() ? "" : " " + name_) + ":"); l)
+                log_ = std::move(*l);
+        }
+    }
+    return -1;
+}
+
+Result<Container> Tool::container() const { return Container::open(host_, base(), name_); }
+
+int Tool::fail(const Error& e) const { return fail(e.message()); }
+
+int Tool::fail(const std::string& message) const {
+    log_.error(message);
+    if (name_.empty())
+        std::fprintf(stderr, "%s: %s\n", tool_.c_str(), message.c_str());
+    else
+        std::fprintf(stderr, "%s: %s: %s\n", tool_.c_str(), name_.c_str(), message.c_str());
+    return kExitFailure;
+}
+
+std::string humanBytes(uint64_t bytes) {
+    const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(bytes);
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        ++u;
+    }
+    char buf[64];
+    if (u == 0)
+        std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+    else
+        std::snprintf(buf, sizeof buf, "%.2f %s", v, units[u]);
+    return buf;
+}
+
+}  // namespace xc::tool

@@ -29,6 +29,10 @@ struct CgroupHierarchy {
     bool has(const std::string& controller) const;
 };
 
+// Which mechanism freezes a group: cgroup2 cgroup.freeze or the v1 freezer.
+// Picked once per layout so that freeze, thaw and freezerState agree.
+enum class CgroupFreezer { None, Unified, V1 };
+
 class CgroupLayout {
 public:
     // Reads /proc/self/mountinfo (and cgroup.controllers of a cgroup2 mount).
@@ -43,9 +47,17 @@ public:
     const CgroupHierarchy* forController(const std::string& controller) const;
     const CgroupHierarchy* unified() const;  // nullptr on a pure v1 host
 
+    // The freezer used by Cgroup::freeze/thaw/freezerState: unified
+    // cgroup.freeze where a cgroup2 hierarchy exists (measured faster than
+    // the v1 freezer on hybrid hosts), else the v1 freezer hierarchy.
+    CgroupFreezer freezer() const { return freezer_; }
+    // Tests and measurements: force one mechanism (must exist in the layout).
+    void setFreezer(CgroupFreezer f) { freezer_ = f; }
+
 private:
     CgroupMode mode_ = CgroupMode::V2;
     std::vector<CgroupHierarchy> hierarchies_;
+    CgroupFreezer freezer_ = CgroupFreezer::None;
 };
 
 // One file write that a vocabulary key turns into.
@@ -53,7 +65,24 @@ struct CgroupWrite {
     std::string controller;  // which hierarchy: "memory", "cpu", ..., "" = unified core file
     std::string file;        // file name inside the cgroup dir
     std::string value;
+    bool optional = false;   // skipped when the file does not exist on this host (v1 memsw, v2 swap)
 };
+
+// Vocabulary helpers (exposed for tests and xc-cgroup).
+// cpu.weight (1..10000) <-> v1 cpu.shares: shares = weight*1024/100 clamped
+// to [2, 262144]; the reverse rounds, so weight -> shares -> weight is exact.
+uint64_t cpuSharesFromWeight(uint64_t weight);
+uint64_t cpuWeightFromShares(uint64_t shares);
+// cpu.max "QUOTA [PERIOD]": QUOTA in us or "max" (or -1); PERIOD defaults to
+// 100000 us. quotaUs == -1 means no limit.
+struct CpuMax {
+    int64_t quotaUs = -1;
+    uint64_t periodUs = 100000;
+};
+Result<CpuMax> parseCpuMax(const std::string& text);
+// A memory value of key: bytes or a size ("256M", "1.5G"); "max" or "-1"
+// give UINT64_MAX.
+Result<uint64_t> parseCgroupBytes(const std::string& key, const std::string& value);
 
 // Maps one vocabulary key (or a raw file name such as "memory.swappiness")
 // and value onto the hierarchy that holds its controller. Values are

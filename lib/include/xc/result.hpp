@@ -62,6 +62,12 @@ public:
     const Error& error() const& { return std::get<1>(v_); }
     Error&& error() && { return std::get<1>(std::move(v_)); }
 
+    // Adds context to an error; a value passes through.
+    Result ctx(const std::string& context) && {
+        if (!ok()) return std::get<1>(std::move(v_)).wrap(context);
+        return std::move(*this);
+    }
+
 private:
     std::variant<T, Error> v_;
 };
@@ -76,6 +82,11 @@ public:
     bool ok() const { return !failed_; }
     const Error& error() const& { return err_; }
     Error&& error() && { return std::move(err_); }
+
+    Result ctx(const std::string& context) && {
+        if (failed_) return std::move(err_).wrap(context);
+        return {};
+    }
 
 private:
     Error err_;

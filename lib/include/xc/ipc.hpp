@@ -1,0 +1,51 @@
+// The supervisor's command socket: a unix SOCK_SEQPACKET socket under
+// /run/xc, root only. One request and one response per packet, each with a
+// versioned header; fds travel as SCM_RIGHTS.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xc/fd.hpp"
+#include "xc/result.hpp"
+
+namespace xc {
+
+constexpr uint32_t kIpcMagic = 0x58433031;  // "XC01"
+constexpr uint16_t kIpcVersion = 1;
+
+enum class Command : uint16_t {
+    State = 1,       // -> "STATE pid" (e.g. "RUNNING 1234")
+    InitPidfd = 2,   // -> "pid", fd: pidfd of the init
+    Stop = 3,        // payload "timeout_ms kill(0|1)" -> after the container stopped
+    Reboot = 4,      // -> once the init was told to reboot
+    Freeze = 5,      // payload "timeout_ms"
+    Thaw = 6,
+    ConsoleLog = 7,  // -> the console ring buffer
+    Tty = 8,         // payload "N" (0 = console) -> fd: pty master
+};
+
+struct Response {
+    std::string payload;
+    std::vector<UniqueFd> fds;
+};
+
+// Client side: one call on a fresh connection. ECONNREFUSED/ENOENT mean
+// no supervisor listens.
+Result<Response> callMonitor(const std::string& socketPath, Command cmd, const std::string& payload,
+                             std::chrono::milliseconds timeout);
+
+// Server side.
+Result<UniqueFd> listenOn(const std::string& socketPath);
+struct Request {
+    Command cmd;
+    std::string payload;
+};
+// Reads one request; checks the header and that the peer is root or our uid.
+Result<Request> readRequest(int connfd);
+Status sendOk(int connfd, const std::string& payload, const std::vector<int>& fds = {});
+Status sendError(int connfd, const Error& err);
+
+}  // namespace xc

@@ -1,0 +1,34 @@
+// The per-container run lock: an open-file-description lock on
+// /run/xc/<key>/<name>.lock. The supervisor holds it for the container's
+// whole life, so "is anyone running this container?" has a kernel answer
+// that a crash cannot leave stale.
+#pragma once
+
+#include <string>
+
+#include "xc/fd.hpp"
+#include "xc/result.hpp"
+
+namespace xc {
+
+class RunLock {
+public:
+    // Takes the lock without waiting; EBUSY if someone holds it.
+    static Result<RunLock> tryAcquire(const std::string& path);
+    // Whether some process holds the lock (does not take it).
+    static Result<bool> isHeld(const std::string& path);
+    // Wraps an inherited fd that already holds the lock (xc-monitor).
+    static RunLock adopt(int fd) {
+        RunLock l;
+        l.fd_.reset(fd);
+        return l;
+    }
+
+    int fd() const { return fd_.get(); }
+    int release() { return fd_.release(); }
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace xc

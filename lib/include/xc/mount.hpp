@@ -1,0 +1,45 @@
+// Mounts through the fd-based mount API (fsopen/fsmount/open_tree/
+// move_mount/mount_setattr): targets are directory fds opened inside the
+// container's root, so no string path is ever resolved through the
+// container's symlinks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "xc/fd.hpp"
+#include "xc/result.hpp"
+
+namespace xc {
+
+// Flags for the mount itself (MOUNT_ATTR_*), parsed from option words.
+struct MountAttrs {
+    uint64_t set = 0;
+    uint64_t clear = 0;
+};
+
+// A filesystem mount option list split into mount attributes (ro, nosuid,
+// nodev, noexec, noatime, relatime...), bind/rbind, and the rest, which
+// goes to the filesystem as key=value or flag parameters.
+struct MountOptions {
+    MountAttrs attrs;
+    bool bind = false;
+    bool recursive = false;
+    std::vector<std::pair<std::string, std::string>> fsParams;  // value "" = flag
+};
+Result<MountOptions> parseMountOptions(const std::string& text);
+
+// A new detached filesystem: fsopen + fsconfig + fsmount. The fd is the
+// root of the new mount; attach it with attachMount.
+Result<UniqueFd> newFilesystem(const std::string& fstype, const std::string& source,
+                               const std::vector<std::pair<std::string, std::string>>& params,
+                               const MountAttrs& attrs);
+// A detached copy of an existing tree (bind mount), optionally recursive.
+Result<UniqueFd> cloneTree(int dirfd, const std::string& path, bool recursive);
+Status setMountAttrs(int mountfd, const MountAttrs& attrs, bool recursive);
+// Attaches a detached mount onto the object `targetfd` refers to.
+Status attachMount(int mountfd, int targetfd, const std::string& shownTarget);
+
+}  // namespace xc

@@ -1,0 +1,31 @@
+// What confines a privileged container's root: the capability bounding
+// set and a seccomp filter, applied in the child just before exec.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "xc/config.hpp"
+#include "xc/result.hpp"
+
+namespace xc {
+
+// Capability number from "sys_module", "CAP_SYS_MODULE", ...; -1 if unknown.
+int capabilityFromName(const std::string& name);
+
+// Drops from the bounding set (and the ambient/inheritable sets) what the
+// config says: every cap in cap_drop, or every cap not in cap_keep.
+Status dropCapabilities(const SecuritySettings& s);
+
+// The seccomp deny list for a profile: "default", "none" or a file with
+// one syscall name per line ('#' comments), optionally "NAME errno".
+struct SeccompRule {
+    std::string syscall;
+    int errnum = 1;  // EPERM
+};
+Result<std::vector<SeccompRule>> seccompRules(const std::string& profile);
+// Loads the filter for this process and its children (no_new_privs not
+// needed: the caller is privileged).
+Status loadSeccomp(const std::vector<SeccompRule>& rules);
+
+}  // namespace xc

@@ -1,0 +1,53 @@
+// Shared between config.cpp (reading, walking, merging) and
+// config_schema.cpp (the key table and value validators).
+#pragma once
+
+#include <libconfig.h++>
+
+#include <string>
+#include <vector>
+
+#include "xc/config.hpp"
+
+namespace xc::config_detail {
+
+// What a key accepts; the walker checks this before calling the entry's
+// apply function, so apply functions can read the value without checks.
+enum class Kind {
+    String,
+    Int,
+    Bool,
+    Size,         // integer bytes or "256M"
+    SizeOrMax,    // a size or "max"
+    IntOrMax,     // an integer or "max"
+    StringOrInt,  // "50000 100000" or 50000
+    StringList,   // [ "a", "b" ]
+    GroupList,    // ( { ... }, { ... } ): each element is walked as a group
+};
+
+// Stores a checked value in the config; returns a message-only error
+// (the walker adds "FILE:LINE: KEY: ").
+using ApplyFn = Status (*)(const libconfig::Setting& value, ContainerConfig& cfg);
+
+// One key. Paths are dotted; "[]" stands for every element of a group list.
+// For GroupList keys apply is called first with the list itself (to clear
+// what an earlier list set), then once per element before its keys (to
+// append a default element that the element's keys then fill in).
+struct SchemaEntry {
+    const char* path;
+    Kind kind;
+    const char* description;
+    ApplyFn apply;
+};
+
+const std::vector<SchemaEntry>& schemaTable();
+const char* kindName(Kind kind);      // "size or \"max\"" (configKeys)
+const char* kindExpected(Kind kind);  // "a size or \"max\"" (type errors)
+bool kindAccepts(Kind kind, const libconfig::Setting& value);
+// "a string", "an integer", "a group", ... for type errors.
+std::string describeType(const libconfig::Setting& value);
+
+// A bad value: EINVAL without an errno reason.
+Error invalid(const std::string& what);
+
+}  // namespace xc::config_detail

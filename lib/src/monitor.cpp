@@ -1,0 +1,457 @@
+// The supervisor: starts the init, then serves its command socket and
+// drains its console until the container stops, and cleans up after it.
+#include "xc/monitor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <deque>
+#include <sstream>
+
+#include "xc/cgroup.hpp"
+#include "xc/config.hpp"
+#include "xc/fsutil.hpp"
+#include "xc/ipc.hpp"
+#include "xc/lock.hpp"
+#include "xc/paths.hpp"
+#include "xc/process.hpp"
+#include "xc/spawn.hpp"
+#include "xc/state.hpp"
+
+namespace xc {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// A bounded byte ring: the newest `cap` bytes of the console.
+class Ring {
+public:
+    explicit Ring(size_t cap) : cap_(cap) {}
+    void append(const char* p, size_t n) {
+        data_.insert(data_.end(), p, p + n);
+        if (data_.size() > cap_) data_.erase(data_.begin(), data_.begin() + static_cast<long>(data_.size() - cap_));
+    }
+    std::string str() const { return std::string(data_.begin(), data_.end()); }
+
+private:
+    size_t cap_;
+    std::deque<char> data_;
+};
+
+// Which signal makes the init halt or reboot.
+int haltSignalFor(const ContainerConfig& cfg, pid_t initPid) {
+    if (!cfg.haltSignal.empty()) {
+        auto s = parseSignal(cfg.haltSignal);
+        if (s) return *s;
+    }
+    char buf[256];
+    std::string exe = "/proc/" + std::to_string(initPid) + "/exe";
+    ssize_t n = ::readlink(exe.c_str(), buf, sizeof buf - 1);
+    if (n > 0 && std::string(buf, static_cast<size_t>(n)).find("systemd") != std::string::npos)
+        return SIGRTMIN + 3;
+    return SIGPWR;
+}
+
+int rebootSignalFor(const ContainerConfig& cfg, int halt) {
+    if (!cfg.rebootSignal.empty()) {
+        auto s = parseSignal(cfg.rebootSignal);
+        if (s) return *s;
+    }
+    if (halt == SIGUSR1) return SIGTERM;           // busybox init
+    if (halt == SIGRTMIN + 3) return SIGRTMIN + 5;  // systemd
+    return SIGINT;                                 // sysvinit: ctrlaltdel
+}
+
+class Monitor {
+public:
+    explicit Monitor(const MonitorOptions& o)
+        : opts_(o), host_(HostPaths::fromEnvironment()), paths_(host_, o.base, o.name), ring_(128 * 1024) {}
+
+    Status start();
+    int loop();
+    // Undoes a start that failed half-way: no cgroup, no socket left.
+    void abortStart();
+    void reportReady(const Status& st);
+    const Log& log() const { return log_; }
+
+private:
+    Status loadAndPrepare();
+    Status launch();
+    void cleanupCgroup();
+    void onSignal();
+    void onAccept();
+    void onConsole();
+    void onStopTimer();
+    void handle(int conn, const Request& req);
+    void beginStop(milliseconds timeout, bool kill);
+    void initExited(int status);
+    void finish();
+    std::string stateText();
+    Status addFd(int fd);
+
+    MonitorOptions opts_;
+    HostPaths host_;
+    ContainerPaths paths_;
+    Log log_;
+    ContainerConfig cfg_;
+    CgroupLayout layout_;
+    Cgroup cgroup_;
+    bool cgroupMade_ = false;
+    bool listening_ = false;
+    SpawnSpec spec_;
+    SpawnedInit init_;
+    UniqueFd consolePeer_;  // keeps the console readable when nothing inside holds it open
+    UniqueFd consoleLog_;
+    UniqueFd lock_;
+    UniqueFd listen_, epoll_, signals_, stopTimer_;
+    Ring ring_;
+    State state_ = State::Starting;
+    bool rebootRequested_ = false;
+    bool done_ = false;
+    int haltSignal_ = SIGPWR;
+    std::vector<UniqueFd> stopWaiters_;
+};
+
+Status Monitor::loadAndPrepare() {
+    XC_TRY(validateName(opts_.name));
+    std::string cfgPath = opts_.configFile.empty() ? paths_.configFile() : opts_.configFile;
+    XC_ASSIGN(cfg_, loadConfig(cfgPath));
+    if (cfg_.name.empty()) cfg_.name = opts_.name;
+    if (cfg_.rootfsPath.empty()) cfg_.rootfsPath = paths_.defaultRootfs();
+    struct stat st;
+    if (::stat(cfg_.rootfsPath.c_str(), &st) < 0) return Error::sys("root filesystem " + cfg_.rootfsPath);
+    if (!S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "root filesystem " + cfg_.rootfsPath);
+    for (const auto& n : cfg_.network)
+        if (n.type != "empty")
+            return Error::msg("network type '" + n.type + "' is not supported by this xc build yet; use type "
+                              "\"empty\" or remove the network entry", ENOTSUP);
+    if (!cfg_.idmap.empty())
+        return Error::msg("idmap (unprivileged containers) is not supported by this xc build yet", ENOTSUP);
+    ring_ = Ring(cfg_.consoleBufferSize);
+    XC_ASSIGN(layout_, CgroupLayout::detect());
+    XC_ASSIGN(spec_, makeSpawnSpec(cfg_, layout_, opts_.cmd));
+    return {};
+}
+
+void Monitor::cleanupCgroup() {
+    Cgroup cg(layout_, paths_.cgroupPath());
+    if (!cg.exists()) return;
+    if (auto st = cg.killAll(); !st) log_.warn("kill leftover processes: " + st.error().message());
+    if (auto st = cg.waitEmpty(milliseconds(5000)); !st) log_.warn(st.error().message());
+    if (auto st = cg.destroy(); !st) log_.warn("remove cgroup: " + st.error().message());
+}
+
+Status Monitor::launch() {
+    cleanupCgroup();  // left by a crashed supervisor, or the previous boot of a reboot
+    XC_ASSIGN(cgroup_, Cgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
+    cgroupMade_ = true;
+    XC_TRY(cgroup_.applyDeviceAllowList().ctx("set up the device allow-list"));
+    XC_TRY(cgroup_.apply(cfg_.cgroup).ctx("apply cgroup limits"));
+    XC_ASSIGN(init_, spawnInit(spec_, cgroup_));
+    consolePeer_.reset(::ioctl(init_.console.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    int fl = ::fcntl(init_.console.get(), F_GETFL);
+    ::fcntl(init_.console.get(), F_SETFL, fl | O_NONBLOCK);
+    haltSignal_ = haltSignalFor(cfg_, init_.child.pid);
+    state_ = State::Running;
+    log_.info("started init " + spec_.argv[0] + " as pid " + std::to_string(init_.child.pid));
+    return {};
+}
+
+Status Monitor::addFd(int fd) {
+    struct epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) return Error::sys("watch fd");
+    return {};
+}
+
+Status Monitor::start() {
+    std::string logPath = opts_.logFile.empty() ? paths_.logFile() : opts_.logFile;
+    if (auto l = Log::open(logPath, opts_.logLevel, "xc-monitor " + opts_.name + ":"); l) log_ = std::move(*l);
+    if (opts_.lockFd >= 0) {
+        lock_.reset(opts_.lockFd);
+        ::fcntl(lock_.get(), F_SETFD, FD_CLOEXEC);
+    } else {
+        XC_ASSIGN(RunLock l, RunLock::tryAcquire(paths_.lockFile()));
+        lock_.reset(l.release());
+    }
+    XC_TRY(loadAndPrepare());
+    if (!cfg_.consoleLog.empty()) {
+        XC_TRY(makeParentDirs(cfg_.consoleLog, 0755));
+        consoleLog_.reset(::open(cfg_.consoleLog.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+        if (!consoleLog_) return Error::sys("open console log " + cfg_.consoleLog);
+    }
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&mask, s);
+    ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+    signals_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signals_) return Error::sys("create signalfd");
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_) return Error::sys("create epoll");
+    stopTimer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!stopTimer_) return Error::sys("create timer");
+    XC_TRY(makeDirs(paths_.runDir(), 0700));
+    XC_ASSIGN(listen_, listenOn(paths_.socket()));
+    listening_ = true;
+    XC_TRY(launch());
+    for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get()}) XC_TRY(addFd(fd));
+    if (opts_.foreground) XC_TRY(addFd(STDIN_FILENO));
+    return {};
+}
+
+void Monitor::reportReady(const Status& st) {
+    if (opts_.readyFd < 0) return;
+    std::string msg = st ? "ok " + std::to_string(init_.child.pid) : "err " + st.error().serialize();
+    ssize_t n = ::write(opts_.readyFd, msg.data(), msg.size());
+    (void)n;
+    ::close(opts_.readyFd);
+    opts_.readyFd = -1;
+}
+
+std::string Monitor::stateText() {
+    State s = state_;
+    if (s == State::Running) {
+        auto f = cgroup_.freezerState();
+        if (f && *f == FreezerState::Frozen) s = State::Frozen;
+        if (f && *f == FreezerState::Freezing) s = State::Freezing;
+    }
+    return std::string(stateName(s)) + " " + std::to_string(init_.child.pid);
+}
+
+void Monitor::handle(int conn, const Request& req) {
+    auto reply = [&](const Status& st, const std::string& payload = "") {
+        if (st) (void)sendOk(conn, payload);
+        else (void)sendError(conn, st.error());
+    };
+    switch (req.cmd) {
+    case Command::State:
+        reply({}, stateText());
+        return;
+    case Command::InitPidfd:
+        (void)sendOk(conn, std::to_string(init_.child.pid), {init_.child.pidfd.get()});
+        return;
+    case Command::Stop: {
+        long long ms = 60000;
+        int kill = 0;
+        std::istringstream in(req.payload);
+        in >> ms >> kill;
+        UniqueFd keep(::dup(conn));
+        stopWaiters_.push_back(std::move(keep));
+        beginStop(milliseconds(ms), kill != 0);
+        return;
+    }
+    case Command::Reboot: {
+        if (state_ != State::Running) return reply(Error::msg("the container is stopping", EBUSY));
+        int sig = rebootSignalFor(cfg_, haltSignal_);
+        rebootRequested_ = true;
+        log_.notice("reboot requested: sending " + signalName(sig));
+        return reply(sendSignal(init_.child.pidfd.get(), sig));
+    }
+    case Command::Freeze: {
+        long long ms = 5000;
+        std::istringstream(req.payload) >> ms;
+        if (state_ != State::Running) return reply(Error::msg("the container is not running", EBUSY));
+        return reply(cgroup_.freeze(milliseconds(ms)));
+    }
+    case Command::Thaw:
+        return reply(cgroup_.thaw());
+    case Command::ConsoleLog:
+        return reply({}, ring_.str());
+    case Command::Tty: {
+        int n = -1;
+        std::istringstream(req.payload) >> n;
+        int fd = n == 0 ? init_.console.get()
+                        : (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size() ? init_.ttys[n - 1].get() : -1);
+        if (fd < 0) return reply(Error::msg("no tty " + req.payload + " (tty.count is " +
+                                                std::to_string(init_.ttys.size()) + ")", ENOENT));
+        (void)sendOk(conn, "", {fd});
+        return;
+    }
+    }
+    reply(Error::msg("unknown command " + std::to_string(static_cast<int>(req.cmd)), ENOSYS));
+}
+
+void Monitor::beginStop(milliseconds timeout, bool kill) {
+    if (state_ == State::Running) {
+        // A frozen container cannot act on its halt signal.
+        (void)cgroup_.thaw();
+        state_ = State::Stopping;
+        rebootRequested_ = false;
+        if (!kill && timeout.count() > 0) {
+            log_.notice("stopping: sending " + signalName(haltSignal_) + ", timeout " +
+                        std::to_string(timeout.count()) + " ms");
+            if (auto st = sendSignal(init_.child.pidfd.get(), haltSignal_); !st) {
+                log_.warn(st.error().message());
+                kill = true;
+            }
+        } else {
+            kill = true;
+        }
+        if (!kill) {
+            struct itimerspec its = {};
+            its.it_value.tv_sec = timeout.count() / 1000;
+            its.it_value.tv_nsec = (timeout.count() % 1000) * 1000000;
+            ::timerfd_settime(stopTimer_.get(), 0, &its, nullptr);
+            return;
+        }
+    } else if (state_ != State::Stopping) {
+        return;
+    }
+    if (kill) onStopTimer();
+}
+
+void Monitor::onStopTimer() {
+    uint64_t ticks;
+    ssize_t n = ::read(stopTimer_.get(), &ticks, sizeof ticks);
+    (void)n;
+    log_.notice("killing every process of the container");
+    if (auto st = cgroup_.killAll(); !st) {
+        log_.warn(st.error().message());
+        (void)sendSignal(init_.child.pidfd.get(), SIGKILL);
+    }
+}
+
+void Monitor::initExited(int status) {
+    log_.info("init " + describeWaitStatus(status));
+    bool reboot = rebootRequested_ || (WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
+    if (state_ == State::Stopping) reboot = false;
+    // Whatever the init left behind goes with it.
+    if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
+    if (auto st = cgroup_.waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
+    init_ = SpawnedInit();
+    consolePeer_.reset();
+    if (reboot) {
+        log_.notice("rebooting");
+        rebootRequested_ = false;
+        state_ = State::Starting;
+        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
+        cgroupMade_ = false;
+        if (auto st = launch(); st) {
+            if (addFd(init_.console.get())) return;
+        } else {
+            log_.error("restart failed: " + st.error().message());
+        }
+    }
+    finish();
+}
+
+void Monitor::abortStart() {
+    if (cgroupMade_) {
+        if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
+        (void)cgroup_.waitEmpty(milliseconds(5000));
+        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
+        cgroupMade_ = false;
+    }
+    if (listening_) ::unlink(paths_.socket().c_str());
+}
+
+void Monitor::finish() {
+    state_ = State::Stopped;
+    if (cgroupMade_) {
+        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
+        cgroupMade_ = false;
+    }
+    ::unlink(paths_.socket().c_str());
+    lock_.reset();  // stopped: a new start may begin while we exit
+    for (auto& w : stopWaiters_) (void)sendOk(w.get(), "STOPPED");
+    stopWaiters_.clear();
+    done_ = true;
+    log_.info("stopped");
+}
+
+void Monitor::onSignal() {
+    struct signalfd_siginfo si;
+    while (::read(signals_.get(), &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) {
+            int status;
+            pid_t p;
+            while ((p = ::waitpid(-1, &status, WNOHANG)) > 0)
+                if (p == init_.child.pid) initExited(status);
+        } else {
+            log_.notice(std::string("got ") + signalName(static_cast<int>(si.ssi_signo)) + ": stopping");
+            beginStop(milliseconds(60000), false);
+        }
+    }
+}
+
+void Monitor::onAccept() {
+    for (;;) {
+        UniqueFd conn(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!conn) return;
+        auto req = readRequest(conn.get());
+        if (!req) {
+            (void)sendError(conn.get(), req.error());
+            continue;
+        }
+        handle(conn.get(), *req);
+    }
+}
+
+void Monitor::onConsole() {
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(init_.console.get(), buf, sizeof buf);
+        if (n <= 0) return;
+        ring_.append(buf, static_cast<size_t>(n));
+        if (consoleLog_) (void)!::write(consoleLog_.get(), buf, static_cast<size_t>(n));
+        if (opts_.foreground) (void)!::write(STDOUT_FILENO, buf, static_cast<size_t>(n));
+    }
+}
+
+int Monitor::loop() {
+    struct epoll_event evs[8];
+    while (!done_) {
+        int n = ::epoll_wait(epoll_.get(), evs, 8, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            log_.error("epoll_wait: " + Error::sys("wait").message());
+            return 1;
+        }
+        for (int i = 0; i < n && !done_; ++i) {
+            int fd = evs[i].data.fd;
+            if (fd == signals_.get()) onSignal();
+            else if (fd == listen_.get()) onAccept();
+            else if (fd == stopTimer_.get()) onStopTimer();
+            else if (fd == STDIN_FILENO && opts_.foreground) {
+                char buf[4096];
+                ssize_t r = ::read(STDIN_FILENO, buf, sizeof buf);
+                if (r > 0 && init_.console) (void)!::write(init_.console.get(), buf, static_cast<size_t>(r));
+                if (r <= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, STDIN_FILENO, nullptr);
+            } else if (init_.console && fd == init_.console.get()) {
+                onConsole();
+            }
+        }
+    }
+    return 0;
+}
+
+Status runStart(Monitor& m) {
+    Status st = m.start();
+    if (!st) m.log().error("start failed: " + st.error().message());
+    return st;
+}
+
+}  // namespace
+
+int runMonitor(const MonitorOptions& opts) {
+    ::prctl(PR_SET_NAME, "xc-monitor", 0, 0, 0);
+    Monitor m(opts);
+    Status st = runStart(m);
+    if (!st) m.abortStart();
+    m.reportReady(st);
+    if (!st) return 1;
+    return m.loop();
+}
+
+}  // namespace xc

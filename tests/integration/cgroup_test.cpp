@@ -1,0 +1,555 @@
+// The cgroup module on this real host (root; hybrid here): groups made in
+// every hierarchy, limits read back from the kernel's files, processes
+// moved, frozen, killed and the groups removed again.
+#include "xc/cgroup.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "xc/fsutil.hpp"
+
+using namespace xc;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string readTrim(const std::string& path) {
+    auto r = readFile(path);
+    return r.ok() ? trim(*r) : "<" + r.error().message() + ">";
+}
+
+bool isDir(const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The layout without its cgroup2 hierarchy: the pure-v1 code paths
+// (v1 freezer, SIGKILL loop, polling) on the same real groups.
+CgroupLayout v1Only() {
+    auto mi = readFile("/proc/self/mountinfo");
+    std::istringstream in(mi.ok() ? *mi : "");
+    std::string line, kept;
+    while (std::getline(in, line))
+        if (line.find(" - cgroup2 ") == std::string::npos) kept += line + "\n";
+    return CgroupLayout::fromMountinfo(kept, "");
+}
+
+class CgroupReal : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+        auto l = CgroupLayout::detect();
+        ASSERT_TRUE(l.ok()) << l.error().message();
+        layout_ = *l;
+        static int counter = 0;
+        top_ = "xctest-" + std::to_string(::getpid());
+        rel_ = top_ + "/g" + std::to_string(++counter);
+        counter_ = static_cast<std::atomic<long>*>(
+            ::mmap(nullptr, sizeof(std::atomic<long>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+        ASSERT_NE(counter_, MAP_FAILED);
+        new (counter_) std::atomic<long>(0);
+    }
+
+    void TearDown() override {
+        for (pid_t p : children_) {
+            ::kill(p, SIGKILL);
+            ::waitpid(p, nullptr, 0);
+        }
+        if (!layout_.hierarchies().empty()) {
+            Cgroup cg(layout_, rel_);
+            if (cg.exists()) {
+                (void)cg.thaw();
+                (void)cg.killAll();
+                (void)cg.waitEmpty(2000ms);
+                Status st = cg.destroy();
+                EXPECT_TRUE(st.ok()) << st.error().message();
+            }
+            for (const auto& h : layout_.hierarchies()) {
+                std::string leftover = h.mountPoint + "/" + top_;
+                if (isDir(leftover)) {
+                    (void)removeSubgroups(leftover);
+                    ::rmdir(leftover.c_str());
+                }
+                EXPECT_FALSE(isDir(leftover)) << leftover << " left behind";
+            }
+        }
+        if (counter_ && counter_ != MAP_FAILED) ::munmap(counter_, sizeof(std::atomic<long>));
+    }
+
+    static bool removeSubgroups(const std::string& dir) {
+        auto names = listDir(dir);
+        if (!names.ok()) return false;
+        for (const auto& n : *names)
+            if (isDir(dir + "/" + n)) {
+                removeSubgroups(dir + "/" + n);
+                ::rmdir((dir + "/" + n).c_str());
+            }
+        return true;
+    }
+
+    // A mostly idle child that bumps a shared counter every millisecond.
+    pid_t spawnTicker() {
+        pid_t p = ::fork();
+        if (p == 0) {
+            for (;;) {
+                counter_->fetch_add(1);
+                ::usleep(1000);
+            }
+        }
+        if (p > 0) children_.push_back(p);
+        return p;
+    }
+
+    // A child that sleeps until killed (an idle group).
+    pid_t spawnSleeper() {
+        pid_t p = ::fork();
+        if (p == 0) {
+            for (;;) ::pause();
+        }
+        if (p > 0) children_.push_back(p);
+        return p;
+    }
+
+    // waitpid that forgets the child; returns the wait status.
+    int reap(pid_t p) {
+        int status = 0;
+        EXPECT_EQ(::waitpid(p, &status, 0), p);
+        children_.erase(std::remove(children_.begin(), children_.end(), p), children_.end());
+        return status;
+    }
+
+    bool advancing() {
+        long a = counter_->load();
+        std::this_thread::sleep_for(60ms);
+        return counter_->load() != a;
+    }
+
+    std::string dir(const char* controller) const {
+        return Cgroup(layout_, rel_).dirFor(*layout_.forController(controller));
+    }
+
+    CgroupLayout layout_;
+    std::string top_, rel_;
+    std::vector<pid_t> children_;
+    std::atomic<long>* counter_ = nullptr;
+};
+
+}  // namespace
+
+TEST_F(CgroupReal, DetectHost) {
+    EXPECT_NE(layout_.forController("memory"), nullptr);
+    EXPECT_NE(layout_.forController("cpu"), nullptr);
+    for (const auto& h : layout_.hierarchies()) EXPECT_TRUE(isDir(h.mountPoint)) << h.mountPoint;
+    std::printf("[ layout   ] mode %s, %zu hierarchies\n", cgroupModeName(layout_.mode()),
+                layout_.hierarchies().size());
+}
+
+TEST_F(CgroupReal, CreateApplyReadBack) {
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    EXPECT_TRUE(cg->exists());
+    for (const auto& h : layout_.hierarchies()) EXPECT_TRUE(isDir(cg->dirFor(h))) << cg->dirFor(h);
+    if (layout_.forController("cpuset") && !layout_.forController("cpuset")->unified) {
+        EXPECT_EQ(readTrim(dir("cpuset") + "/cpuset.cpus"),
+                  readTrim(layout_.forController("cpuset")->mountPoint + "/cpuset.cpus"));
+    }
+
+    const bool memsw =
+        pathExists(dir("memory") + "/memory.memsw.limit_in_bytes") || pathExists(dir("memory") + "/memory.swap.max");
+    CgroupSettings s;
+    s.memoryMax = 64u << 20;
+    if (memsw) s.memorySwapMax = 32u << 20;
+    s.pidsMax = 10;
+    s.cpuWeight = 200;
+    s.cpuQuotaUs = 50000;
+    s.cpuPeriodUs = 100000;
+    s.cpusetCpus = "0";
+    s.cpusetMems = "0";
+    s.raw = {{"memory.swappiness", "0"}};
+    Status st = cg->apply(s);
+    ASSERT_TRUE(st.ok()) << st.error().message();
+
+    // Vocabulary values back through get().
+    EXPECT_EQ(*cg->get("memory.max"), "67108864");
+    if (memsw) {
+        EXPECT_EQ(*cg->get("memory.swap.max"), "33554432");
+    }
+    EXPECT_EQ(*cg->get("pids.max"), "10");
+    EXPECT_EQ(*cg->get("cpu.weight"), "200");
+    EXPECT_EQ(*cg->get("cpu.max"), "50000 100000");
+    EXPECT_EQ(*cg->get("cpuset.cpus"), "0");
+    EXPECT_EQ(*cg->get("cpuset.mems"), "0");
+    EXPECT_EQ(*cg->get("memory.high"), "max");
+    EXPECT_EQ(*cg->get("pids.current"), "0");
+    EXPECT_EQ(*cg->get("memory.swappiness"), "0");
+
+    // And straight from the kernel's files.
+    const CgroupHierarchy* mem = layout_.forController("memory");
+    if (!mem->unified) {
+        EXPECT_EQ(readTrim(dir("memory") + "/memory.limit_in_bytes"), "67108864");
+        if (memsw) {
+            EXPECT_EQ(readTrim(dir("memory") + "/memory.memsw.limit_in_bytes"), "100663296");
+        }
+        EXPECT_EQ(readTrim(dir("cpu") + "/cpu.shares"), "2048");
+        EXPECT_EQ(readTrim(dir("cpu") + "/cpu.cfs_quota_us"), "50000");
+        EXPECT_EQ(readTrim(dir("cpu") + "/cpu.cfs_period_us"), "100000");
+    } else {
+        EXPECT_EQ(readTrim(dir("memory") + "/memory.max"), "67108864");
+        EXPECT_EQ(readTrim(dir("cpu") + "/cpu.weight"), "200");
+        EXPECT_EQ(readTrim(dir("cpu") + "/cpu.max"), "50000 100000");
+    }
+    EXPECT_EQ(readTrim(dir("pids") + "/pids.max"), "10");
+    EXPECT_EQ(readTrim(dir("cpuset") + "/cpuset.cpus"), "0");
+
+    // set(): raising and lowering memory keeps swap on top (v1 memsw order).
+    ASSERT_TRUE(cg->set("memory.max", "256M").ok());
+    EXPECT_EQ(*cg->get("memory.max"), "268435456");
+    if (memsw) {
+        EXPECT_EQ(*cg->get("memory.swap.max"), "33554432");
+    }
+    ASSERT_TRUE(cg->set("memory.max", "32M").ok());
+    EXPECT_EQ(*cg->get("memory.max"), "33554432");
+    if (memsw) {
+        EXPECT_EQ(*cg->get("memory.swap.max"), "33554432");
+        ASSERT_TRUE(cg->set("memory.swap.max", "64M").ok());
+        EXPECT_EQ(*cg->get("memory.swap.max"), "67108864");
+        ASSERT_TRUE(cg->set("memory.swap.max", "max").ok());
+        EXPECT_EQ(*cg->get("memory.swap.max"), "max");
+    }
+    ASSERT_TRUE(cg->set("memory.max", "max").ok());
+    EXPECT_EQ(*cg->get("memory.max"), "max");
+    ASSERT_TRUE(cg->set("cpu.max", "max").ok());
+    EXPECT_EQ(*cg->get("cpu.max"), "max 100000");
+    ASSERT_TRUE(cg->set("cpu.weight", "33").ok());
+    EXPECT_EQ(*cg->get("cpu.weight"), "33");
+    ASSERT_TRUE(cg->set("pids.max", "max").ok());
+    EXPECT_EQ(*cg->get("pids.max"), "max");
+
+    // Refused and bad values never reach a file.
+    EXPECT_FALSE(cg->set("cgroup.procs", "1").ok());
+    EXPECT_FALSE(cg->set("release_agent", "/bin/sh").ok());
+    EXPECT_FALSE(cg->set("memory.max", "lots").ok());
+
+    // A value the kernel refuses: the error names the value and the file.
+    Status bad = cg->set("cpuset.cpus", "1000");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message().find("write 1000 to " + dir("cpuset") + "/cpuset.cpus"), std::string::npos)
+        << bad.error().message();
+    EXPECT_EQ(*cg->get("cpuset.cpus"), "0");
+
+    // Devices allow-list (v1 devices hierarchy).
+    if (layout_.forController("devices") && !layout_.forController("devices")->unified) {
+        ASSERT_TRUE(cg->applyDeviceAllowList().ok());
+        std::string list = readTrim(dir("devices") + "/devices.list");
+        for (const char* e :
+             {"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:9 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"})
+            EXPECT_NE(list.find(e), std::string::npos) << e << " in\n" << list;
+        EXPECT_EQ(list.find("a *:* rwm"), std::string::npos);
+    }
+
+    ASSERT_TRUE(cg->destroy().ok());
+    for (const auto& h : layout_.hierarchies()) {
+        EXPECT_FALSE(pathExists(cg->dirFor(h))) << cg->dirFor(h);
+        EXPECT_FALSE(pathExists(h.mountPoint + "/" + top_)) << "empty parent left in " << h.mountPoint;
+    }
+    EXPECT_FALSE(cg->exists());
+    EXPECT_TRUE(cg->destroy().ok());  // again: nothing to do
+}
+
+TEST_F(CgroupReal, CreateRefusesExisting) {
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    auto again = Cgroup::create(layout_, rel_);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code(), EEXIST);
+    EXPECT_NE(again.error().message().find("already exists"), std::string::npos) << again.error().message();
+    for (const auto& h : layout_.hierarchies()) EXPECT_TRUE(isDir(cg->dirFor(h))) << "the first one stays";
+    EXPECT_FALSE(Cgroup::create(layout_, "../etc").ok());
+    EXPECT_FALSE(Cgroup::create(layout_, "/abs").ok());
+    EXPECT_FALSE(Cgroup::create(layout_, "").ok());
+    EXPECT_FALSE(Cgroup().destroy().ok());  // an empty path never means the root
+    EXPECT_FALSE(Cgroup().killAll().ok());
+}
+
+TEST_F(CgroupReal, FailedCreateLeavesNothing) {
+    // 1. The leaf already exists in one hierarchy (the freezer) only: the
+    //    groups made in the others before it are removed again.
+    const CgroupHierarchy* fz = layout_.forController("freezer");
+    ASSERT_NE(fz, nullptr);
+    ASSERT_TRUE(makeDirs(fz->mountPoint + "/" + rel_, 0755).ok());
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_FALSE(cg.ok());
+    EXPECT_EQ(cg.error().code(), EEXIST);
+    EXPECT_NE(cg.error().message().find(fz->mountPoint + "/" + rel_), std::string::npos) << cg.error().message();
+    for (const auto& h : layout_.hierarchies()) {
+        if (&h == fz) continue;
+        EXPECT_FALSE(pathExists(h.mountPoint + "/" + rel_)) << h.mountPoint;
+    }
+    EXPECT_TRUE(isDir(fz->mountPoint + "/" + rel_)) << "not ours: left alone";
+    ASSERT_EQ(::rmdir((fz->mountPoint + "/" + rel_).c_str()), 0);
+
+    // 2. A hierarchy whose mount point is gone (after all the real ones):
+    //    everything made so far is rolled back, the error names the dir.
+    auto mi = readFile("/proc/self/mountinfo");
+    ASSERT_TRUE(mi.ok());
+    std::string v2;
+    if (layout_.unified()) v2 = readTrim(layout_.unified()->mountPoint + "/cgroup.controllers");
+    CgroupLayout broken = CgroupLayout::fromMountinfo(
+        *mi + "99 30 0:99 / /sys/fs/cgroup/xctest-missing rw,relatime - cgroup cgroup rw,name=xctestbogus\n", v2);
+    ASSERT_EQ(broken.hierarchies().size(), layout_.hierarchies().size() + 1);
+    cg = Cgroup::create(broken, rel_);
+    ASSERT_FALSE(cg.ok());
+    EXPECT_EQ(cg.error().code(), ENOENT);
+    EXPECT_NE(cg.error().message().find("/sys/fs/cgroup/xctest-missing/" + top_), std::string::npos)
+        << cg.error().message();
+    for (const auto& h : layout_.hierarchies()) EXPECT_FALSE(pathExists(h.mountPoint + "/" + rel_)) << h.mountPoint;
+
+    // 3. A bad cpuset: the group takes no setting it cannot hold and the
+    //    error names the file; destroy leaves nothing.
+    auto ok = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(ok.ok()) << ok.error().message();
+    CgroupSettings s;
+    s.cpusetCpus = "4096";
+    Status st = ok->apply(s);
+    ASSERT_FALSE(st.ok());
+    EXPECT_NE(st.error().message().find("cpuset.cpus"), std::string::npos) << st.error().message();
+    ASSERT_TRUE(ok->destroy().ok());
+    for (const auto& h : layout_.hierarchies()) EXPECT_FALSE(pathExists(h.mountPoint + "/" + top_)) << h.mountPoint;
+}
+
+TEST_F(CgroupReal, ProcessesFreezeKill) {
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    CgroupSettings s;
+    s.memoryMax = 64u << 20;
+    s.pidsMax = 10;
+    ASSERT_TRUE(cg->apply(s).ok());
+    pid_t child = spawnTicker();
+    ASSERT_GT(child, 0);
+    Status st = cg->addProcess(child);
+    ASSERT_TRUE(st.ok()) << st.error().message();
+
+    // In the group of every hierarchy.
+    std::string procCg = readTrim("/proc/" + std::to_string(child) + "/cgroup");
+    std::istringstream lines(procCg);
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+        ++n;
+        EXPECT_NE(line.find("/" + rel_), std::string::npos) << line;
+    }
+    EXPECT_EQ(static_cast<size_t>(n), layout_.hierarchies().size());
+    auto pids = cg->pids();
+    ASSERT_TRUE(pids.ok()) << pids.error().message();
+    EXPECT_EQ(*pids, std::vector<pid_t>{child});
+    EXPECT_TRUE(*cg->populated());
+    EXPECT_EQ(*cg->get("pids.current"), "1");
+    // The child's pages were charged before it moved (v1 keeps charges
+    // where they were made): usage is readable, not necessarily above 0.
+    auto mem = cg->memoryUsage();
+    EXPECT_TRUE(mem.ok()) << mem.error().message();
+    EXPECT_TRUE(advancing());
+
+    // Freeze with the layout's mechanism, then with the other one.
+    std::vector<CgroupLayout> layouts = {layout_};
+    CgroupLayout other = layout_;
+    if (layout_.freezer() == CgroupFreezer::Unified && layout_.forController("freezer") &&
+        !layout_.forController("freezer")->unified)
+        other.setFreezer(CgroupFreezer::V1);
+    else if (layout_.freezer() == CgroupFreezer::V1 && layout_.unified())
+        other.setFreezer(CgroupFreezer::Unified);
+    if (other.freezer() != layout_.freezer()) layouts.push_back(other);
+    for (const auto& l : layouts) {
+        Cgroup g(l, rel_);
+        const char* name = l.freezer() == CgroupFreezer::Unified ? "unified" : "v1";
+        EXPECT_EQ(*g.freezerState(), FreezerState::Thawed) << name;
+        auto t0 = std::chrono::steady_clock::now();
+        st = g.freeze(2000ms);
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+        ASSERT_TRUE(st.ok()) << name << ": " << st.error().message();
+        std::printf("[ freeze   ] %s: frozen in %lld us\n", name, static_cast<long long>(us));
+        EXPECT_EQ(*g.freezerState(), FreezerState::Frozen) << name;
+        EXPECT_EQ(*cg->freezerState(), FreezerState::Frozen) << name << " seen through the default layout";
+        EXPECT_FALSE(advancing()) << name << ": a frozen child ran";
+        ASSERT_TRUE(g.thaw().ok());
+        EXPECT_EQ(*g.freezerState(), FreezerState::Thawed) << name;
+        EXPECT_TRUE(advancing()) << name << ": thawed child does not run";
+    }
+    // Frozen through one mechanism, thawed through the default layout.
+    if (layouts.size() == 2) {
+        ASSERT_TRUE(Cgroup(layouts[1], rel_).freeze(2000ms).ok());
+        EXPECT_EQ(*cg->freezerState(), FreezerState::Frozen);
+        ASSERT_TRUE(cg->thaw().ok());
+        EXPECT_EQ(*cg->freezerState(), FreezerState::Thawed);
+        EXPECT_TRUE(advancing());
+    }
+
+    // Destroy refuses while a process lives in the group, and says why.
+    st = cg->destroy();
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code(), EBUSY);
+    EXPECT_NE(st.error().message().find("processes remain"), std::string::npos) << st.error().message();
+
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(cg->killAll().ok());
+    st = cg->waitEmpty(2000ms);
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("[ kill     ] killAll + waitEmpty: %lld us\n", static_cast<long long>(us));
+    int status = reap(child);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    EXPECT_FALSE(*cg->populated());
+    EXPECT_TRUE(cg->pids()->empty());
+
+    st = cg->destroy();
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    for (const auto& h : layout_.hierarchies()) {
+        EXPECT_FALSE(pathExists(cg->dirFor(h))) << cg->dirFor(h);
+        EXPECT_FALSE(pathExists(h.mountPoint + "/" + top_)) << h.mountPoint;
+    }
+}
+
+TEST_F(CgroupReal, V1PathsKillSubgroups) {
+    // The pure-v1 code paths: v1 freezer, SIGKILL of every pid found
+    // recursively, back-off polling for empty; one child in a sub-group.
+    CgroupLayout l = v1Only();
+    ASSERT_EQ(l.unified(), nullptr);
+    ASSERT_EQ(l.freezer(), CgroupFreezer::V1);
+    auto cg = Cgroup::create(layout_, rel_);  // all hierarchies, for cleanup
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    Cgroup g(l, rel_);
+    pid_t a = spawnSleeper(), b = spawnTicker();
+    ASSERT_GT(a, 0);
+    ASSERT_GT(b, 0);
+    ASSERT_TRUE(g.addProcess(a).ok());
+    ASSERT_TRUE(g.addProcess(b).ok());
+    // Sub-group in every v1 hierarchy (as systemd inside makes them).
+    for (const auto& h : l.hierarchies()) {
+        const std::string sub = g.dirFor(h) + "/sub";
+        ASSERT_EQ(::mkdir(sub.c_str(), 0755), 0) << sub;
+        if (h.has("cpuset")) {
+            ASSERT_TRUE(writeExisting(sub + "/cpuset.cpus", readTrim(g.dirFor(h) + "/cpuset.cpus")).ok());
+            ASSERT_TRUE(writeExisting(sub + "/cpuset.mems", readTrim(g.dirFor(h) + "/cpuset.mems")).ok());
+        }
+        ASSERT_TRUE(writeExisting(sub + "/cgroup.procs", std::to_string(b)).ok()) << sub;
+    }
+    auto pids = g.pids();
+    ASSERT_TRUE(pids.ok()) << pids.error().message();
+    std::vector<pid_t> want = {a, b};
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(*pids, want);
+    EXPECT_TRUE(*g.populated());
+
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(g.freeze(2000ms).ok());
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("[ freeze   ] v1 with a sub-group: %lld us\n", static_cast<long long>(us));
+    EXPECT_EQ(*g.freezerState(), FreezerState::Frozen);
+    EXPECT_FALSE(advancing());
+    ASSERT_TRUE(g.thaw().ok());
+    EXPECT_TRUE(advancing());
+
+    Status st = g.killAll();
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    st = g.waitEmpty(2000ms);
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    EXPECT_EQ(*g.freezerState(), FreezerState::Thawed);
+    for (pid_t p : {a, b}) {
+        int status = reap(p);
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << p;
+    }
+    EXPECT_FALSE(*g.populated());
+    st = cg->destroy();  // the sub-groups go first, depth first
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    for (const auto& h : layout_.hierarchies()) EXPECT_FALSE(pathExists(h.mountPoint + "/" + top_)) << h.mountPoint;
+}
+
+TEST_F(CgroupReal, WaitEmptyTimesOut) {
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    pid_t child = spawnSleeper();
+    ASSERT_TRUE(cg->addProcess(child).ok());
+    auto t0 = std::chrono::steady_clock::now();
+    Status st = cg->waitEmpty(100ms);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code(), ETIMEDOUT);
+    EXPECT_GE(ms, 100);
+    EXPECT_LT(ms, 1000);
+    Cgroup v1(v1Only(), rel_);
+    st = v1.waitEmpty(50ms);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code(), ETIMEDOUT);
+}
+
+TEST_F(CgroupReal, CpuUsage) {
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    auto before = cg->cpuUsageNs();
+    ASSERT_TRUE(before.ok()) << before.error().message();
+    EXPECT_EQ(*before, 0u);
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        // Join the group first, then burn ~50 ms of CPU.
+        if (!Cgroup(layout_, rel_).addProcess(0).ok()) ::_exit(2);
+        auto end = std::chrono::steady_clock::now() + 50ms;
+        volatile unsigned long x = 0;
+        while (std::chrono::steady_clock::now() < end) x = x + 1;
+        ::_exit(0);
+    }
+    children_.push_back(child);
+    int status = reap(child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    auto after = cg->cpuUsageNs();
+    ASSERT_TRUE(after.ok()) << after.error().message();
+    EXPECT_GT(*after, 20'000'000u) << "at least 20 ms of CPU";
+    EXPECT_EQ(*cg->get("cpu.stat"), std::to_string(*after));
+}
+
+TEST_F(CgroupReal, FreezeTiming) {
+    // An idle group (one sleeping process): each mechanism 20 times.
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    pid_t child = spawnSleeper();
+    ASSERT_TRUE(cg->addProcess(child).ok());
+    struct Mech {
+        const char* name;
+        CgroupFreezer kind;
+    };
+    for (Mech m : {Mech{"unified", CgroupFreezer::Unified}, Mech{"v1", CgroupFreezer::V1}}) {
+        CgroupLayout l = layout_;
+        if (m.kind == CgroupFreezer::Unified && !l.unified()) continue;
+        if (m.kind == CgroupFreezer::V1 && (!l.forController("freezer") || l.forController("freezer")->unified))
+            continue;
+        l.setFreezer(m.kind);
+        Cgroup g(l, rel_);
+        std::vector<long long> times;
+        for (int i = 0; i < 20; ++i) {
+            auto t0 = std::chrono::steady_clock::now();
+            Status st = g.freeze(2000ms);
+            times.push_back(
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+            ASSERT_TRUE(st.ok()) << m.name << ": " << st.error().message();
+            ASSERT_EQ(*g.freezerState(), FreezerState::Frozen);
+            ASSERT_TRUE(g.thaw().ok());
+        }
+        std::sort(times.begin(), times.end());
+        std::printf("[ freeze   ] %-7s idle group: min %lld us, median %lld us, max %lld us\n", m.name, times.front(),
+                    times[times.size() / 2], times.back());
+        RecordProperty(std::string("freeze_median_us_") + m.name, static_cast<int>(times[times.size() / 2]));
+    }
+}

@@ -1,0 +1,45 @@
+// xc-attach: run a command inside a running container.
+#include <cstdlib>
+
+#include "common.hpp"
+
+int main(int argc, char** argv) {
+    using namespace xc;
+    tool::Tool t("xc-attach", "Run a command inside a running system container",
+                 "DESCRIPTION\n"
+                 "  Joins every namespace and cgroup of the container's init and runs CMD (default:\n"
+                 "  the user's shell from the container's /etc/passwd, else /bin/sh) with the\n"
+                 "  container's capability bounding set and seccomp filter. stdin, stdout and stderr\n"
+                 "  pass through. The environment is clean (PATH, HOME, TERM, container=xc) unless\n"
+                 "  --keep-env; -v adds or overrides variables.\n\n"
+                 "EXAMPLES\n"
+                 "  xc-attach -n web -- ps\n"
+                 "  xc-attach -n web -v DEBUG=1 -u 1000 -- /usr/bin/id\n"
+                 "  xc-attach -n web -- cat /etc/os-release > os.txt\n\n"
+                 "EXIT STATUS\n"
+                 "  the exit status of CMD (128+N if it was killed by signal N); 126 if CMD could\n"
+                 "  not be run, 127 if it was not found; 1 if the attach itself failed");
+    AttachOptions o;
+    bool clearEnv = false;
+    long uid = 0, gid = -1;
+    t.app().add_flag("--clear-env", clearEnv, "Start from a clean environment (the default)");
+    t.app().add_flag("--keep-env", o.keepEnv, "Keep this shell's environment");
+    t.app().add_option("-v,--set-var", o.setEnv, "Set VAR=VALUE in the command's environment")
+        ->check([](const std::string& v) { return v.find('=') == std::string::npos || v[0] == '='
+                                                      ? std::string("expected VAR=VALUE") : std::string(); });
+    t.app().add_option("-u,--uid", uid, "User id to run as (default 0)")->check(CLI::Range(0L, 4294967294L));
+    t.app().add_option("-g,--gid", gid, "Group id to run as (default: the uid)")->check(CLI::Range(0L, 4294967294L));
+    t.app().add_option("cmd", o.cmd, "Command and arguments (after --)");
+    if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    if (clearEnv && o.keepEnv) return t.fail("--clear-env and --keep-env exclude each other");
+    o.uid = static_cast<uid_t>(uid);
+    if (gid >= 0) {
+        o.gid = static_cast<gid_t>(gid);
+        o.gidSet = true;
+    }
+    auto c = t.container();
+    if (!c) return t.fail(c.error());
+    auto rc = c->attach(o);
+    if (!rc) return t.fail(rc.error());
+    return *rc;
+}

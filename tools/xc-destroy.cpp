@@ -1,0 +1,19 @@
+// xc-destroy: remove a container's files.
+#include "common.hpp"
+
+int main(int argc, char** argv) {
+    using namespace xc;
+    tool::Tool t("xc-destroy", "Destroy a system container",
+                 "DESCRIPTION\n"
+                 "  Removes <path>/<name> (config and rootfs). A running container is refused\n"
+                 "  unless -f, which kills it first.\n\n"
+                 "EXAMPLES\n  xc-destroy -n web\n  xc-destroy -n web -f\n\n"
+                 "EXIT STATUS\n  0 destroyed, 1 failed, 2 usage error");
+    bool force = false;
+    t.app().add_flag("-f,--force", force, "Kill the container first if it runs");
+    if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    auto c = t.container();
+    if (!c) return t.fail(c.error());
+    if (auto st = c->destroy(force); !st) return t.fail(st.error());
+    return 0;
+}
