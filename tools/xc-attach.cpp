@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     }
     auto c = t.container();
     if (!c) return t.fail(c.error());
-    auto rc = c->attach(o);
-    if (!rc) return t.fail(rc.error());
-    return *rc;
+    auto r = c->attach(o);
+    if (!r) return t.fail(r.error());
+    if (r->execError) t.fail(*r->execError);
+    return r->status;
 }

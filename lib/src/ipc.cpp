@@ -53,7 +53,15 @@ struct Packet {
 
 Result<Packet> recvPacket(int fd) {
     Packet p;
-    std::string buf(kMaxPacket, '\0');
+    // Learn the packet's size first: most are a few bytes, and a big
+    // zeroed buffer per call would cost more than the call itself.
+    char probe;
+    ssize_t size;
+    do size = ::recv(fd, &probe, 1, MSG_PEEK | MSG_TRUNC);
+    while (size < 0 && errno == EINTR);
+    if (size < 0) return Error::sys("receive on command socket");
+    if (static_cast<size_t>(size) > kMaxPacket) return Error::msg("oversized packet on command socket", EPROTO);
+    std::string buf(static_cast<size_t>(size) + 1, '\0');
     struct iovec iov = {buf.data(), buf.size()};
     alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * 8)];
     struct msghdr mh = {};

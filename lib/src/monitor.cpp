@@ -3,6 +3,7 @@
 #include "xc/monitor.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -239,7 +240,7 @@ void Monitor::handle(int conn, const Request& req) {
         reply({}, stateText());
         return;
     case Command::InitPidfd:
-        (void)sendOk(conn, std::to_string(init_.child.pid), {init_.child.pidfd.get()});
+        (void)sendOk(conn, stateText(), {init_.child.pidfd.get()});
         return;
     case Command::Stop: {
         long long ms = 60000;
@@ -449,6 +450,8 @@ int runMonitor(const MonitorOptions& opts) {
     Monitor m(opts);
     Status st = runStart(m);
     if (!st) m.abortStart();
+    // Give back what parsing and set-up used: we now idle for the container's life.
+    ::malloc_trim(0);
     m.reportReady(st);
     if (!st) return 1;
     return m.loop();

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,13 @@ struct AttachOptions {
     std::string cwd;                     // "" = the user's home, else /
 };
 
+// How an attached command ended: its exit status, or (status 126/127) the
+// reason it could not be run at all.
+struct AttachExit {
+    int status = 0;  // 128+N if killed by signal N
+    std::optional<Error> execError;
+};
+
 struct StateInfo {
     State state = State::Stopped;
     pid_t initPid = -1;
@@ -74,8 +82,8 @@ public:
     Status stop(const StopOptions& o);
     Status freeze(std::chrono::milliseconds timeout);
     Status thaw();
-    // Runs a command inside; returns its exit status (128+N if killed by N).
-    Result<int> attach(const AttachOptions& o);
+    // Runs a command inside and waits for it.
+    Result<AttachExit> attach(const AttachOptions& o);
     Status destroy(bool force);
 
     Result<StateInfo> state() const;

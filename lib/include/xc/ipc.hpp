@@ -18,7 +18,7 @@ constexpr uint16_t kIpcVersion = 1;
 
 enum class Command : uint16_t {
     State = 1,       // -> "STATE pid" (e.g. "RUNNING 1234")
-    InitPidfd = 2,   // -> "pid", fd: pidfd of the init
+    InitPidfd = 2,   // -> as State, fd: pidfd of the init
     Stop = 3,        // payload "timeout_ms kill(0|1)" -> after the container stopped
     Reboot = 4,      // -> once the init was told to reboot
     Freeze = 5,      // payload "timeout_ms"
