@@ -36,6 +36,13 @@ int Tool::parse(int argc, char** argv) {
         std::cerr << tool_ << ": " << e.what() << "\n" << "Try '" << tool_ << " --help' for more information.\n";
         return kExitUsage;
     }
+    auto settings = loadGlobalSettings(host_);
+    if (!settings) {
+        std::cerr << tool_ << ": " << settings.error().message() << "\n";
+        return kExitFailure;
+    }
+    settings_ = *settings;
+    if (levelText_.empty()) levelText_ = logLevelName(settings_.logLevel);
     auto lvl = parseLogLevel(levelText_);
     if (!lvl) {
         std::cerr << tool_ << ": " << lvl.error().message() << "\n";

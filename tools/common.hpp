@@ -9,6 +9,7 @@
 #include "xc/container.hpp"
 #include "xc/log.hpp"
 #include "xc/paths.hpp"
+#include "xc/settings.hpp"
 
 namespace xc::tool {
 
@@ -27,7 +28,7 @@ public:
     int parse(int argc, char** argv);
 
     const std::string& containerName() const { return name_; }
-    std::string base() const { return resolveBase(path_); }
+    std::string base() const { return resolveBase(path_, settings_.path); }
     const HostPaths& host() const { return host_; }
     const Log& log() const { return log_; }
     LogLevel logLevel() const { return level_; }
@@ -43,9 +44,10 @@ private:
     std::string tool_;
     CLI::App app_;
     bool needsName_;
-    std::string name_, path_, logFile_, levelText_ = "ERROR";
+    std::string name_, path_, logFile_, levelText_;
     LogLevel level_ = LogLevel::Error;
     HostPaths host_;
+    GlobalSettings settings_;
     Log log_;
 };
 

@@ -9,13 +9,22 @@ int main(int argc, char** argv) {
                  "DESCRIPTION\n"
                  "  Joins every namespace and cgroup of the container's init and runs CMD (default:\n"
                  "  the user's shell from the container's /etc/passwd, else /bin/sh) with the\n"
-                 "  container's capability bounding set and seccomp filter. stdin, stdout and stderr\n"
-                 "  pass through. The environment is clean (PATH, HOME, TERM, container=xc) unless\n"
-                 "  --keep-env; -v adds or overrides variables.\n\n"
+                 "  container's capability bounding set and seccomp filter, in the user's home\n"
+                 "  directory. The environment is clean (PATH, HOME, container=xc and the caller's\n"
+                 "  TERM) unless --keep-env; -v adds or overrides variables.\n\n"
+                 "  Terminals (--pty=auto, the default): those of stdin, stdout and stderr that\n"
+                 "  are terminals are connected to a new pty allocated inside the container (so\n"
+                 "  `tty` prints the container's /dev/pts/N); CMD is the session leader with the\n"
+                 "  pty as its controlling terminal. This terminal is in raw mode meanwhile and\n"
+                 "  restored on exit; its window size follows every resize. The rest pass through\n"
+                 "  untouched, so `xc-attach -n N -- cat < in > out` is byte-exact and EOF goes\n"
+                 "  both ways. --pty=always puts all three on the pty; --pty=never passes all three\n"
+                 "  through (no host terminal then reaches the container only if none is one).\n\n"
                  "EXAMPLES\n"
                  "  xc-attach -n web -- ps\n"
                  "  xc-attach -n web -v DEBUG=1 -u 1000 -- /usr/bin/id\n"
-                 "  xc-attach -n web -- cat /etc/os-release > os.txt\n\n"
+                 "  xc-attach -n web -- cat /etc/os-release > os.txt\n"
+                 "  xc-attach -n web --pty=never -- tar c /etc > etc.tar\n\n"
                  "EXIT STATUS\n"
                  "  the exit status of CMD (128+N if it was killed by signal N); 126 if CMD could\n"
                  "  not be run, 127 if it was not found; 1 if the attach itself failed");
@@ -26,12 +35,20 @@ int main(int argc, char** argv) {
     t.app().add_flag("--keep-env", o.keepEnv, "Keep this shell's environment");
     t.app().add_option("-v,--set-var", o.setEnv, "Set VAR=VALUE in the command's environment")
         ->check([](const std::string& v) { return v.find('=') == std::string::npos || v[0] == '='
-                                                      ? std::string("expected VAR=VALUE") : std::string(); });
+                                                      ? std::string("expected VAR=VALUE") : std::string(); })
+        ->allow_extra_args(false);  // one value per -v, so "-v A=b -- cmd -x" leaves cmd's options alone
     t.app().add_option("-u,--uid", uid, "User id to run as (default 0)")->check(CLI::Range(0L, 4294967294L));
     t.app().add_option("-g,--gid", gid, "Group id to run as (default: the uid)")->check(CLI::Range(0L, 4294967294L));
+    std::string pty = "auto";
+    t.app()
+        .add_option("--pty", pty, "auto (a pty for the std fds that are terminals), always or never")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
     t.app().add_option("cmd", o.cmd, "Command and arguments (after --)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
     if (clearEnv && o.keepEnv) return t.fail("--clear-env and --keep-env exclude each other");
+    o.pty = pty == "always" ? AttachOptions::Pty::Always
+            : pty == "never" ? AttachOptions::Pty::Never
+                             : AttachOptions::Pty::Auto;
     o.uid = static_cast<uid_t>(uid);
     if (gid >= 0) {
         o.gid = static_cast<gid_t>(gid);

@@ -1,4 +1,5 @@
 // xc-ls: list the containers under a base directory.
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,6 +46,17 @@ int main(int argc, char** argv) {
                 std::string g;
                 for (const auto& x : cfg->start.groups) g += (g.empty() ? "" : ",") + x;
                 if (!g.empty()) r.groups = g;
+            }
+            if (isRunning) {
+                if (auto addrs = c->ipAddresses()) {
+                    std::string v4, v6;
+                    for (const auto& a : *addrs) {
+                        std::string& into = a.family == AF_INET ? v4 : v6;
+                        into += (into.empty() ? "" : ", ") + a.address;
+                    }
+                    if (!v4.empty()) r.ipv4 = v4;
+                    if (!v6.empty()) r.ipv6 = v6;
+                }
             }
         }
         rows.push_back(r);

@@ -1,5 +1,8 @@
 // xc-start: start a container under its own supervisor.
+#include <unistd.h>
+
 #include "common.hpp"
+#include "xc/process.hpp"
 
 int main(int argc, char** argv) {
     using namespace xc;
@@ -10,12 +13,17 @@ int main(int argc, char** argv) {
                  "  (xc-monitor) that holds its console and command socket. With -d (the default)\n"
                  "  xc-start returns once the container is RUNNING; a failure prints its cause\n"
                  "  (stage and system error) and leaves no cgroup, mount or runtime state behind.\n"
-                 "  With -F the container runs in the foreground with its console on this terminal.\n\n"
+                 "  With -F this terminal becomes the container's console (as xc-console -t 0,\n"
+                 "  with the boot messages so far replayed): keys go to the container,\n"
+                 "  <Ctrl+a q> detaches and leaves it running, and xc-start exits when it stops.\n"
+                 "  A SIGTERM, SIGINT or SIGHUP to xc-start -F stops the container.\n\n"
                  "EXAMPLES\n"
                  "  xc-start -n web\n"
                  "  xc-start -n web -F\n"
                  "  xc-start -n web -- /bin/sh -c 'echo hi; exec /sbin/init'\n\n"
-                 "EXIT STATUS\n  0 running (or, with -F, stopped cleanly), 1 failed, 2 usage error");
+                 "EXIT STATUS\n"
+                 "  0 running (with -F: detached, or the container stopped), 1 failed (with -F:\n"
+                 "  also when the init died on its own), 2 usage error");
     StartOptions o;
     bool daemon = false;
     int timeoutSec = 30;
@@ -31,6 +39,23 @@ int main(int argc, char** argv) {
     o.timeout = std::chrono::seconds(timeoutSec);
     auto c = t.container();
     if (!c) return t.fail(c.error());
-    if (auto st = c->start(o); !st) return t.fail(st.error());
+    // A start that failed inside the supervisor or the container: say where to read more.
+    auto failed = [&](const Error& e) {
+        std::string m = e.message();
+        if (e.code() != EBUSY && c->defined() && m.find("; see ") == std::string::npos)
+            m += "; see " + c->logHint(o.logFile);
+        return t.fail(m);
+    };
+    if (!o.foreground) {
+        if (auto st = c->start(o); !st) return failed(st.error());
+        return 0;
+    }
+    auto r = c->startAttached(o, ConsoleOptions{});
+    if (!r) return failed(r.error());
+    if (r->end == ConsoleExit::End::Stopped && r->initFailed())
+        return t.fail("the container stopped: its init " + describeWaitStatus(r->initStatus) + "; see " +
+                      c->logHint(o.logFile));
+    if (r->end == ConsoleExit::End::TakenOver)
+        return t.fail("the console was taken over by another client (xc-console --force); the container runs on");
     return 0;
 }

@@ -96,21 +96,16 @@ Status oneOf(const std::string& v, std::initializer_list<const char*> allowed) {
     return invalid("must be one of " + list + ", got '" + v + "'");
 }
 
-// RFC 1123 host name: dot-separated labels of letters, digits and '-'.
+// What sethostname(2) takes and a container name can be: 1-64 of letters,
+// digits, '_', '.' and '-'. Stricter DNS rules (RFC 1123) are the guest's
+// business: every valid container name must work as its default hostname.
 Status hostname(const std::string& h) {
     auto bad = [&](const std::string& why) { return invalid("invalid hostname '" + h + "': " + why); };
     if (h.empty() || h.size() > 64) return bad("must be 1-64 characters");
-    size_t start = 0;
-    while (start <= h.size()) {
-        size_t dot = h.find('.', start);
-        std::string label = h.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-        if (label.empty()) return bad("empty label");
-        if (label.front() == '-' || label.back() == '-') return bad("a label must not start or end with '-'");
-        for (char c : label)
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return bad("only letters, digits, '-' and '.'");
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
+    if (h[0] == '-' || h[0] == '.') return bad("must not start with '-' or '.'");
+    for (char c : h)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
+            return bad("only letters, digits, '_', '.' and '-' are allowed");
     return {};
 }
 

@@ -7,9 +7,11 @@
 
 #include <cstring>
 
+#include "xc/cgroup.hpp"
 #include "xc/container.hpp"
 #include "xc/fsutil.hpp"
 #include "xc/lock.hpp"
+#include "xc/net.hpp"
 #include "xc/process.hpp"
 
 namespace xc {
@@ -89,6 +91,12 @@ Status Container::create(const CreateOptions& o, const Log& log) {
         if (lock.error().code() == EBUSY) return Error::msg("is being created, started or destroyed by another command", EBUSY);
         return std::move(lock).error();
     }
+    // No lock file is left, whatever happens (declared after `lock`, so
+    // it runs while the lock is still held).
+    struct LockFileGuard {
+        RunLock& lock;
+        ~LockFileGuard() { lock.removeFile(); }
+    } lockFileGuard{*lock};
     XC_TRY(makeDirs(paths_.base(), 0755));
     if (::mkdir(paths_.dir().c_str(), 0750) < 0) {
         if (errno == EEXIST) return Error::msg("already exists in " + paths_.base(), EEXIST);
@@ -106,6 +114,8 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     // The template's output is untrusted input like any config file.
     if (pathExists(tmplConf)) in.templateConf = tmplConf;
     XC_ASSIGN(std::string text, buildCreateConfig(in).ctx("config written by template " + o.templateName));
+    // Each veth/macvlan gets its hardware address now, once: kept across restarts.
+    XC_ASSIGN(text, assignHwaddrs(text));
     XC_TRY(writeFileAtomic(paths_.configFile(), text, 0640));
     ::unlink(tmplConf.c_str());
     guard.commit();
@@ -125,8 +135,18 @@ Status Container::destroy(bool force) {
         lock = RunLock::tryAcquire(paths_.lockFile());
     }
     if (!lock) return std::move(lock).error();
+    // Nobody supervises it, yet processes may be left (a supervisor killed
+    // before it could take them down): they go with the container.
+    if (auto layout = CgroupLayout::detect()) {
+        Cgroup cg(*layout, paths_.cgroupPath());
+        if (cg.exists()) {
+            (void)cg.killAll();
+            (void)cg.waitEmpty(std::chrono::milliseconds(5000));
+            XC_TRY(cg.destroy().ctx("destroy: remove the container's cgroup"));
+        }
+    }
     XC_TRY(removeTree(paths_.dir()).ctx("destroy"));
-    ::unlink(paths_.lockFile().c_str());
+    lock->removeFile();
     return {};
 }
 

@@ -106,8 +106,8 @@ Result<sockaddr_un> socketAddress(const std::string& path) {
 
 }  // namespace
 
-Result<Response> callMonitor(const std::string& socketPath, Command cmd, const std::string& payload,
-                             std::chrono::milliseconds timeout) {
+Result<Session> openSession(const std::string& socketPath, Command cmd, const std::string& payload,
+                            std::chrono::milliseconds timeout) {
     XC_ASSIGN(sockaddr_un addr, socketAddress(socketPath));
     UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     if (!fd) return Error::sys("create socket");
@@ -122,10 +122,29 @@ Result<Response> callMonitor(const std::string& socketPath, Command cmd, const s
     if (rc == 0) return Error::sys(ETIMEDOUT, "wait for the supervisor's answer");
     XC_ASSIGN(Packet pkt, recvPacket(fd.get()));
     if (pkt.header.code != 0) return Error::deserialize(pkt.payload);
-    Response r;
-    r.payload = std::move(pkt.payload);
-    r.fds = std::move(pkt.fds);
-    return r;
+    Session s;
+    s.response.payload = std::move(pkt.payload);
+    s.response.fds = std::move(pkt.fds);
+    s.conn = std::move(fd);
+    return s;
+}
+
+Result<Response> callMonitor(const std::string& socketPath, Command cmd, const std::string& payload,
+                             std::chrono::milliseconds timeout) {
+    XC_ASSIGN(Session s, openSession(socketPath, cmd, payload, timeout));
+    return std::move(s.response);
+}
+
+Result<std::string> readNotice(int conn, std::chrono::milliseconds timeout) {
+    struct pollfd p = {conn, POLLIN, 0};
+    int rc;
+    do rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) return Error::sys("wait for the supervisor");
+    if (rc == 0) return Error::sys(ETIMEDOUT, "wait for the supervisor's notice");
+    XC_ASSIGN(Packet pkt, recvPacket(conn));
+    if (pkt.header.code != 0) return Error::deserialize(pkt.payload);
+    return std::move(pkt.payload);
 }
 
 Result<UniqueFd> listenOn(const std::string& socketPath) {

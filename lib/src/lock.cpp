@@ -1,6 +1,7 @@
 #include "xc/lock.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xc/fsutil.hpp"
@@ -15,17 +16,30 @@ static Result<UniqueFd> openLockFile(const std::string& path) {
 }
 
 Result<RunLock> RunLock::tryAcquire(const std::string& path) {
-    XC_ASSIGN(UniqueFd fd, openLockFile(path));
-    struct flock fl = {};
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    if (::fcntl(fd.get(), F_OFD_SETLK, &fl) < 0) {
-        if (errno == EAGAIN || errno == EACCES) return Error::sys(EBUSY, "lock " + path);
-        return Error::sys("lock " + path);
+    // The holder may unlink the file when done (create, destroy, stop), so
+    // a lock taken on an inode that is no longer at `path` is retried.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        XC_ASSIGN(UniqueFd fd, openLockFile(path));
+        struct flock fl = {};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (::fcntl(fd.get(), F_OFD_SETLK, &fl) < 0) {
+            if (errno == EAGAIN || errno == EACCES) return Error::sys(EBUSY, "lock " + path);
+            return Error::sys("lock " + path);
+        }
+        struct stat held, now;
+        if (::fstat(fd.get(), &held) < 0) return Error::sys("stat lock file " + path);
+        if (::stat(path.c_str(), &now) < 0 || held.st_ino != now.st_ino || held.st_dev != now.st_dev) continue;
+        RunLock l;
+        l.fd_ = std::move(fd);
+        l.path_ = path;
+        return l;
     }
-    RunLock l;
-    l.fd_ = std::move(fd);
-    return l;
+    return Error::sys(EBUSY, "lock " + path);
+}
+
+void RunLock::removeFile() {
+    if (fd_.valid() && !path_.empty()) ::unlink(path_.c_str());
 }
 
 Result<bool> RunLock::isHeld(const std::string& path) {

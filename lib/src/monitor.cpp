@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -15,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <deque>
+#include <map>
 #include <sstream>
 
 #include "xc/cgroup.hpp"
@@ -23,10 +24,12 @@
 #include "xc/fsutil.hpp"
 #include "xc/ipc.hpp"
 #include "xc/lock.hpp"
+#include "xc/net.hpp"
 #include "xc/paths.hpp"
 #include "xc/process.hpp"
 #include "xc/spawn.hpp"
 #include "xc/state.hpp"
+#include "xc/terminal.hpp"
 
 namespace xc {
 
@@ -34,20 +37,16 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// A bounded byte ring: the newest `cap` bytes of the console.
-class Ring {
-public:
-    explicit Ring(size_t cap) : cap_(cap) {}
-    void append(const char* p, size_t n) {
-        data_.insert(data_.end(), p, p + n);
-        if (data_.size() > cap_) data_.erase(data_.begin(), data_.begin() + static_cast<long>(data_.size() - cap_));
-    }
-    std::string str() const { return std::string(data_.begin(), data_.end()); }
+// The newest console.buffer_size bytes of the console.
+using Ring = ByteRing;
 
-private:
-    size_t cap_;
-    std::deque<char> data_;
-};
+// Console output queued for a slow client before the console is paused
+// (the container's writers then wait, as on a real serial line), and the
+// level at which it resumes.
+constexpr size_t kConsoleHigh = 256 * 1024;
+constexpr size_t kConsoleLow = 64 * 1024;
+// Command::ConsoleLog answers in one packet (at most 1 MiB).
+constexpr size_t kConsoleLogPacket = 1024 * 1024 - 4096;
 
 // Which signal makes the init halt or reboot.
 int haltSignalFor(const ContainerConfig& cfg, pid_t initPid) {
@@ -93,6 +92,13 @@ private:
     void onAccept();
     void onConsole();
     void onStopTimer();
+    // Terminal clients (xc-console, xc-start -F): one lease per tty.
+    void attachTty(int conn, const Request& req);
+    void onTtyClient(int fd, uint32_t events);
+    void flushConsoleClient();
+    void pauseConsole(bool pause);
+    void releaseTtyClient(int tty, const std::string& notice);
+    void sendConsoleHistory(int conn);
     void handle(int conn, const Request& req);
     void beginStop(milliseconds timeout, bool kill);
     void initExited(int status);
@@ -111,7 +117,22 @@ private:
     bool listening_ = false;
     SpawnSpec spec_;
     SpawnedInit init_;
+    std::unique_ptr<ContainerNetwork> network_;
     UniqueFd consolePeer_;  // keeps the console readable when nothing inside holds it open
+    std::vector<UniqueFd> ttyPeers_;  // the same for each ttyN: its master never hangs up
+    // Who holds which tty. The console is not handed out raw: we keep
+    // reading its master (ring buffer, console.log) and copy the output to
+    // the client's stream socket; the client writes keyboard input and
+    // TIOCSWINSZ to the master it got. A ttyN master is the client's alone.
+    struct TtyClient {
+        UniqueFd conn;        // the lease: the client's command connection
+        UniqueFd out;         // console only: our end of its output stream
+        std::string pending;  // console output it has not taken yet
+        pid_t pid = -1;
+    };
+    std::map<int, TtyClient> ttyClients_;
+    bool consolePaused_ = false;
+    uint64_t bootStart_ = 0;  // ring position where this boot's output begins
     UniqueFd consoleLog_;
     UniqueFd lock_;
     UniqueFd listen_, epoll_, signals_, stopTimer_;
@@ -132,10 +153,7 @@ Status Monitor::loadAndPrepare() {
     struct stat st;
     if (::stat(cfg_.rootfsPath.c_str(), &st) < 0) return Error::sys("root filesystem " + cfg_.rootfsPath);
     if (!S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "root filesystem " + cfg_.rootfsPath);
-    for (const auto& n : cfg_.network)
-        if (n.type != "empty")
-            return Error::msg("network type '" + n.type + "' is not supported by this xc build yet; use type "
-                              "\"empty\" or remove the network entry", ENOTSUP);
+    XC_TRY(ContainerNetwork::preflight(cfg_));
     if (!cfg_.idmap.empty())
         return Error::msg("idmap (unprivileged containers) is not supported by this xc build yet", ENOTSUP);
     ring_ = Ring(cfg_.consoleBufferSize);
@@ -158,8 +176,14 @@ Status Monitor::launch() {
     cgroupMade_ = true;
     XC_TRY(cgroup_.applyDeviceAllowList().ctx("set up the device allow-list"));
     XC_TRY(cgroup_.apply(cfg_.cgroup).ctx("apply cgroup limits"));
-    XC_ASSIGN(init_, spawnInit(spec_, cgroup_));
+    XC_ASSIGN(init_, spawnInit(spec_, cgroup_, [this](pid_t pid) -> Status {
+                  XC_ASSIGN(network_, ContainerNetwork::setup(cfg_, pid, log_).ctx("set up the network"));
+                  return {};
+              }));
     consolePeer_.reset(::ioctl(init_.console.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    ttyPeers_.clear();
+    for (const auto& t : init_.ttys) ttyPeers_.emplace_back(::ioctl(t.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    bootStart_ = ring_.total();
     int fl = ::fcntl(init_.console.get(), F_GETFL);
     ::fcntl(init_.console.get(), F_SETFL, fl | O_NONBLOCK);
     haltSignal_ = haltSignalFor(cfg_, init_.child.pid);
@@ -268,17 +292,13 @@ void Monitor::handle(int conn, const Request& req) {
     case Command::Thaw:
         return reply(cgroup_.thaw());
     case Command::ConsoleLog:
-        return reply({}, ring_.str());
-    case Command::Tty: {
-        int n = -1;
-        std::istringstream(req.payload) >> n;
-        int fd = n == 0 ? init_.console.get()
-                        : (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size() ? init_.ttys[n - 1].get() : -1);
-        if (fd < 0) return reply(Error::msg("no tty " + req.payload + " (tty.count is " +
-                                                std::to_string(init_.ttys.size()) + ")", ENOENT));
-        (void)sendOk(conn, "", {fd});
+        return reply({}, ring_.tail(kConsoleLogPacket));
+    case Command::Tty:
+        attachTty(conn, req);
         return;
-    }
+    case Command::ConsoleHistory:
+        sendConsoleHistory(conn);
+        return;
     }
     reply(Error::msg("unknown command " + std::to_string(static_cast<int>(req.cmd)), ENOSYS));
 }
@@ -330,8 +350,26 @@ void Monitor::initExited(int status) {
     // Whatever the init left behind goes with it.
     if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
     if (auto st = cgroup_.waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
+    // The console's last words, then every terminal client learns why its
+    // lease ends; the masters must leave epoll before they close (a client
+    // may still hold a copy, which would keep the registration alive).
+    pauseConsole(false);
+    onConsole();
+    if (init_.console) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, init_.console.get(), nullptr);
+    consolePaused_ = false;
+    {
+        std::string notice = reboot ? std::string("reboot")
+                                    : "stopped " + std::string(state_ == State::Stopping ? "1 " : "0 ") +
+                                          std::to_string(status);
+        std::vector<int> held;
+        for (const auto& [n, c] : ttyClients_) held.push_back(n);
+        for (int n : held) releaseTtyClient(n, notice);
+    }
     init_ = SpawnedInit();
     consolePeer_.reset();
+    ttyPeers_.clear();
+    if (network_) network_->teardown();
+    network_.reset();
     if (reboot) {
         log_.notice("rebooting");
         rebootRequested_ = false;
@@ -348,6 +386,8 @@ void Monitor::initExited(int status) {
 }
 
 void Monitor::abortStart() {
+    if (network_) network_->teardown();
+    network_.reset();
     if (cgroupMade_) {
         if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
         (void)cgroup_.waitEmpty(milliseconds(5000));
@@ -355,6 +395,7 @@ void Monitor::abortStart() {
         cgroupMade_ = false;
     }
     if (listening_) ::unlink(paths_.socket().c_str());
+    if (lock_) ::unlink(paths_.lockFile().c_str());
 }
 
 void Monitor::finish() {
@@ -364,6 +405,7 @@ void Monitor::finish() {
         cgroupMade_ = false;
     }
     ::unlink(paths_.socket().c_str());
+    ::unlink(paths_.lockFile().c_str());  // still held: nothing is left once stopped
     lock_.reset();  // stopped: a new start may begin while we exit
     for (auto& w : stopWaiters_) (void)sendOk(w.get(), "STOPPED");
     stopWaiters_.clear();
@@ -401,13 +443,180 @@ void Monitor::onAccept() {
 
 void Monitor::onConsole() {
     char buf[16384];
-    for (;;) {
+    while (init_.console && !consolePaused_) {
         ssize_t n = ::read(init_.console.get(), buf, sizeof buf);
         if (n <= 0) return;
         ring_.append(buf, static_cast<size_t>(n));
         if (consoleLog_) (void)!::write(consoleLog_.get(), buf, static_cast<size_t>(n));
         if (opts_.foreground) (void)!::write(STDOUT_FILENO, buf, static_cast<size_t>(n));
+        auto it = ttyClients_.find(0);
+        if (it != ttyClients_.end()) {
+            it->second.pending.append(buf, static_cast<size_t>(n));
+            flushConsoleClient();
+            it = ttyClients_.find(0);
+            if (it != ttyClients_.end() && it->second.pending.size() >= kConsoleHigh) pauseConsole(true);
+        }
     }
+}
+
+void Monitor::pauseConsole(bool pause) {
+    if (!init_.console || consolePaused_ == pause) return;
+    struct epoll_event ev = {};
+    ev.events = pause ? 0u : static_cast<uint32_t>(EPOLLIN);
+    ev.data.fd = init_.console.get();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, init_.console.get(), &ev);
+    consolePaused_ = pause;
+}
+
+void Monitor::attachTty(int conn, const Request& req) {
+    std::istringstream in(req.payload);
+    int n = -1;
+    in >> n;
+    bool force = false, replay = false;
+    for (std::string w; in >> w;) {
+        if (w == "force") force = true;
+        else if (w == "replay") replay = true;
+    }
+    int master = -1;
+    if (n == 0) master = init_.console.get();
+    else if (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size()) master = init_.ttys[n - 1].get();
+    if (master < 0) {
+        if (!init_.console) {
+            (void)sendError(conn, Error::msg("is not running", ESRCH));
+            return;
+        }
+        (void)sendError(conn, Error::msg("no tty " + std::to_string(n) + " (tty.count is " +
+                                             std::to_string(init_.ttys.size()) + ")", ENOENT));
+        return;
+    }
+    std::string what = n == 0 ? std::string("the console") : "tty " + std::to_string(n);
+    if (auto it = ttyClients_.find(n); it != ttyClients_.end()) {
+        if (!force) {
+            (void)sendError(conn, Error::msg(what + " is in use by another client (pid " +
+                                                 std::to_string(it->second.pid) + "); use --force to take it over",
+                                             EBUSY));
+            return;
+        }
+        log_.notice(what + " taken over from pid " + std::to_string(it->second.pid));
+        releaseTtyClient(n, "taken");
+    }
+    TtyClient cl;
+    cl.conn.reset(::fcntl(conn, F_DUPFD_CLOEXEC, 3));
+    if (!cl.conn) {
+        (void)sendError(conn, Error::sys("keep the connection"));
+        return;
+    }
+    struct ucred cred = {};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) cl.pid = cred.pid;
+    std::vector<int> fds = {master};
+    UniqueFd theirs;
+    if (n == 0) {
+        int sv[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+            (void)sendError(conn, Error::sys("create the console stream"));
+            return;
+        }
+        cl.out.reset(sv[0]);
+        theirs.reset(sv[1]);
+        ::shutdown(sv[0], SHUT_RD);
+        ::fcntl(sv[0], F_SETFL, ::fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+        if (replay) cl.pending = ring_.since(bootStart_);
+        fds.push_back(theirs.get());
+    }
+    if (!sendOk(conn, "tty " + std::to_string(n), fds)) return;
+    struct epoll_event ev = {};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = cl.conn.get();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.conn.get(), &ev);
+    if (cl.out) {
+        ev.events = 0;  // EPOLLOUT only while output waits; hang-ups always
+        ev.data.fd = cl.out.get();
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.out.get(), &ev);
+    }
+    log_.info(what + " attached by pid " + std::to_string(cl.pid));
+    ttyClients_[n] = std::move(cl);
+    if (n == 0) flushConsoleClient();
+}
+
+void Monitor::flushConsoleClient() {
+    auto it = ttyClients_.find(0);
+    if (it == ttyClients_.end()) {
+        pauseConsole(false);
+        return;
+    }
+    TtyClient& cl = it->second;
+    size_t done = 0;
+    while (done < cl.pending.size()) {
+        ssize_t w = ::send(cl.out.get(), cl.pending.data() + done, cl.pending.size() - done,
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w > 0) {
+            done += static_cast<size_t>(w);
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        releaseTtyClient(0, "");  // the client went away
+        return;
+    }
+    cl.pending.erase(0, done);
+    struct epoll_event ev = {};
+    ev.events = cl.pending.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT);
+    ev.data.fd = cl.out.get();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, cl.out.get(), &ev);
+    if (consolePaused_ && cl.pending.size() < kConsoleLow) pauseConsole(false);
+}
+
+void Monitor::onTtyClient(int fd, uint32_t events) {
+    for (auto& [n, cl] : ttyClients_) {
+        if (fd == cl.conn.get()) {
+            char b[256];
+            ssize_t r = ::recv(fd, b, sizeof b, MSG_DONTWAIT);
+            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+                int tty = n;
+                log_.info((tty == 0 ? std::string("the console") : "tty " + std::to_string(tty)) + " released");
+                releaseTtyClient(tty, "");
+            }
+            return;
+        }
+        if (cl.out && fd == cl.out.get()) {
+            if (events & (EPOLLERR | EPOLLHUP)) {
+                releaseTtyClient(n, "");
+                return;
+            }
+            if (events & EPOLLOUT) flushConsoleClient();
+            return;
+        }
+    }
+}
+
+void Monitor::releaseTtyClient(int tty, const std::string& notice) {
+    auto it = ttyClients_.find(tty);
+    if (it == ttyClients_.end()) return;
+    TtyClient& cl = it->second;
+    if (cl.out && !cl.pending.empty() && notice != "taken" && !notice.empty())
+        (void)writeFully(cl.out.get(), cl.pending.data(), cl.pending.size(), 500);
+    if (!notice.empty()) (void)sendOk(cl.conn.get(), notice);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);
+    if (cl.out) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.out.get(), nullptr);
+    ttyClients_.erase(it);
+    if (tty == 0) pauseConsole(false);
+}
+
+void Monitor::sendConsoleHistory(int conn) {
+    UniqueFd mem(::memfd_create("xc-console", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!mem) {
+        (void)sendError(conn, Error::sys("create a memory file"));
+        return;
+    }
+    std::string all = ring_.str();
+    if (!writeFully(mem.get(), all.data(), all.size())) {
+        (void)sendError(conn, Error::sys("write the console history"));
+        return;
+    }
+    ::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    ::lseek(mem.get(), 0, SEEK_SET);
+    (void)sendOk(conn, std::to_string(all.size()), {mem.get()});
 }
 
 int Monitor::loop() {
@@ -431,6 +640,8 @@ int Monitor::loop() {
                 if (r <= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, STDIN_FILENO, nullptr);
             } else if (init_.console && fd == init_.console.get()) {
                 onConsole();
+            } else {
+                onTtyClient(fd, evs[i].events);
             }
         }
     }

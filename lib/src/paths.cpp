@@ -51,9 +51,9 @@ HostPaths HostPaths::fromEnvironment() {
     return p;
 }
 
-std::string resolveBase(const std::string& fromOption) {
+std::string resolveBase(const std::string& fromOption, const std::string& configured) {
     std::string base = fromOption;
-    if (base.empty()) base = envOr("XC_PATH", kDefaultBase);
+    if (base.empty()) base = envOr("XC_PATH", configured.empty() ? kDefaultBase : configured);
     std::error_code ec;
     std::filesystem::path abs = std::filesystem::absolute(base, ec);
     std::string out = ec ? base : abs.lexically_normal().string();

@@ -329,7 +329,8 @@ private:
 
 }  // namespace
 
-Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup) {
+Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
+                              const std::function<Status(pid_t)>& beforeRelease) {
     XC_ASSIGN(auto chans, Channel::pair());
     Channel& parentEnd = chans.first;
     Channel& childEnd = chans.second;
@@ -350,6 +351,7 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup) {
     childEnd.close();
     ChildGuard guard(child);
     XC_TRY(cgroup.addProcess(child.pid).ctx("move the init into its cgroup"));
+    if (beforeRelease) XC_TRY(beforeRelease(child.pid));
     XC_TRY(parentEnd.send("go"));
     XC_ASSIGN(Channel::Message ptys, parentEnd.expect("set up the container"));
     if (ptys.data != "ptys" || ptys.fds.empty())

@@ -115,7 +115,7 @@ protected:
     std::string socketPath(const std::string& name) const { return runDir_ + "/" + name + ".sock"; }
     std::string lockPath(const std::string& name) const { return runDir_ + "/" + name + ".lock"; }
     // Asserts (non-fatally) that nothing of the container runs: no monitor,
-    // no cgroup, no socket, state STOPPED.
+    // no cgroup, no socket, state STOPPED (a supervisor on its way out gets 2 s).
     void expectNothingRunning(const std::string& name, const std::string& context);
 
     // A file in the scratch directory (base/.it, never a container).
@@ -125,6 +125,7 @@ protected:
 
     std::string base_;      // /tmp/xc-it-XXXXXX
     std::string scratch_;   // base_/.it
+    std::string sysconf_;   // scratch_/etc: XC_SYSCONF_DIR, the project's config/ without network
     std::string key_;       // 16 hex digits
     std::string runDir_;    // /run/xc/<key>
     std::string cgParent_;  // xc-<12 hex>

@@ -228,7 +228,7 @@ TEST(ConfigErrors, ValidatorsNameFileLineAndKey) {
     };
     const Case cases[] = {
         {"uts = { hostname = \"-bad\"; };", "uts.hostname", "invalid hostname"},
-        {"uts = { hostname = \"a..b\"; };", "uts.hostname", "empty label"},
+        {"uts = { hostname = \"a b\"; };", "uts.hostname", "only letters"},
         {"init = { cmd = [ ]; };", "init.cmd", "must name a program"},
         {"init = { cmd = [ \"sbin/init\" ]; };", "init.cmd", "absolute path"},
         {"init = { halt_signal = \"SIGFOO\"; };", "init.halt_signal", "unknown signal 'SIGFOO'"},

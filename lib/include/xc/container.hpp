@@ -47,6 +47,32 @@ struct AttachOptions {
     gid_t gid = 0;
     bool gidSet = false;
     std::string cwd;                     // "" = the user's home, else /
+    // Auto: a pty (from the container's devpts) for those of stdin, stdout
+    // and stderr that are terminals, plain fds otherwise (no host terminal
+    // reaches the container); Always: all three on the pty; Never: stdio
+    // passes through untouched.
+    enum class Pty { Auto, Always, Never } pty = Pty::Auto;
+};
+
+// xc-console and xc-start -F (console.cpp).
+struct ConsoleOptions {
+    int tty = 0;              // 0: /dev/console, N: /dev/ttyN
+    int escape = 1;           // prefix character (Ctrl-a); -1: none
+    bool force = false;       // take the tty over from another client
+    bool replay = false;      // first this boot's console output so far
+    bool banner = true;       // "Connected to ..." on stderr
+    bool followReboot = true; // reattach when the container reboots
+    bool detachOnEof = true;  // end of input detaches; else input just stops
+    int inFd = 0, outFd = 1;
+};
+
+// How a console session ended.
+struct ConsoleExit {
+    enum class End { Detached, Stopped, TakenOver, Signal } end = End::Detached;
+    int signal = 0;           // End::Signal: which
+    bool stopRequested = false;  // End::Stopped: by xc-stop, a signal or a halt inside
+    int initStatus = -1;      // End::Stopped: the init's wait status, -1 unknown
+    bool initFailed() const;  // the init died on its own (not a halt or poweroff)
 };
 
 // How an attached command ended: its exit status, or (status 126/127) the
@@ -64,6 +90,21 @@ struct StateInfo {
 struct Stats {
     uint64_t cpuNs = 0;
     uint64_t memoryBytes = 0;
+};
+
+// An address of an interface inside a running container (container_net.cpp).
+struct NetAddress {
+    std::string interface;  // "eth0"
+    int family = 0;         // AF_INET or AF_INET6
+    std::string address;    // "10.0.3.57"
+    int prefix = 0;
+};
+
+// Traffic of one interface, from the container's point of view.
+struct NetLinkStats {
+    std::string link;       // host-side veth (macvlan: parent; phys: the device)
+    std::string interface;  // name inside
+    uint64_t txBytes = 0, rxBytes = 0;
 };
 
 class Container {
@@ -88,9 +129,27 @@ public:
 
     Result<StateInfo> state() const;
     Result<Stats> stats() const;
+    // Global addresses of the running container's interfaces (not lo), read
+    // inside its network namespace; IPv4 first.
+    Result<std::vector<NetAddress>> ipAddresses() const;
+    // Traffic of each interface of the network list that exists.
+    Result<std::vector<NetLinkStats>> networkStats() const;
     Result<std::string> cgroupGet(const std::string& key) const;
     Status cgroupSet(const std::string& key, const std::string& value);
     Result<std::string> consoleLog() const;
+    // The whole console ring buffer (console.buffer_size), any size (console.cpp).
+    Result<std::string> consoleHistory() const;
+    // Attaches the terminal on o.inFd/o.outFd to the console or a tty until
+    // detach, stop, take-over or a signal (console.cpp).
+    Result<ConsoleExit> console(const ConsoleOptions& o);
+    // xc-start -F: starts the container under its supervisor as usual, then
+    // attaches to its console with this boot's output replayed. Detaching
+    // leaves it running; a SIGTERM, SIGINT or SIGHUP stops it (console.cpp).
+    Result<ConsoleExit> startAttached(const StartOptions& so, ConsoleOptions co);
+    // Where to read about a failed or stopped container: the console log
+    // file if configured and the supervisor's log (`logFile` if it was
+    // given with -o) (console.cpp).
+    std::string logHint(const std::string& logFile = "") const;
     // Waits until the container is in one of `states`; ETIMEDOUT after timeout (<0: forever).
     Status waitFor(const std::vector<State>& states, std::chrono::milliseconds timeout) const;
 

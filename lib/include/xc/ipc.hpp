@@ -23,8 +23,17 @@ enum class Command : uint16_t {
     Reboot = 4,      // -> once the init was told to reboot
     Freeze = 5,      // payload "timeout_ms"
     Thaw = 6,
-    ConsoleLog = 7,  // -> the console ring buffer
-    Tty = 8,         // payload "N" (0 = console) -> fd: pty master
+    ConsoleLog = 7,  // -> the console ring buffer (its newest 1 MiB at most)
+    // payload "N [force] [replay]" (0 = console) -> "tty N", fds: the pty
+    // master, and for the console a stream socket carrying its output (the
+    // supervisor keeps draining the console into its ring buffer and log and
+    // copies it there; "replay" first sends this boot's output so far). The
+    // connection stays open as the client's lease on tty N: a second client
+    // is refused (EBUSY) unless "force", which ends the first lease. The
+    // supervisor ends a lease with one notice: "taken", "reboot" or
+    // "stopped REQUESTED WAITSTATUS"; the client ends it by closing.
+    Tty = 8,
+    ConsoleHistory = 9,  // -> fd: a sealed memfd holding the whole console ring buffer
 };
 
 struct Response {
@@ -36,6 +45,18 @@ struct Response {
 // no supervisor listens.
 Result<Response> callMonitor(const std::string& socketPath, Command cmd, const std::string& payload,
                              std::chrono::milliseconds timeout);
+
+// Like callMonitor, but keeps the connection open for later notices
+// (a tty lease).
+struct Session {
+    Response response;
+    UniqueFd conn;
+};
+Result<Session> openSession(const std::string& socketPath, Command cmd, const std::string& payload,
+                            std::chrono::milliseconds timeout);
+// Reads one notice from a session; waits at most `timeout`. EPIPE when the
+// supervisor closed the connection without one.
+Result<std::string> readNotice(int conn, std::chrono::milliseconds timeout);
 
 // Server side.
 Result<UniqueFd> listenOn(const std::string& socketPath);

@@ -26,9 +26,13 @@ public:
 
     int fd() const { return fd_.get(); }
     int release() { return fd_.release(); }
+    // Unlinks the lock file while still holding the lock (no file is left
+    // once nothing runs); later lockers make a new one.
+    void removeFile();
 
 private:
     UniqueFd fd_;
+    std::string path_;
 };
 
 }  // namespace xc

@@ -32,8 +32,9 @@ struct HostPaths {
     std::string monitorBinary() const { return libexecDir + "/xc-monitor"; }
 };
 
-// The base directory: -P if given, else $XC_PATH, else /var/lib/xc. Made absolute.
-std::string resolveBase(const std::string& fromOption);
+// The base directory: -P if given, else $XC_PATH, else `configured` (the
+// path of /etc/xc/xc.conf), else /var/lib/xc. Made absolute.
+std::string resolveBase(const std::string& fromOption, const std::string& configured = "");
 
 class ContainerPaths {
 public:

@@ -49,8 +49,9 @@ size_t countRequiredMissing(const std::vector<ProbeItem>& items);
 // Status words: enabled (Ok), missing (Missing), warning (Warn); an Info
 // item shows its detail only. With `color`, ANSI colours: green enabled,
 // red missing of a required item, yellow warnings and optional missing items.
-// Ends with a summary line: "N required features missing" or
-// "All required features are available".
+// Ends with a summary line: "N required features missing" (with "(M of
+// them unverified)" when some required items could only be warned about,
+// e.g. probes that need root) or "All required features are available".
 std::string formatProbeItems(const std::vector<ProbeItem>& items, bool color);
 
 // A JSON string literal (with the quotes): ", \ and control characters

@@ -2,6 +2,7 @@
 // and its execution in a child cloned into new namespaces.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct SpawnedInit {
 // the child's own error (stage and errno); the child is reaped.
 // `beforeRelease` runs in the parent once the child is in its cgroup and
 // namespaces exist (network setup goes there).
-Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup);
+Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
+                              const std::function<Status(pid_t)>& beforeRelease = {});
 
 }  // namespace xc

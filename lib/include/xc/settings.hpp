@@ -1,0 +1,21 @@
+// Host-wide settings from /etc/xc/xc.conf (all optional).
+#pragma once
+
+#include <string>
+
+#include "xc/log.hpp"
+#include "xc/paths.hpp"
+#include "xc/result.hpp"
+
+namespace xc {
+
+struct GlobalSettings {
+    std::string path = kDefaultBase;  // base directory when neither -P nor XC_PATH is given
+    LogLevel logLevel = LogLevel::Error;
+};
+
+// Reads host.globalConf(); a missing file gives the defaults, a broken one
+// an error with file:line.
+Result<GlobalSettings> loadGlobalSettings(const HostPaths& host);
+
+}  // namespace xc

@@ -1,0 +1,248 @@
+// What must hold when things go wrong around a running container: a dead
+// supervisor, racing commands, destroy of a running container, reboot, and
+// a rootfs or config that tries to reach the host.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "harness.hpp"
+
+using namespace xcit;
+
+namespace {
+
+class Robustness : public XcTest {};
+class RootfsEscape : public XcTest {};
+
+std::set<std::string> toSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+// Mount points that appeared since `before` and are on host paths a
+// container must never mount on.
+std::vector<std::string> newHostMounts(const std::vector<std::string>& before, const std::vector<std::string>& watch) {
+    std::vector<std::string> out;
+    std::multiset<std::string> old(before.begin(), before.end());
+    for (const auto& m : mountPoints()) {
+        auto it = old.find(m);
+        if (it != old.end()) {
+            old.erase(it);
+            continue;
+        }
+        for (const auto& w : watch)
+            if (m == w || (w != "/" && m.rfind(w + "/", 0) == 0)) out.push_back(m);
+    }
+    return out;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ Robustness
+
+TEST_F(Robustness, KilledSupervisorTakesTheContainerDownAndStartWorksAgain) {
+    XC_ASSERT_OK(create("r1"));
+    XC_ASSERT_OK(start("r1"));
+    pid_t init = initPid("r1");
+    ASSERT_GT(init, 1);
+    pid_t mon = parentOf(init);
+    ASSERT_GT(mon, 1);
+    ASSERT_EQ(commOf(mon), "xc-monitor") << "the init's parent is not the supervisor";
+    ASSERT_EQ(::kill(mon, SIGKILL), 0);
+
+    EXPECT_TRUE(waitUntil([&] { return !processAlive(init); }, 5.0))
+        << "the init " << init << " outlived its supervisor";
+    EXPECT_TRUE(waitUntil([&] { return state("r1") == "STOPPED"; }, 3.0)) << "state is " << state("r1");
+
+    // The stale socket and cgroups of the dead supervisor do not block a start.
+    RunResult again = start("r1");
+    XC_ASSERT_OK(again);
+    pid_t init2 = initPid("r1");
+    EXPECT_GT(init2, 1);
+    EXPECT_NE(init2, init);
+    EXPECT_EQ(monitors("r1").size(), 1u);
+    XC_EXPECT_OK(attach("r1", {"true"}));
+    XC_EXPECT_OK(kill("r1"));
+    expectNothingRunning("r1", "after the restart and stop -k");
+}
+
+TEST_F(Robustness, ConcurrentStartsStartOnce) {
+    XC_ASSERT_OK(create("r2"));
+    std::vector<Running> procs;
+    for (int i = 0; i < 4; ++i)
+        procs.push_back(spawn({toolPath("xc-start"), "-P", base_, "-n", "r2"}));
+    std::vector<RunResult> results;
+    for (auto& p : procs) results.push_back(wait(p));
+    int ok = 0;
+    std::string all;
+    for (const auto& r : results) {
+        all += r.describe() + "\n";
+        if (r.ok()) {
+            ++ok;
+        } else {
+            EXPECT_TRUE(contains(r.err, "already running")) << r.describe();
+        }
+        EXPECT_FALSE(r.timedOut) << r.describe();
+    }
+    EXPECT_EQ(ok, 1) << all;
+    EXPECT_EQ(state("r2"), "RUNNING");
+    EXPECT_EQ(monitors("r2").size(), 1u) << "one container, one supervisor";
+    XC_EXPECT_OK(attach("r2", {"true"}));
+    XC_EXPECT_OK(kill("r2"));
+    expectNothingRunning("r2", "after stop -k");
+}
+
+TEST_F(Robustness, DestroyRefusesARunningContainerUnlessForced) {
+    XC_ASSERT_OK(create("r3"));
+    XC_ASSERT_OK(start("r3"));
+    pid_t init = initPid("r3");
+    RunResult d = destroy("r3");
+    EXPECT_NE(d.status, 0) << d.describe();
+    EXPECT_TRUE(contains(d.err, "running")) << d.describe();
+    EXPECT_EQ(state("r3"), "RUNNING");
+    EXPECT_EQ(initPid("r3"), init);
+    EXPECT_TRUE(processAlive(init));
+    EXPECT_TRUE(exists(configFile("r3")));
+    EXPECT_TRUE(isDir(rootfs("r3") + "/bin"));
+    XC_EXPECT_OK(attach("r3", {"true"}));
+
+    RunResult f = destroy("r3", {"-f"});
+    XC_EXPECT_OK(f);
+    EXPECT_FALSE(exists(containerDir("r3")));
+    EXPECT_TRUE(waitUntil([&] { return !processAlive(init); }, 3.0));
+    expectNothingRunning("r3", "after destroy -f");
+    EXPECT_EQ(xc("xc-ls", {}).out, "");
+}
+
+TEST_F(Robustness, RebootRestartsTheInitUnderTheSameSupervisor) {
+    XC_ASSERT_OK(create("r4"));
+    XC_ASSERT_OK(start("r4"));
+    pid_t first = initPid("r4");
+    auto mons = monitors("r4");
+    ASSERT_EQ(mons.size(), 1u);
+    RunResult r = stop("r4", {"-r"});
+    XC_ASSERT_OK(r);
+    pid_t second = -1;
+    bool back = waitUntil(
+        [&] {
+            if (state("r4") != "RUNNING") return false;
+            second = initPid("r4");
+            return second > 1 && second != first;
+        },
+        10.0, 0.1);
+    EXPECT_TRUE(back) << "not RUNNING with a new init within 10 s; state " << state("r4") << ", pid " << second;
+    EXPECT_FALSE(processAlive(first) && first != second);
+    EXPECT_EQ(monitors("r4"), mons) << "a reboot stays in the same supervisor";
+    RunResult one = attach("r4", {"cat", "/proc/1/comm"});
+    EXPECT_EQ(lines(one.out), std::vector<std::string>{"init"}) << one.describe();
+    XC_EXPECT_OK(kill("r4"));
+    expectNothingRunning("r4", "after the reboot and stop -k");
+}
+
+// ------------------------------------------------------------ RootfsEscape
+
+// rootfs/dev, /proc or /sys replaced by a symlink to a host directory: the
+// start either mounts inside the rootfs or fails, and the host directory
+// gets nothing.
+TEST_F(RootfsEscape, SymlinkedSystemDirsDoNotReachTheHost) {
+    XC_ASSERT_OK(create("y1"));
+    for (const char* dir : {"dev", "proc", "sys"}) {
+        SCOPED_TRACE(std::string("rootfs/") + dir + " -> sentinel");
+        std::string sentinel = makeSentinelDir();
+        std::string link = rootfs("y1") + "/" + dir;
+        ASSERT_TRUE(removeTree(link));
+        ASSERT_EQ(::symlink(sentinel.c_str(), link.c_str()), 0);
+        auto before = mountPoints();
+
+        RunResult s = start("y1");
+        if (s.ok()) {
+            XC_EXPECT_OK(attach("y1", {"true"}));
+            XC_EXPECT_OK(kill("y1"));
+        } else {
+            EXPECT_FALSE(s.err.empty()) << s.describe();
+            EXPECT_FALSE(s.timedOut) << s.describe();
+        }
+        expectNothingRunning("y1", s.describe());
+        EXPECT_TRUE(listNames(sentinel).empty()) << "the start wrote into the host directory " << sentinel;
+        EXPECT_TRUE(newHostMounts(before, {sentinel, "/dev", "/proc", "/sys", base_}).empty())
+            << "something was mounted on the host";
+        ASSERT_EQ(::unlink(link.c_str()), 0);
+        ASSERT_EQ(::mkdir(link.c_str(), 0755), 0);
+    }
+}
+
+TEST_F(RootfsEscape, DevSymlinkToHostRootChangesNothingOnTheHost) {
+    XC_ASSERT_OK(create("y2"));
+    std::string link = rootfs("y2") + "/dev";
+    ASSERT_TRUE(removeTree(link));
+    ASSERT_EQ(::symlink("/", link.c_str()), 0);
+    auto devBefore = toSet(listNames("/dev"));
+    auto rootBefore = toSet(listNames("/"));
+    auto before = mountPoints();
+
+    RunResult s = start("y2");
+    if (s.ok()) {
+        XC_EXPECT_OK(attach("y2", {"true"}));
+        XC_EXPECT_OK(kill("y2"));
+    }
+    expectNothingRunning("y2", s.describe());
+    std::vector<std::string> added;
+    for (const auto& n : listNames("/dev"))
+        if (!devBefore.count(n)) added.push_back("/dev/" + n);
+    for (const auto& n : listNames("/"))
+        if (!rootBefore.count(n)) added.push_back("/" + n);
+    EXPECT_TRUE(added.empty()) << "new on the host: " << (added.empty() ? "" : added[0]);
+    EXPECT_TRUE(newHostMounts(before, {"/", "/dev", "/proc", "/sys", base_}).empty())
+        << "something was mounted on the host";
+}
+
+TEST_F(RootfsEscape, MountTargetWithDotDotIsRefused) {
+    std::string sentinel = makeSentinelDir();
+    ASSERT_TRUE(writeText(sentinel + "/marker", "x"));
+    const std::string entry = "mounts = ( { source = \"" + sentinel +
+                              "\"; target = \"../../etc\"; options = \"bind\"; } );\n";
+    std::string conf = scratchFile("escape.conf", entry);
+    auto tree = listTree(base_);
+    RunResult c = create("y3", {"-f", conf});
+    EXPECT_NE(c.status, 0) << c.describe();
+    EXPECT_TRUE(contains(c.err, "../../etc")) << c.describe();
+    EXPECT_TRUE(contains(c.err, "target")) << c.describe();
+    EXPECT_FALSE(exists(containerDir("y3")));
+    EXPECT_EQ(listTree(base_), tree) << "a refused create left files behind";
+
+    // The same entry edited into an existing container's config.
+    XC_ASSERT_OK(create("y4"));
+    std::string cfg = readText(configFile("y4"));
+    ASSERT_TRUE(writeText(configFile("y4"), cfg + entry, 0640));
+    auto before = mountPoints();
+    RunResult s = start("y4");
+    EXPECT_NE(s.status, 0) << s.describe();
+    EXPECT_TRUE(contains(s.err, "../../etc")) << s.describe();
+    expectNothingRunning("y4", s.describe());
+    EXPECT_TRUE(newHostMounts(before, {"/etc", sentinel, base_}).empty());
+    EXPECT_FALSE(contains(readText("/proc/self/mountinfo"), sentinel.substr(5)))
+        << "the sentinel was mounted somewhere";
+}
+
+TEST_F(RootfsEscape, MountTargetThroughASymlinkStaysInTheRootfs) {
+    std::string sentinel = makeSentinelDir();
+    std::string source = makeSentinelDir();
+    ASSERT_TRUE(writeText(source + "/payload", "x"));
+    XC_ASSERT_OK(createWithConfig(
+        "y5", "mounts = ( { source = \"" + source + "\"; target = \"mnt/escape\"; options = \"bind\"; } );\n"));
+    // rootfs/mnt/escape -> the host's sentinel directory (an absolute link).
+    ASSERT_EQ(::symlink(sentinel.c_str(), (rootfs("y5") + "/mnt/escape").c_str()), 0);
+    auto before = mountPoints();
+    RunResult s = start("y5");
+    if (s.ok()) {
+        // If it ran, the bind must be visible inside, at the link's in-root target.
+        RunResult in = attach("y5", {"ls", "/mnt/escape/"});
+        EXPECT_TRUE(contains(in.out, "payload")) << in.describe();
+        XC_EXPECT_OK(kill("y5"));
+    }
+    expectNothingRunning("y5", s.describe());
+    EXPECT_TRUE(listNames(sentinel).empty()) << "the host directory behind the symlink got files";
+    EXPECT_TRUE(newHostMounts(before, {sentinel, source, base_}).empty()) << "mounted on the host";
+}

@@ -1,0 +1,49 @@
+// xc-checkconfig: what the host kernel offers a container manager, what is
+// missing, and how to get it.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "common.hpp"
+#include "xc/probe.hpp"
+
+int main(int argc, char** argv) {
+    using namespace xc;
+    tool::Tool t("xc-checkconfig", "Check what the host offers xc: kernel features, cgroups, links, tools",
+                 "DESCRIPTION\n"
+                 "  Probes the running kernel rather than reading its config: namespaces from\n"
+                 "  /proc/self/ns; the syscalls xc uses (clone3 with CLONE_PIDFD, pidfd_open,\n"
+                 "  openat2 with RESOLVE_IN_ROOT, fsopen, mount_setattr, close_range), each called\n"
+                 "  in a harmless way; the cgroup layout (v1, hybrid or v2), its hierarchies and\n"
+                 "  controllers, cgroup.freeze, cgroup.kill and swap accounting; filesystems from\n"
+                 "  /proc/filesystems; veth, bridge and macvlan links, created through rtnetlink in\n"
+                 "  the network namespace of a short-lived child, so nothing is left on the host;\n"
+                 "  seccomp, capabilities and no_new_privs; and the host programs templates and\n"
+                 "  networking use (busybox-static, newuidmap/newgidmap, dnsmasq, nft).\n"
+                 "  One line per item, grouped by section: 'enabled', 'missing' or 'warning' with\n"
+                 "  what was found, and for what is missing a '-> fix:' line (package, sysctl or\n"
+                 "  kernel option). Items marked required are what privileged containers cannot\n"
+                 "  run without. Colours only on a terminal (not with --no-color or NO_COLOR set).\n"
+                 "  Run it as root: several probes need privileges.\n\n"
+                 "EXAMPLES\n"
+                 "  xc-checkconfig\n"
+                 "  xc-checkconfig --no-color | grep -A1 missing\n"
+                 "  xc-checkconfig --json\n\n"
+                 "EXIT STATUS\n"
+                 "  0 every required feature is available, 1 a required feature is missing (the\n"
+                 "  last line says how many), 2 usage error",
+                 /*needsName=*/false);
+    bool json = false, noColor = false;
+    t.app().add_flag("--json", json, "Print the items as a JSON array (section, name, status, required, detail, fix)");
+    t.app().add_flag("--no-color", noColor, "Never colour the output");
+    if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+
+    const std::vector<ProbeItem> items = probeHost();
+    const std::string text =
+        json ? probeItemsJson(items)
+             : formatProbeItems(items, !noColor && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    if (std::fflush(stdout) != 0) return t.fail("write output: " + Error::sys("stdout").message());
+    return countRequiredMissing(items) == 0 ? tool::kExitOk : tool::kExitFailure;
+}
