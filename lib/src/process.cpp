@@ -1,5 +1,7 @@
 #include "xc/process.hpp"
 
+#include "xc/fdpass.hpp"
+
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -21,57 +23,15 @@ Result<std::pair<Channel, Channel>> Channel::pair() {
 }
 
 Status Channel::send(const std::string& msg, const std::vector<int>& fds) const {
-    struct iovec iov = {const_cast<char*>(msg.data()), msg.size()};
-    char dummy = 0;
-    if (msg.empty()) iov = {&dummy, 1};
-    struct msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    std::vector<char> ctrl;
-    if (!fds.empty()) {
-        ctrl.resize(CMSG_SPACE(sizeof(int) * fds.size()));
-        mh.msg_control = ctrl.data();
-        mh.msg_controllen = ctrl.size();
-        struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-        std::memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
-    }
-    for (;;) {
-        if (::sendmsg(fd_.get(), &mh, MSG_NOSIGNAL) >= 0) return {};
-        if (errno != EINTR) return Error::sys("send on sync channel");
-    }
+    return sendPacket(fd_.get(), msg, fds, "sync channel");
 }
 
 Result<Channel::Message> Channel::recv() const {
+    XC_ASSIGN(Packet p, recvPacket(fd_.get(), 1 << 20, "sync channel"));
     Message m;
-    std::vector<char> buf(65536);
-    struct iovec iov = {buf.data(), buf.size()};
-    alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * 16)];
-    struct msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = ctrl;
-    mh.msg_controllen = sizeof ctrl;
-    ssize_t n;
-    do n = ::recvmsg(fd_.get(), &mh, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) return Error::sys("receive on sync channel");
-    for (struct cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; ++i) {
-            int fd;
-            std::memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-            m.fds.emplace_back(fd);
-        }
-    }
-    if (n == 0) {
-        m.eof = true;
-        return m;
-    }
-    m.data.assign(buf.data(), static_cast<size_t>(n));
+    m.data = std::move(p.data);
+    m.fds = std::move(p.fds);
+    m.eof = p.eof;
     return m;
 }
 
