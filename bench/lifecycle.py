@@ -350,7 +350,7 @@ class Lxc(Backend):
     def is_monitor(self, pid):
         return read_cmdline(pid).startswith(f"[lxc monitor] {self.base} ")
 
-    def runtime_leftovers(self, fix, log, names=(), pivot_existed=True):
+    def runtime_leftovers(self, fix, log, names=()):
         found = []
         lock = "/run/lxc/lock" + self.base
         if os.path.isdir(lock):
@@ -376,12 +376,9 @@ class Lxc(Backend):
                             cgs.append(d)
         if cgs:
             found.append("cgroups " + ", ".join(cgs))
+        # (LXC's shared lxc.pivot cgroup is LXC's own housekeeping: left alone.)
         if fix:
-            dirs = list(cgs)
-            if not pivot_existed and os.path.isdir(root):
-                # LXC makes lxc.pivot on first use; this bench was the first.
-                dirs += [os.path.join(root, h, "lxc.pivot") for h in os.listdir(root)]
-            for d in dirs:
+            for d in cgs:
                 if not os.path.isdir(d):
                     continue
                 for sub, _dirs, _files in sorted(os.walk(d), key=lambda x: -len(x[0])):
@@ -864,8 +861,6 @@ def main():
     bench.backends.append(xc)
     lxc = None
     lxc_version = None
-    pivot_existed = os.path.isdir("/sys/fs/cgroup/memory/lxc.pivot") or \
-        os.path.isdir("/sys/fs/cgroup/lxc.pivot")
     if not args.no_lxc:
         if shutil.which("lxc-create"):
             conf = os.path.join(tmp_root, "lxc-net-empty.conf")
@@ -903,7 +898,7 @@ def main():
         # Never stop half-way through the cleanup.
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)
-        leftovers = cleanup(bench, xc, lxc, tmp_root, pivot_existed)
+        leftovers = cleanup(bench, xc, lxc, tmp_root)
 
     elapsed = time.perf_counter() - t_begin
     rows, verdicts = evaluate(bench)
@@ -950,7 +945,7 @@ def main():
     return 130 if interrupted else (1 if any(bench.errors.values()) else 0)
 
 
-def cleanup(bench, xc, lxc, tmp_root, pivot_existed):
+def cleanup(bench, xc, lxc, tmp_root):
     """Kill and destroy all we made; remove our base dirs. Returns leftovers seen."""
     leftovers = []
     log = bench.log
@@ -970,7 +965,7 @@ def cleanup(bench, xc, lxc, tmp_root, pivot_existed):
         names = [f"{bench.tag}-{k}{i}" for k in ("r", "m", "d")
                  for i in range(max(bench.args.runs, bench.args.containers, bench.args.density))]
         leftovers += [f"LXC: {x}" for x in
-                      lxc.runtime_leftovers(True, log, names, pivot_existed)]
+                      lxc.runtime_leftovers(True, log, names)]
     # xc's runtime state keyed to our base: report it (it should be gone) and remove it.
     leftovers += [f"xc: {x}" for x in xc.runtime_leftovers(True, log)]
     busy = mounts_under(tmp_root)

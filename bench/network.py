@@ -7,7 +7,9 @@ Measures, for a busybox container with one veth on a bridge:
           until the host gets an ICMP echo reply from the container's address;
   dhcp    start to DHCP address bound: from the start command until the tool's
           own report (xc-info -i / lxc-info -i, polled every 10 ms) shows an
-          address from the bridge's DHCP range.
+          address from the bridge's DHCP range; split, from the DHCP packets
+          seen on the bridge, into start -> DISCOVER, DISCOVER -> ACK and
+          ACK -> reported.
 
 The bridge is the bench's own (xcb<random>0 on 10.253.N.0/24), made by
 `xc-net start` with its own settings and state directory, so dnsmasq
@@ -86,12 +88,68 @@ def wait_ping(addr, deadline):
         sock.close()
 
 
+class DhcpSniffer:
+    """Times of the DHCP messages on the bridge (an AF_PACKET socket), to
+    split start-to-bound into: start -> DISCOVER (boot to udhcpc), DISCOVER ->
+    ACK (the exchange), ACK -> address reported (client script + tool)."""
+
+    def __init__(self, bridge):
+        # ETH_P_ALL: a protocol-specific packet socket misses outgoing frames
+        # (the server's replies leave through the bridge).
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0003))
+        self.sock.bind((bridge, 0))
+        self.sock.settimeout(0.005)
+
+    def drain(self):
+        try:
+            while True:
+                self.sock.recv(4096)
+        except (socket.timeout, BlockingIOError):
+            pass
+
+    def poll(self, seen):
+        """Reads what is there; records the first time of each message type in seen."""
+        try:
+            while True:
+                data = self.sock.recv(4096)
+                now = time.perf_counter()
+                if len(data) < 14 + 20 + 8 + 240 or data[12:14] != b"\x08\x00":
+                    continue
+                ip = data[14:]
+                ihl = (ip[0] & 0x0F) * 4
+                if ip[9] != 17:
+                    continue
+                udp = ip[ihl:]
+                sport, dport = struct.unpack("!HH", udp[:4])
+                if {sport, dport} != {67, 68}:
+                    continue
+                opts = udp[8 + 240:]
+                i = 0
+                while i + 2 <= len(opts) and opts[i] != 255:
+                    if opts[i] == 0:
+                        i += 1
+                        continue
+                    if opts[i] == 53:
+                        kind = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 5: "ACK"}.get(opts[i + 2])
+                        if kind and kind not in seen:
+                            seen[kind] = now
+                        break
+                    i += 2 + opts[i + 1]
+        except (socket.timeout, BlockingIOError):
+            pass
+
+    def close(self):
+        self.sock.close()
+
+
 class Backend:
     def __init__(self, label, base, env):
         self.label, self.base, self.env = label, base, env
 
-    def poll_ip(self, name, prefix, deadline):
+    def poll_ip(self, name, prefix, deadline, sniffer=None, seen=None):
         while time.perf_counter() < deadline:
+            if sniffer:
+                sniffer.poll(seen)
             out = sh(self.info_ip_cmd(name), env=self.env, check=False).stdout
             for line in out.splitlines():
                 m = re.match(r"IP:\s+(\S+)", line)
@@ -225,23 +283,45 @@ def main():
                     raise RuntimeError(f"{b.label}: {static_ip} never answered")
                 returned.append(t1 - t0)
                 usable.append(t2 - t0)
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                b.start(d_name)
-                t2, ip = b.poll_ip(d_name, prefix, t0 + 30)
-                b.stop(d_name)
-                if t2 is None:
-                    raise RuntimeError(f"{b.label}: no DHCP address within 30 s")
-                bound.append(t2 - t0)
+            to_discover, exchange, to_report = [], [], []
+            sniffer = DhcpSniffer(bridge)
+            try:
+                for _ in range(args.runs):
+                    sniffer.drain()
+                    seen = {}
+                    t0 = time.perf_counter()
+                    b.start(d_name)
+                    t2, ip = b.poll_ip(d_name, prefix, t0 + 30, sniffer, seen)
+                    sniffer.poll(seen)
+                    b.stop(d_name)
+                    if t2 is None:
+                        raise RuntimeError(f"{b.label}: no DHCP address within 30 s")
+                    bound.append(t2 - t0)
+                    if "DISCOVER" in seen and "ACK" in seen:
+                        to_discover.append(seen["DISCOVER"] - t0)
+                        exchange.append(seen["ACK"] - seen["DISCOVER"])
+                        to_report.append(t2 - seen["ACK"])
+            finally:
+                sniffer.close()
             results[b.label] = {"start returns": returned, "start to usable (static)": usable,
                                 "start to DHCP bound": bound}
+            if to_discover:
+                results[b.label].update({"  start to DISCOVER": to_discover, "  DISCOVER to ACK": exchange,
+                                         "  ACK to reported": to_report})
     finally:
         for b, name in created:
             b.stop(name)
             b.destroy(name)
         sh([xcnet, "-c", netconf, "-s", state, "stop"], env=env, check=False)
-        lock = "/run/lxc/lock" + os.path.join(tmp, "lxc")
-        shutil.rmtree(lock, ignore_errors=True)
+        # LXC keeps lock directories per base under /run/lxc/lock<base>.
+        shutil.rmtree("/run/lxc/lock" + tmp, ignore_errors=True)
+        d = os.path.dirname("/run/lxc/lock" + tmp)
+        while d.startswith("/run/lxc/lock/"):
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
+            d = os.path.dirname(d)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"network benchmark: {args.runs} runs each, busybox, one veth on {bridge} "
@@ -249,6 +329,8 @@ def main():
     labels = list(results)
     print(f"{'measure':28}" + "".join(f"{l:>10}" for l in labels) + ("   xc/LXC" if len(labels) == 2 else ""))
     for key in results[labels[0]]:
+        if not all(key in results[l] for l in labels):
+            continue
         med = [statistics.median(results[l][key]) * 1000 for l in labels]
         row = f"{key:28}" + "".join(f"{m:10.1f}" for m in med)
         if len(labels) == 2:

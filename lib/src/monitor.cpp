@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -486,7 +487,7 @@ void Monitor::attachTty(int conn, const Request& req) {
             return;
         }
         (void)sendError(conn, Error::msg("no tty " + std::to_string(n) + " (tty.count is " +
-                                             std::to_string(init_.ttys.size()) + ")", ENOENT));
+                                             std::to_string(init_.ttys.size()) + ")", ENODEV));
         return;
     }
     std::string what = n == 0 ? std::string("the console") : "tty " + std::to_string(n);
@@ -594,8 +595,24 @@ void Monitor::releaseTtyClient(int tty, const std::string& notice) {
     auto it = ttyClients_.find(tty);
     if (it == ttyClients_.end()) return;
     TtyClient& cl = it->second;
-    if (cl.out && !cl.pending.empty() && notice != "taken" && !notice.empty())
-        (void)writeFully(cl.out.get(), cl.pending.data(), cl.pending.size(), 500);
+    if (cl.out && !cl.pending.empty() && notice != "taken" && !notice.empty()) {
+        // The last of the output, for a little while at most (send, not
+        // write: a client that is gone must not SIGPIPE us).
+        size_t done = 0;
+        auto deadline = std::chrono::steady_clock::now() + milliseconds(500);
+        while (done < cl.pending.size() && std::chrono::steady_clock::now() < deadline) {
+            ssize_t w = ::send(cl.out.get(), cl.pending.data() + done, cl.pending.size() - done,
+                               MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (w > 0) {
+                done += static_cast<size_t>(w);
+            } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+                struct pollfd p = {cl.out.get(), POLLOUT, 0};
+                (void)::poll(&p, 1, 50);
+            } else {
+                break;
+            }
+        }
+    }
     if (!notice.empty()) (void)sendOk(cl.conn.get(), notice);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);
     if (cl.out) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.out.get(), nullptr);

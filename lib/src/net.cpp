@@ -337,13 +337,10 @@ void Network::teardown() {
 
 Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
     if (cfg.network.empty()) return {};
-    for (const auto& n : cfg.network)
-        if (n.type == "none")
-            return Error::msg("network type \"none\" (the host's network) is not supported by this xc build: the init "
-                              "always gets its own network namespace; use type \"veth\" or \"empty\"",
-                              ENOTSUP);
+    // "none" shares the host's network namespace (the config refuses it
+    // without security.allow_host_network): nothing to make or check.
     bool needsHost = false;
-    for (const auto& n : cfg.network) needsHost = needsHost || (n.type != "empty");
+    for (const auto& n : cfg.network) needsHost = needsHost || (n.type != "empty" && n.type != "none");
     if (!needsHost) return {};
     XC_ASSIGN(nl::Socket host, nl::Socket::open());
     std::set<std::string> names;
@@ -389,6 +386,9 @@ Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
 
 Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const ContainerConfig& cfg, pid_t pid, const Log& log) {
     auto net = std::make_unique<Network>(cfg, log);
+    bool hostNetwork = false;
+    for (const auto& n : cfg.network) hostNetwork = hostNetwork || n.type == "none";
+    if (hostNetwork) return std::unique_ptr<ContainerNetwork>(std::move(net));
     if (cfg.network.empty() || pid <= 0) {
         // Still bring up loopback: a container always has a working lo.
         if (pid > 0) {

@@ -50,6 +50,7 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     s.security = cfg.security;
     XC_ASSIGN(s.seccomp, seccompRules(cfg.security.seccomp));
     s.cgroupLayout = layout;
+    for (const auto& n : cfg.network) s.hostNetwork = s.hostNetwork || n.type == "none";
     return s;
 }
 
@@ -150,7 +151,7 @@ Result<DevSetup> setupDev(const RootDir& root, int ttyCount) {
 
 // /proc with /proc/sys read-only except /proc/sys/net (the container's
 // own), and the files that reach the host's kernel masked.
-Status setupProc(const RootDir& root, int devfd) {
+Status setupProc(const RootDir& root, int devfd, bool hostNetwork) {
     XC_ASSIGN(UniqueFd target, root.makeDirs("proc", 0555));
     XC_ASSIGN(UniqueFd proc, mountNew(target.get(), "proc", {}, kNoSuidDevExec, "/proc"));
     XC_ASSIGN(UniqueFd net, cloneTree(proc.get(), "sys/net", true).ctx("bind /proc/sys/net"));
@@ -158,8 +159,12 @@ Status setupProc(const RootDir& root, int devfd) {
     XC_TRY(setMountAttrs(sys.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, true).ctx("make /proc/sys read-only"));
     XC_ASSIGN(UniqueFd sysDir, openAt(proc.get(), "sys", O_PATH | O_DIRECTORY, "/proc/sys"));
     XC_TRY(attachMount(sys.get(), sysDir.get(), "/proc/sys"));
-    XC_ASSIGN(UniqueFd netDir, openAt(proc.get(), "sys/net", O_PATH | O_DIRECTORY, "/proc/sys/net"));
-    XC_TRY(attachMount(net.get(), netDir.get(), "/proc/sys/net"));
+    // /proc/sys/net is the container's own, so writable; with the host's
+    // network (type "none") it stays read-only like the rest.
+    if (!hostNetwork) {
+        XC_ASSIGN(UniqueFd netDir, openAt(proc.get(), "sys/net", O_PATH | O_DIRECTORY, "/proc/sys/net"));
+        XC_TRY(attachMount(net.get(), netDir.get(), "/proc/sys/net"));
+    }
     for (const char* f : {"sysrq-trigger", "kcore", "kmsg", "timer_list", "sched_debug", "latency_stats"}) {
         UniqueFd t(::openat(proc.get(), f, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (!t) continue;  // not on this kernel
@@ -269,7 +274,7 @@ Error runChild(const SpawnSpec& spec, const Channel& ch) {
     if (!root) return std::move(root).error();
     auto dev = setupDev(*root, spec.ttyCount);
     if (!dev) return std::move(dev).error().wrap("set up /dev");
-    if (auto st = setupProc(*root, dev->dev.get()); !st) return std::move(st).error().wrap("set up /proc");
+    if (auto st = setupProc(*root, dev->dev.get(), spec.hostNetwork); !st) return std::move(st).error().wrap("set up /proc");
     if (auto st = setupSys(*root, spec.cgroupLayout); !st) return std::move(st).error().wrap("set up /sys");
     if (auto st = setupUserMounts(*root, spec.mounts); !st) return std::move(st).error();
 
@@ -334,7 +339,9 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
     XC_ASSIGN(auto chans, Channel::pair());
     Channel& parentEnd = chans.first;
     Channel& childEnd = chans.second;
-    XC_ASSIGN(Child child, cloneChild(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET));
+    unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (!spec.hostNetwork) flags |= CLONE_NEWNET;
+    XC_ASSIGN(Child child, cloneChild(flags));
     if (child.pid == 0) {
         parentEnd.close();
         sigset_t none;

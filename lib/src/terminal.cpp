@@ -381,30 +381,22 @@ Result<ProxyResult> runProxy(const ProxyConfig& c) {
         }
 
         if (pfds[kRemoteIn].revents & (POLLIN | POLLHUP | POLLERR)) {
+            // Everything there is (a pty hands out at most 4 KiB a read),
+            // then one write: fewer wake-ups on both sides.
             while (toLocal.size() < kPendingCap) {
-                ssize_t n = ::read(c.remoteIn, buf.data(), buf.size());
+                ssize_t n = ::read(c.remoteIn, buf.data(), std::min(buf.size(), kPendingCap - toLocal.size()));
                 if (n > 0) {
-                    if (c.localOut >= 0) {
-                        if (toLocal.empty()) {
-                            // The common case: straight through, keep only the rest.
-                            ssize_t w = ::write(c.localOut, buf.data(), static_cast<size_t>(n));
-                            if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                                res.end = ProxyEnd::LocalClosed;
-                                return res;
-                            }
-                            size_t done = w > 0 ? static_cast<size_t>(w) : 0;
-                            toLocal.append(buf.data() + done, static_cast<size_t>(n) - done);
-                        } else {
-                            toLocal.append(buf.data(), static_cast<size_t>(n));
-                        }
-                    }
-                    if (static_cast<size_t>(n) < buf.size()) break;
+                    if (c.localOut >= 0) toLocal.append(buf.data(), static_cast<size_t>(n));
                     continue;
                 }
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
                 remoteOpen = false;  // EOF, or EIO: every slave side is closed
                 break;
+            }
+            if (!toLocal.empty() && !flushSome(c.localOut, toLocal)) {
+                res.end = ProxyEnd::LocalClosed;
+                return res;
             }
             if (!remoteOpen) {
                 finishLocal();

@@ -435,25 +435,33 @@ TEST_F(NetworkTest, NatMasqueradesTrafficLeavingTheSubnet) {
     if (::access(busybox.c_str(), X_OK) != 0) busybox = "/bin/busybox";
     RunOptions lo;
     lo.timeoutSeconds = 15;
-    Running listener = spawn({ipBin_, "netns", "exec", ns, busybox, "nc", "-l", "-p", "7777"}, lo);
+    // The listener echoes (cat) and the client keeps its end open for 3 s:
+    // the connection stays established on the outside while we look.
+    Running listener = spawn({ipBin_, "netns", "exec", ns, busybox, "nc", "-l", "-p", "7777", "-e", findBinary("cat")}, lo);
     EXPECT_TRUE(waitUntil([&] { return contains(run({ss, "-N", ns, "-ltn"}).out, ":7777"); }, 5.0));
     Running client = spawn({toolPath("xc-attach"), "-P", base_, "-n", "n", "--", "sh", "-c",
-                            "sleep 3 | nc " + outside(2) + " 7777"},
+                            "(echo hello; sleep 3) | nc " + outside(2) + " 7777"},
                            lo);
-    std::string peers;
+    // The connection, whatever its state by now (TIME-WAIT lasts a minute).
+    std::string peers, raw;
     EXPECT_TRUE(waitUntil(
         [&] {
-            peers = run({ss, "-N", ns, "-tn", "state", "established"}).out;
-            return contains(peers, ":7777");
+            peers.clear();
+            RunResult r = run({ss, "-N", ns, "-tan"});
+            raw = r.describe();
+            for (const auto& l : lines(r.out))
+                if (contains(l, ":7777 ") && !contains(l, "LISTEN")) peers += l + "\n";
+            return !peers.empty();
         },
         5.0))
-        << peers;
-    EXPECT_TRUE(contains(peers, outside(1) + ":")) << "the outside did not see the host's address:\n" << peers;
+        << "no connection reached the outside; last ss: " << raw;
+    EXPECT_TRUE(contains(peers, outside(1) + "]:") || contains(peers, outside(1) + ":"))
+        << "the outside did not see the host's address:\n" << peers;
     EXPECT_FALSE(contains(peers, net(31))) << "the container's address leaked:\n" << peers;
     ::kill(-listener.pid, SIGKILL);
     ::kill(listener.pid, SIGKILL);
-    (void)wait(listener);
-    (void)wait(client);
+    RunResult l = wait(listener), c = wait(client);
+    if (HasFailure()) ADD_FAILURE() << l.describe() << "\n" << c.describe();
 
     // Without NAT (nat = false) the same ping gets no answer.
     XC_ASSERT_OK(stop("n", {"-k"}));

@@ -26,6 +26,7 @@ struct SpawnSpec {
     SecuritySettings security;
     std::vector<SeccompRule> seccomp;
     CgroupLayout cgroupLayout;  // for the cgroup view mounted inside
+    bool hostNetwork = false;   // network type "none": no network namespace of its own
 };
 
 Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,
