@@ -182,7 +182,7 @@ Result<AttachExit> attachExit(int waitStatus, const std::string& lastMessage) {
     return out;
 }
 
-int waitFor(pid_t pid) {
+int reap(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -196,7 +196,7 @@ int waitOrKill(pid_t pid, int pidfd, int ms) {
     do rc = ::poll(&p, 1, ms);
     while (rc < 0 && errno == EINTR);
     if (rc == 0) ::kill(pid, SIGKILL);
-    return waitFor(pid);
+    return reap(pid);
 }
 
 // The tool's side of a pty attach: raw mode on its terminal, window size
@@ -212,7 +212,7 @@ Result<AttachExit> runWithPty(pid_t pid, const PtyPlan& plan, Channel& ch) {
         first = ch.recv();  // EOF once the exec happened
     }
     if (!first || !master || first->data.rfind("err ", 0) == 0) {
-        int status = waitFor(pid);
+        int status = reap(pid);
         if (!first) return std::move(first).error();
         if (!master && first->data.rfind("err ", 0) != 0)
             return Error::msg("the attach child sent no pty", EPROTO);
@@ -221,13 +221,13 @@ Result<AttachExit> runWithPty(pid_t pid, const PtyPlan& plan, Channel& ch) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd) {
         ::kill(pid, SIGKILL);
-        waitFor(pid);
+        reap(pid);
         return Error::sys("watch the command");
     }
     auto sigs = SignalFd::create({SIGWINCH, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE});
     if (!sigs) {
         ::kill(pid, SIGKILL);
-        waitFor(pid);
+        reap(pid);
         return std::move(sigs).error();
     }
     TermiosGuard raw;  // after sigs: restored before any blocked signal is let through
@@ -258,7 +258,7 @@ Result<AttachExit> runWithPty(pid_t pid, const PtyPlan& plan, Channel& ch) {
             // The command exited: its last output, up to the pty's hang-up
             // (or a pause, if something it left behind still holds the pty).
             drainRemote(master.get(), pc.localOut, std::chrono::milliseconds(100), std::chrono::milliseconds(2000));
-            status = waitFor(pid);
+            status = reap(pid);
         } else if (r && r->end == ProxyEnd::RemoteClosed) {
             status = waitOrKill(pid, pidfd.get(), 5000);
         } else {

@@ -212,6 +212,9 @@ Result<ConsoleExit> Container::console(const ConsoleOptions& o) {
             replay = o.tty == 0;  // the new boot's messages
             continue;
         }
+        // Stopped: return once the supervisor is gone too, so a start right
+        // after us does not find the container still "running".
+        (void)waitFor({State::Stopped}, milliseconds(5000));
         if (n.rfind("stopped", 0) == 0) return leave(stoppedFrom(n));
         ConsoleExit x;
         x.end = ConsoleExit::End::Stopped;

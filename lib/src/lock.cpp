@@ -39,7 +39,14 @@ Result<RunLock> RunLock::tryAcquire(const std::string& path) {
 }
 
 void RunLock::removeFile() {
-    if (fd_.valid() && !path_.empty()) ::unlink(path_.c_str());
+    if (fd_.valid() && !path_.empty()) removeLockFile(path_);
+}
+
+void removeLockFile(const std::string& path) {
+    ::unlink(path.c_str());
+    // The per-base runtime directory goes too once nothing else is in it.
+    size_t slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0) ::rmdir(path.substr(0, slash).c_str());
 }
 
 Result<bool> RunLock::isHeld(const std::string& path) {

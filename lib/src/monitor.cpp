@@ -396,7 +396,7 @@ void Monitor::abortStart() {
         cgroupMade_ = false;
     }
     if (listening_) ::unlink(paths_.socket().c_str());
-    if (lock_) ::unlink(paths_.lockFile().c_str());
+    if (lock_) removeLockFile(paths_.lockFile());
 }
 
 void Monitor::finish() {
@@ -406,7 +406,7 @@ void Monitor::finish() {
         cgroupMade_ = false;
     }
     ::unlink(paths_.socket().c_str());
-    ::unlink(paths_.lockFile().c_str());  // still held: nothing is left once stopped
+    removeLockFile(paths_.lockFile());  // still held: nothing is left once stopped
     lock_.reset();  // stopped: a new start may begin while we exit
     for (auto& w : stopWaiters_) (void)sendOk(w.get(), "STOPPED");
     stopWaiters_.clear();

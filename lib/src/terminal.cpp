@@ -291,6 +291,7 @@ namespace {
 
 constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kPendingCap = 256 * 1024;
+constexpr size_t kWriteBatch = 16 * 1024;
 
 void setNonBlocking(int fd) {
     if (fd < 0) return;
@@ -381,9 +382,11 @@ Result<ProxyResult> runProxy(const ProxyConfig& c) {
         }
 
         if (pfds[kRemoteIn].revents & (POLLIN | POLLHUP | POLLERR)) {
-            // Everything there is (a pty hands out at most 4 KiB a read),
-            // then one write: fewer wake-ups on both sides.
-            while (toLocal.size() < kPendingCap) {
+            // A few reads (a pty hands out at most 4 KiB each), then one
+            // write: fewer wake-ups, while batches small enough keep the
+            // writer inside and the reader outside both busy (measured:
+            // 16 KiB beats both 4 KiB and 256 KiB through two ptys).
+            while (toLocal.size() < kWriteBatch) {
                 ssize_t n = ::read(c.remoteIn, buf.data(), std::min(buf.size(), kPendingCap - toLocal.size()));
                 if (n > 0) {
                     if (c.localOut >= 0) toLocal.append(buf.data(), static_cast<size_t>(n));

@@ -35,4 +35,7 @@ private:
     std::string path_;
 };
 
+// Unlinks a lock file (its holder must hold it) and its directory if empty.
+void removeLockFile(const std::string& path);
+
 }  // namespace xc
