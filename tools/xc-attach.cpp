@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
                  "  restored on exit; its window size follows every resize. The rest pass through\n"
                  "  untouched, so `xc-attach -n N -- cat < in > out` is byte-exact and EOF goes\n"
                  "  both ways. --pty=always puts all three on the pty; --pty=never passes all three\n"
-                 "  through (no host terminal then reaches the container only if none is one).\n\n"
+                 "  through as they are (a terminal among them is then reachable from inside).\n\n"
                  "EXAMPLES\n"
                  "  xc-attach -n web -- ps\n"
                  "  xc-attach -n web -v DEBUG=1 -u 1000 -- /usr/bin/id\n"

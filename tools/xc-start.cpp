@@ -25,15 +25,15 @@ int main(int argc, char** argv) {
                  "  0 running (with -F: detached, or the container stopped), 1 failed (with -F:\n"
                  "  also when the init died on its own), 2 usage error");
     StartOptions o;
-    bool daemon = false;
+    bool daemon = false, foreground = false;
     int timeoutSec = 30;
     t.app().add_flag("-d,--daemon", daemon, "Run in the background (the default)");
-    t.app().add_flag("-F,--foreground", o.foreground, "Run in the foreground, console on this terminal");
+    t.app().add_flag("-F,--foreground", foreground, "Run in the foreground, console on this terminal");
     t.app().add_option("-f,--rcfile", o.configFile, "Use this config file instead of the container's");
     t.app().add_option("-t,--timeout", timeoutSec, "Seconds to wait for RUNNING (default 30)");
     t.app().add_option("cmd", o.cmd, "Command to run as init instead of init.cmd (after --)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
-    if (daemon && o.foreground) return t.fail("-d and -F exclude each other");
+    if (daemon && foreground) return t.fail("-d and -F exclude each other");
     o.logFile = t.logFile();
     o.logLevel = t.logLevel();
     o.timeout = std::chrono::seconds(timeoutSec);
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
             m += "; see " + c->logHint(o.logFile);
         return t.fail(m);
     };
-    if (!o.foreground) {
+    if (!foreground) {
         if (auto st = c->start(o); !st) return failed(st.error());
         return 0;
     }

@@ -223,9 +223,8 @@ Result<ConsoleExit> Container::console(const ConsoleOptions& o) {
 }
 
 Result<ConsoleExit> Container::startAttached(const StartOptions& so, ConsoleOptions co) {
-    StartOptions d = so;
-    d.foreground = false;  // the supervisor runs in the background as always; we are its console client
-    XC_TRY(start(d));
+    // The supervisor runs in the background as always; we are its console client.
+    XC_TRY(start(so));
     co.tty = 0;
     co.replay = true;
     co.detachOnEof = false;

@@ -126,12 +126,6 @@ Status Container::start(const StartOptions& o) {
     mo.logFile = o.logFile;
     mo.logLevel = o.logLevel;
     mo.lockFd = lock->release();
-    if (o.foreground) {
-        mo.foreground = true;
-        int rc = runMonitor(mo);
-        if (rc != 0) return Error::msg("the container failed; see " + (o.logFile.empty() ? paths_.logFile() : o.logFile), EIO);
-        return {};
-    }
 
     int pfd[2];
     if (::pipe2(pfd, O_CLOEXEC) < 0) {

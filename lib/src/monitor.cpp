@@ -232,7 +232,6 @@ Status Monitor::start() {
     listening_ = true;
     XC_TRY(launch());
     for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get()}) XC_TRY(addFd(fd));
-    if (opts_.foreground) XC_TRY(addFd(STDIN_FILENO));
     return {};
 }
 
@@ -449,7 +448,6 @@ void Monitor::onConsole() {
         if (n <= 0) return;
         ring_.append(buf, static_cast<size_t>(n));
         if (consoleLog_) (void)!::write(consoleLog_.get(), buf, static_cast<size_t>(n));
-        if (opts_.foreground) (void)!::write(STDOUT_FILENO, buf, static_cast<size_t>(n));
         auto it = ttyClients_.find(0);
         if (it != ttyClients_.end()) {
             it->second.pending.append(buf, static_cast<size_t>(n));
@@ -650,12 +648,7 @@ int Monitor::loop() {
             if (fd == signals_.get()) onSignal();
             else if (fd == listen_.get()) onAccept();
             else if (fd == stopTimer_.get()) onStopTimer();
-            else if (fd == STDIN_FILENO && opts_.foreground) {
-                char buf[4096];
-                ssize_t r = ::read(STDIN_FILENO, buf, sizeof buf);
-                if (r > 0 && init_.console) (void)!::write(init_.console.get(), buf, static_cast<size_t>(r));
-                if (r <= 0) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, STDIN_FILENO, nullptr);
-            } else if (init_.console && fd == init_.console.get()) {
+            else if (init_.console && fd == init_.console.get()) {
                 onConsole();
             } else {
                 onTtyClient(fd, evs[i].events);
@@ -675,6 +668,9 @@ Status runStart(Monitor& m) {
 
 int runMonitor(const MonitorOptions& opts) {
     ::prctl(PR_SET_NAME, "xc-monitor", 0, 0, 0);
+    // A client (or xc-start, for the ready report) that goes away must not
+    // take the supervisor with it: write errors come back as EPIPE instead.
+    ::signal(SIGPIPE, SIG_IGN);
     Monitor m(opts);
     Status st = runStart(m);
     if (!st) m.abortStart();

@@ -50,19 +50,24 @@ protected:
         XcTest::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;
         ASSERT_EQ(::access("/usr/bin/tmux", X_OK), 0) << "tmux is needed (apt-get install tmux)";
-        server_ = "xc-it-term-" + key_;
+        // A private server whose socket lives in the scratch directory, so
+        // it goes with the base directory.
+        server_ = scratch_ + "/tmux.sock";
         // The pane's shell gets the same XC_* settings the harness gives the tools.
         RunResult env = run({"/usr/bin/env"});
         for (const auto& l : lines(env.out))
             if (l.rfind("XC_", 0) == 0) paneEnv_ += " " + shellQuote(l);
     }
     void TearDown() override {
-        if (!server_.empty()) (void)run({"/usr/bin/tmux", "-L", server_, "kill-server"});
+        if (!server_.empty()) {
+            (void)run({"/usr/bin/tmux", "-S", server_, "kill-server"});
+            ::unlink(server_.c_str());
+        }
         XcTest::TearDown();
     }
 
     RunResult tmux(std::vector<std::string> args) {
-        args.insert(args.begin(), {"/usr/bin/tmux", "-L", server_, "-f", "/dev/null"});
+        args.insert(args.begin(), {"/usr/bin/tmux", "-S", server_, "-f", "/dev/null"});
         return run(args);
     }
     // A new session (window 0) or window running /bin/sh with a known prompt.

@@ -237,7 +237,7 @@ TEST(ByteRing, ManySmallAppendsMatchAReference) {
 TEST(TermiosGuard, RawModeIsUndone) {
     Pty p;
     ASSERT_TRUE(p.ok());
-    struct termios before;
+    struct termios before = {};
     ASSERT_EQ(::tcgetattr(p.slave, &before), 0);
     ASSERT_TRUE(before.c_lflag & ICANON);
     {
@@ -251,9 +251,15 @@ TEST(TermiosGuard, RawModeIsUndone) {
         TermiosGuard moved = std::move(*g);  // ownership moves; restored once
         EXPECT_TRUE(moved.active());
     }
-    struct termios after;
+    // Field by field: glibc's struct termios has bytes the kernel never fills.
+    struct termios after = {};
     ASSERT_EQ(::tcgetattr(p.slave, &after), 0);
-    EXPECT_EQ(std::memcmp(&before, &after, sizeof before), 0);
+    EXPECT_EQ(before.c_iflag, after.c_iflag);
+    EXPECT_EQ(before.c_oflag, after.c_oflag);
+    EXPECT_EQ(before.c_cflag, after.c_cflag);
+    EXPECT_EQ(before.c_lflag, after.c_lflag);
+    EXPECT_EQ(std::memcmp(before.c_cc, after.c_cc, sizeof before.c_cc), 0);
+    EXPECT_EQ(::cfgetispeed(&before), ::cfgetispeed(&after));
 }
 
 TEST(TermiosGuard, RefusesANonTerminal) {

@@ -12,17 +12,16 @@ int main(int argc, char** argv) {
     xc::MonitorOptions o;
     static const struct option longopts[] = {
         {"name", required_argument, nullptr, 'n'},  {"path", required_argument, nullptr, 'P'},
-        {"config", required_argument, nullptr, 'f'}, {"foreground", no_argument, nullptr, 'F'},
+        {"config", required_argument, nullptr, 'f'}, 
         {"ready-fd", required_argument, nullptr, 'r'}, {"lock-fd", required_argument, nullptr, 'k'},
         {"logfile", required_argument, nullptr, 'o'}, {"logpriority", required_argument, nullptr, 'l'},
         {nullptr, 0, nullptr, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "+n:P:f:Fr:k:o:l:", longopts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+n:P:f:r:k:o:l:", longopts, nullptr)) != -1) {
         switch (c) {
         case 'n': o.name = optarg; break;
         case 'P': o.base = optarg; break;
         case 'f': o.configFile = optarg; break;
-        case 'F': o.foreground = true; break;
         case 'r': o.readyFd = std::atoi(optarg); break;
         case 'k': o.lockFd = std::atoi(optarg); break;
         case 'o': o.logFile = optarg; break;

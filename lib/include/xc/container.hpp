@@ -25,7 +25,6 @@ struct CreateOptions {
 };
 
 struct StartOptions {
-    bool foreground = false;            // -F
     std::string configFile;             // -f: use this config instead
     std::vector<std::string> cmd;       // overrides init.cmd
     std::string logFile;                // the supervisor's log

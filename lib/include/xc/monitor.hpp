@@ -15,7 +15,6 @@ struct MonitorOptions {
     std::string base;
     std::string configFile;         // "" = <base>/<name>/config
     std::vector<std::string> cmd;   // overrides init.cmd
-    bool foreground = false;        // console on stdin/stdout
     int readyFd = -1;               // gets "ok" or "err <error>" once started
     int lockFd = -1;                // inherited run lock; -1 = take it here
     std::string logFile;            // "" = the container's default log
