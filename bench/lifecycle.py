@@ -26,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import REPO, find_xc  # noqa: E402
 
 OUTLIER_MS = 50.0
 BUSY_CMD = "nohup sh -c 'while :; do :; done' >/dev/null 2>&1 &"
@@ -792,22 +793,6 @@ def print_table(rows):
 
 # ---------------------------------------------------------------- main
 
-def find_xc(arg):
-    """(bindir or None for PATH, is_build_tree)."""
-    if arg:
-        d = os.path.abspath(arg)
-        if not os.access(os.path.join(d, "xc-start"), os.X_OK):
-            sys.exit(f"lifecycle.py: --xc-bin {arg}: no xc-start there")
-        return d, os.path.exists(os.path.join(d, "xc-monitor"))
-    for d in (REPO / "build", Path.cwd() / "build"):
-        if os.access(d / "xc-start", os.X_OK):
-            return str(d), True
-    if shutil.which("xc-start"):
-        return None, False
-    sys.exit("lifecycle.py: no xc tools: build them (cmake -B build && cmake --build build) "
-             "or install them, or pass --xc-bin DIR")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -837,7 +822,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("lifecycle.py: must run as root (privileged containers)")
 
-    bindir, build_tree = find_xc(args.xc_bin)
+    bindir, build_tree = find_xc(args.xc_bin, "lifecycle.py", "xc-start")
     env = dict(os.environ)
     tmp_root = tempfile.mkdtemp(prefix="xc-bench.")
     xc_base = os.path.join(tmp_root, "xc")

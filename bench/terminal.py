@@ -43,7 +43,8 @@ import termios
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import REPO, find_xc  # noqa: E402
 
 
 class Interrupted(BaseException):
@@ -280,20 +281,6 @@ class Lxc(Manager):
 
 # ---------------------------------------------------------------- main
 
-def find_xc(arg):
-    if arg:
-        d = os.path.abspath(arg)
-        if not os.access(os.path.join(d, "xc-attach"), os.X_OK):
-            sys.exit(f"terminal.py: --xc-bin {arg}: no xc-attach there")
-        return d, os.path.exists(os.path.join(d, "xc-monitor"))
-    for d in (REPO / "build", Path.cwd() / "build"):
-        if os.access(d / "xc-attach", os.X_OK):
-            return str(d), True
-    if shutil.which("xc-attach"):
-        return None, False
-    sys.exit("terminal.py: no xc tools: build them or pass --xc-bin DIR")
-
-
 def make_payload(path, mib):
     """`mib` MiB of newline-free printable text: it crosses a pty unchanged."""
     line = (b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_" * 1024)  # 64 KiB
@@ -314,7 +301,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("terminal.py: must run as root")
 
-    bindir, build_tree = find_xc(args.xc_bin)
+    bindir, build_tree = find_xc(args.xc_bin, "terminal.py", "xc-attach")
     tmp = tempfile.mkdtemp(prefix="xc-bench-term.")
     os.chmod(tmp, 0o755)
     xbase, lbase = os.path.join(tmp, "xc"), os.path.join(tmp, "lxc")
