@@ -25,3 +25,27 @@ def find_xc(arg, script, probe="xc-start"):
         return None, False
     sys.exit(f"{script}: no xc tools: build them (cmake -B build && cmake --build build) "
              "or install them, or pass --xc-bin DIR")
+
+
+def remove_cgroup_tree(d, log=None):
+    """rmdir a cgroup directory and its sub-groups, deepest first."""
+    for sub, _dirs, _files in sorted(os.walk(d), key=lambda x: -len(x[0])):
+        try:
+            os.rmdir(sub)
+        except OSError as e:
+            if log:
+                log(f"cannot remove cgroup {sub}: {e}")
+
+
+def remove_lxc_lock(base):
+    """LXC keeps lock files per base under /run/lxc/lock<base>, even after a
+    destroy: remove them and the parent directories they leave empty."""
+    lock = "/run/lxc/lock" + base
+    shutil.rmtree(lock, ignore_errors=True)
+    d = os.path.dirname(lock)
+    while d != "/run/lxc/lock" and d.startswith("/run/lxc/lock/"):
+        try:
+            os.rmdir(d)
+        except OSError:
+            break
+        d = os.path.dirname(d)

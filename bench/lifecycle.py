@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO, find_xc  # noqa: E402
+from benchlib import REPO, find_xc, remove_cgroup_tree, remove_lxc_lock  # noqa: E402
 
 OUTLIER_MS = 50.0
 BUSY_CMD = "nohup sh -c 'while :; do :; done' >/dev/null 2>&1 &"
@@ -321,11 +321,7 @@ class Xc(Backend):
             found.append("cgroups " + ", ".join(cgs))
             if fix:
                 for d in cgs:
-                    for sub, _dirs, _files in sorted(os.walk(d), key=lambda x: -len(x[0])):
-                        try:
-                            os.rmdir(sub)
-                        except OSError as e:
-                            log(f"xc: cannot remove cgroup {sub}: {e}")
+                    remove_cgroup_tree(d, lambda m: log("xc: " + m))
         return found
 
 
@@ -358,14 +354,7 @@ class Lxc(Backend):
             # LXC keeps its lock files (one per container name) here after a
             # destroy: expected, removed without a report.
             if fix:
-                shutil.rmtree(lock, ignore_errors=True)
-                d = os.path.dirname(lock)
-                while d != "/run/lxc/lock" and d.startswith("/run/lxc/lock/"):
-                    try:
-                        os.rmdir(d)
-                    except OSError:
-                        break
-                    d = os.path.dirname(d)
+                remove_lxc_lock(self.base)
         root = "/sys/fs/cgroup"
         cgs = []
         if os.path.isdir(root):
@@ -380,13 +369,8 @@ class Lxc(Backend):
         # (LXC's shared lxc.pivot cgroup is LXC's own housekeeping: left alone.)
         if fix:
             for d in cgs:
-                if not os.path.isdir(d):
-                    continue
-                for sub, _dirs, _files in sorted(os.walk(d), key=lambda x: -len(x[0])):
-                    try:
-                        os.rmdir(sub)
-                    except OSError:
-                        pass
+                if os.path.isdir(d):
+                    remove_cgroup_tree(d)
         return found
 
 

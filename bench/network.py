@@ -36,7 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import REPO, remove_lxc_lock  # noqa: E402
 
 
 def sh(argv, env=None, check=True, timeout=60):
@@ -313,15 +314,7 @@ def main():
             b.stop(name)
             b.destroy(name)
         sh([xcnet, "-c", netconf, "-s", state, "stop"], env=env, check=False)
-        # LXC keeps lock directories per base under /run/lxc/lock<base>.
-        shutil.rmtree("/run/lxc/lock" + tmp, ignore_errors=True)
-        d = os.path.dirname("/run/lxc/lock" + tmp)
-        while d.startswith("/run/lxc/lock/"):
-            try:
-                os.rmdir(d)
-            except OSError:
-                break
-            d = os.path.dirname(d)
+        remove_lxc_lock(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"network benchmark: {args.runs} runs each, busybox, one veth on {bridge} "

@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO, find_xc  # noqa: E402
+from benchlib import REPO, find_xc, remove_cgroup_tree, remove_lxc_lock  # noqa: E402
 
 
 class Interrupted(BaseException):
@@ -224,11 +224,7 @@ class Xc(Manager):
             d = os.path.join(root, h, cg)
             if os.path.isdir(d):
                 left.append(d)
-                for sub, _dirs, _files in sorted(os.walk(d), key=lambda x: -len(x[0])):
-                    try:
-                        os.rmdir(sub)
-                    except OSError:
-                        pass
+                remove_cgroup_tree(d)
         return left
 
 
@@ -254,16 +250,7 @@ class Lxc(Manager):
             return []
         quiet(["lxc-stop", "-P", self.base, "-n", self.name, "-k"], env=self.env)
         quiet(["lxc-destroy", "-P", self.base, "-n", self.name, "-f"], env=self.env)
-        lock = "/run/lxc/lock" + self.base
-        if os.path.isdir(lock):
-            shutil.rmtree(lock, ignore_errors=True)
-            d = os.path.dirname(lock)
-            while d.startswith("/run/lxc/lock/"):
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    break
-                d = os.path.dirname(d)
+        remove_lxc_lock(self.base)
         left = []
         root = "/sys/fs/cgroup"
         for h in (os.listdir(root) if os.path.isdir(root) else []):
@@ -271,11 +258,7 @@ class Lxc(Manager):
                 d = os.path.join(root, h, pfx + self.name)
                 if os.path.isdir(d):
                     left.append(d)
-                    for sub, _dirs, _files in sorted(os.walk(d), key=lambda x: -len(x[0])):
-                        try:
-                            os.rmdir(sub)
-                        except OSError:
-                            pass
+                    remove_cgroup_tree(d)
         return left
 
 
