@@ -49,3 +49,11 @@ def remove_lxc_lock(base):
         except OSError:
             break
         d = os.path.dirname(d)
+
+
+def cgroup_dirs(relpath):
+    """The existing /sys/fs/cgroup/<hierarchy>/<relpath> directories."""
+    root = "/sys/fs/cgroup"
+    if not os.path.isdir(root):
+        return []
+    return [d for d in (os.path.join(root, h, relpath) for h in sorted(os.listdir(root))) if os.path.isdir(d)]

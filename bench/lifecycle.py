@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO, find_xc, remove_cgroup_tree, remove_lxc_lock  # noqa: E402
+from benchlib import REPO, cgroup_dirs, find_xc, remove_cgroup_tree, remove_lxc_lock  # noqa: E402
 
 OUTLIER_MS = 50.0
 BUSY_CMD = "nohup sh -c 'while :; do :; done' >/dev/null 2>&1 &"
@@ -310,13 +310,7 @@ class Xc(Backend):
             found.append(f"{rd}/ ({', '.join(entries) if entries else 'empty'})")
             if fix:
                 shutil.rmtree(rd, ignore_errors=True)
-        cgs = []
-        root = "/sys/fs/cgroup"
-        if os.path.isdir(root):
-            for h in sorted(os.listdir(root)):
-                d = os.path.join(root, h, "xc-" + key[:12])
-                if os.path.isdir(d):
-                    cgs.append(d)
+        cgs = cgroup_dirs("xc-" + key[:12])
         if cgs:
             found.append("cgroups " + ", ".join(cgs))
             if fix:
@@ -355,15 +349,7 @@ class Lxc(Backend):
             # destroy: expected, removed without a report.
             if fix:
                 remove_lxc_lock(self.base)
-        root = "/sys/fs/cgroup"
-        cgs = []
-        if os.path.isdir(root):
-            for h in sorted(os.listdir(root)):
-                for n in names:
-                    for pfx in ("lxc.payload.", "lxc.monitor."):
-                        d = os.path.join(root, h, pfx + n)
-                        if os.path.isdir(d):
-                            cgs.append(d)
+        cgs = [d for n in names for pfx in ("lxc.payload.", "lxc.monitor.") for d in cgroup_dirs(pfx + n)]
         if cgs:
             found.append("cgroups " + ", ".join(cgs))
         # (LXC's shared lxc.pivot cgroup is LXC's own housekeeping: left alone.)

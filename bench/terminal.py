@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO, find_xc, remove_cgroup_tree, remove_lxc_lock  # noqa: E402
+from benchlib import REPO, cgroup_dirs, find_xc, remove_cgroup_tree, remove_lxc_lock  # noqa: E402
 
 
 class Interrupted(BaseException):
@@ -218,13 +218,9 @@ class Xc(Manager):
         run_dir = "/run/xc/" + fnv1a64(self.base)
         if os.path.isdir(run_dir):
             shutil.rmtree(run_dir, ignore_errors=True)
-        cg = "xc-" + fnv1a64(self.base)[:12]
-        root = "/sys/fs/cgroup"
-        for h in (os.listdir(root) if os.path.isdir(root) else []):
-            d = os.path.join(root, h, cg)
-            if os.path.isdir(d):
-                left.append(d)
-                remove_cgroup_tree(d)
+        for d in cgroup_dirs("xc-" + fnv1a64(self.base)[:12]):
+            left.append(d)
+            remove_cgroup_tree(d)
         return left
 
 
@@ -251,14 +247,9 @@ class Lxc(Manager):
         quiet(["lxc-stop", "-P", self.base, "-n", self.name, "-k"], env=self.env)
         quiet(["lxc-destroy", "-P", self.base, "-n", self.name, "-f"], env=self.env)
         remove_lxc_lock(self.base)
-        left = []
-        root = "/sys/fs/cgroup"
-        for h in (os.listdir(root) if os.path.isdir(root) else []):
-            for pfx in ("lxc.payload.", "lxc.monitor."):
-                d = os.path.join(root, h, pfx + self.name)
-                if os.path.isdir(d):
-                    left.append(d)
-                    remove_cgroup_tree(d)
+        left = [d for pfx in ("lxc.payload.", "lxc.monitor.") for d in cgroup_dirs(pfx + self.name)]
+        for d in left:
+            remove_cgroup_tree(d)
         return left
 
 
