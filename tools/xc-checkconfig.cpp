@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "common.hpp"
-#include "xc/probe.hpp"
+#include "probe/probe.hpp"
 
 int main(int argc, char** argv) {
     using namespace xc;

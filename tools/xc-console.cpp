@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include "common.hpp"
-#include "xc/process.hpp"
-#include "xc/terminal.hpp"
+#include "process/process.hpp"
+#include "pty/terminal.hpp"
 
 int main(int argc, char** argv) {
     using namespace xc;

@@ -17,10 +17,10 @@
 #include <thread>
 
 #include "common.hpp"
-#include "xc/fsutil.hpp"
-#include "xc/net.hpp"
-#include "xc/netlink.hpp"
-#include "xc/process.hpp"
+#include "base/fsutil.hpp"
+#include "net/net.hpp"
+#include "net/netlink.hpp"
+#include "process/process.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <unistd.h>
 
 #include "common.hpp"
-#include "xc/process.hpp"
+#include "process/process.hpp"
 
 int main(int argc, char** argv) {
     using namespace xc;

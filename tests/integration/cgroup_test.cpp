@@ -1,7 +1,7 @@
 // The cgroup module on this real host (root; hybrid here): groups made in
 // every hierarchy, limits read back from the kernel's files, processes
 // moved, frozen, killed and the groups removed again.
-#include "xc/cgroup.hpp"
+#include "cgroup/cgroup.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-#include "xc/fsutil.hpp"
+#include "base/fsutil.hpp"
 
 using namespace xc;
 using namespace std::chrono_literals;

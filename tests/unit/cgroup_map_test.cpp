@@ -1,7 +1,7 @@
 // cgroup layout detection and vocabulary mapping: pure logic, no root.
 #include <gtest/gtest.h>
 
-#include "xc/cgroup.hpp"
+#include "cgroup/cgroup.hpp"
 
 using namespace xc;
 

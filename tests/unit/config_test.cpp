@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "xc/config.hpp"
-#include "xc/fsutil.hpp"
+#include "base/fsutil.hpp"
 
 using namespace xc;
 

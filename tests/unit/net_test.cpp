@@ -8,7 +8,7 @@
 #include <set>
 
 #include "xc/config.hpp"
-#include "xc/net.hpp"
+#include "net/net.hpp"
 
 using namespace xc;
 

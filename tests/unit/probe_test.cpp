@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "xc/probe.hpp"
+#include "probe/probe.hpp"
 
 using namespace xc;
 using St = ProbeItem::Status;

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "xc/fsutil.hpp"
+#include "base/fsutil.hpp"
 #include "xc/settings.hpp"
 
 using namespace xc;

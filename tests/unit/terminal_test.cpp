@@ -15,7 +15,7 @@
 #include <cstring>
 #include <string>
 
-#include "xc/terminal.hpp"
+#include "pty/terminal.hpp"
 
 using namespace xc;
 

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "xc/monitor.hpp"
+#include "monitor/monitor.hpp"
 
 int main(int argc, char** argv) {
     xc::MonitorOptions o;

@@ -1,0 +1,65 @@
+#include "base/lock.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fsutil.hpp"
+
+namespace xc {
+
+static Result<UniqueFd> openLockFile(const std::string& path) {
+    XC_TRY(makeParentDirs(path, 0700));
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) return Error::sys("open lock file " + path);
+    return fd;
+}
+
+Result<RunLock> RunLock::tryAcquire(const std::string& path) {
+    // The holder may unlink the file when done (create, destroy, stop), so
+    // a lock taken on an inode that is no longer at `path` is retried.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        XC_ASSIGN(UniqueFd fd, openLockFile(path));
+        struct flock fl = {};
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET;
+        if (::fcntl(fd.get(), F_OFD_SETLK, &fl) < 0) {
+            if (errno == EAGAIN || errno == EACCES) return Error::sys(EBUSY, "lock " + path);
+            return Error::sys("lock " + path);
+        }
+        struct stat held, now;
+        if (::fstat(fd.get(), &held) < 0) return Error::sys("stat lock file " + path);
+        if (::stat(path.c_str(), &now) < 0 || held.st_ino != now.st_ino || held.st_dev != now.st_dev) continue;
+        RunLock l;
+        l.fd_ = std::move(fd);
+        l.path_ = path;
+        return l;
+    }
+    return Error::sys(EBUSY, "lock " + path);
+}
+
+void RunLock::removeFile() {
+    if (fd_.valid() && !path_.empty()) removeLockFile(path_);
+}
+
+void removeLockFile(const std::string& path) {
+    ::unlink(path.c_str());
+    // The per-base runtime directory goes too once nothing else is in it.
+    size_t slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0) ::rmdir(path.substr(0, slash).c_str());
+}
+
+Result<bool> RunLock::isHeld(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) {
+        if (errno == ENOENT) return false;
+        return Error::sys("open lock file " + path);
+    }
+    struct flock fl = {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (::fcntl(fd.get(), F_OFD_GETLK, &fl) < 0) return Error::sys("test lock " + path);
+    return fl.l_type != F_UNLCK;
+}
+
+}  // namespace xc

@@ -1,0 +1,671 @@
+// One container's cgroup in every hierarchy of the host: create, limits,
+// processes, freezer, kill, destroy.
+#include "cgroup/cgroup.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "xc/fd.hpp"
+#include "base/fsutil.hpp"
+
+namespace xc {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// v1 reports "no limit" as PAGE_COUNTER_MAX pages (9223372036854771712).
+constexpr uint64_t kV1Unlimited = uint64_t{1} << 62;
+
+Status cgWrite(const std::string& path, const std::string& value) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd || ::write(fd.get(), value.data(), value.size()) < 0) {
+        int e = errno;
+        return Error::sys(e, "write " + value + " to " + path);
+    }
+    return {};
+}
+
+Result<std::string> cgRead(const std::string& path) {
+    XC_ASSIGN(std::string s, readFile(path));
+    return trim(s);
+}
+
+Result<uint64_t> cgReadU64(const std::string& path) {
+    XC_ASSIGN(std::string s, cgRead(path));
+    try {
+        size_t used = 0;
+        unsigned long long v = std::stoull(s, &used);
+        if (used == s.size()) return static_cast<uint64_t>(v);
+    } catch (...) {
+    }
+    return Error::msg("read " + path + ": not a number: '" + s + "'", EINVAL);
+}
+
+// A signed v1 value such as cpu.cfs_quota_us (-1 = no limit).
+Result<int64_t> cgReadI64(const std::string& path) {
+    XC_ASSIGN(std::string s, cgRead(path));
+    try {
+        size_t used = 0;
+        long long v = std::stoll(s, &used);
+        if (used == s.size()) return static_cast<int64_t>(v);
+    } catch (...) {
+    }
+    return Error::msg("read " + path + ": not a number: '" + s + "'", EINVAL);
+}
+
+// "key value" lines (cgroup.events, cpu.stat): the value of key.
+Result<std::string> keyedField(const std::string& path, const std::string& key) {
+    XC_ASSIGN(std::string s, readFile(path));
+    std::istringstream in(s);
+    std::string k, v;
+    while (in >> k >> v)
+        if (k == key) return v;
+    return Error::msg("read " + path + ": no '" + key + "' line", ENOENT);
+}
+
+bool validRel(const std::string& rel) {
+    if (rel.empty() || rel.front() == '/' || rel.back() == '/') return false;
+    std::istringstream in(rel);
+    std::string part;
+    while (std::getline(in, part, '/'))
+        if (part.empty() || part == "." || part == "..") return false;
+    return true;
+}
+
+std::vector<std::string> components(const std::string& rel) {
+    std::vector<std::string> out;
+    std::istringstream in(rel);
+    std::string part;
+    while (std::getline(in, part, '/')) out.push_back(part);
+    return out;
+}
+
+// Sub-directories (sub-cgroups) of a cgroup directory; a missing dir has none.
+Result<std::vector<std::string>> subGroups(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) {
+        if (errno == ENOENT) return std::vector<std::string>{};
+        int e = errno;
+        return Error::sys(e, "open directory " + dir);
+    }
+    std::vector<std::string> out;
+    while (struct dirent* de = ::readdir(d)) {
+        std::string n = de->d_name;
+        if (n == "." || n == "..") continue;
+        bool isDir = de->d_type == DT_DIR;
+        if (de->d_type == DT_UNKNOWN) {
+            struct stat st;
+            isDir = ::lstat((dir + "/" + n).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+        }
+        if (isDir) out.push_back(n);
+    }
+    ::closedir(d);
+    return out;
+}
+
+// cgroup.procs of dir and every sub-group, appended to out.
+Status collectPids(const std::string& dir, std::vector<pid_t>& out) {
+    XC_ASSIGN(std::string procs, readFile(dir + "/cgroup.procs"));
+    std::istringstream in(procs);
+    long p;
+    while (in >> p) out.push_back(static_cast<pid_t>(p));
+    XC_ASSIGN(auto subs, subGroups(dir));
+    for (const auto& s : subs) {
+        Status st = collectPids(dir + "/" + s, out);
+        // A sub-group may vanish while we walk (systemd inside cleans up).
+        if (!st && st.error().code() != ENOENT) return st;
+    }
+    return {};
+}
+
+// rmdir of a cgroup tree, depth first; a missing dir is fine.
+Status removeGroupTree(const std::string& dir) {
+    XC_ASSIGN(auto subs, subGroups(dir));
+    for (const auto& s : subs) XC_TRY(removeGroupTree(dir + "/" + s));
+    if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) {
+        int e = errno;
+        if (e == EBUSY) return Error::sys(e, "remove cgroup " + dir + " (processes remain in it)");
+        return Error::sys(e, "remove cgroup " + dir);
+    }
+    return {};
+}
+
+// Removes the directories it holds, newest first, unless committed.
+struct DirRollback {
+    std::vector<std::string> dirs;
+    bool committed = false;
+    ~DirRollback() {
+        if (committed) return;
+        int saved = errno;
+        for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());
+        errno = saved;
+    }
+};
+
+// cpuset.cpus/mems of a new v1 cpuset group start empty, and such a group
+// takes no process (ENOSPC): copy the parent's.
+Status copyCpusetFromParent(const std::string& parent, const std::string& child) {
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+        XC_ASSIGN(std::string cur, cgRead(child + "/" + f));
+        if (!cur.empty()) continue;
+        XC_ASSIGN(std::string v, cgRead(parent + "/" + f));
+        if (!v.empty()) XC_TRY(cgWrite(child + "/" + f, v));
+    }
+    return {};
+}
+
+// cgroup2: a controller reaches a child only when enabled in the parent's
+// cgroup.subtree_control.
+Status enableControllers(const std::string& parent, const std::vector<std::string>& wanted) {
+    if (wanted.empty()) return {};
+    XC_ASSIGN(std::string avail, cgRead(parent + "/cgroup.controllers"));
+    XC_ASSIGN(std::string enabled, cgRead(parent + "/cgroup.subtree_control"));
+    auto has = [](const std::string& list, const std::string& c) {
+        std::istringstream in(list);
+        std::string w;
+        while (in >> w)
+            if (w == c) return true;
+        return false;
+    };
+    for (const auto& c : wanted)
+        if (has(avail, c) && !has(enabled, c)) XC_TRY(cgWrite(parent + "/cgroup.subtree_control", "+" + c));
+    return {};
+}
+
+// An inotify watch on a cgroup2 cgroup.events file: waits for "key value"
+// without polling the file in a loop.
+class EventsWatch {
+public:
+    static Result<EventsWatch> open(const std::string& path) {
+        EventsWatch w;
+        w.path_ = path;
+        w.fd_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+        if (!w.fd_) return Error::sys("inotify_init1 for " + path);
+        if (::inotify_add_watch(w.fd_.get(), path.c_str(), IN_MODIFY) < 0) {
+            int e = errno;
+            return Error::sys(e, "watch " + path);
+        }
+        return w;
+    }
+
+    // true once "key value" shows; false when the deadline passed first.
+    Result<bool> waitFor(const std::string& key, const std::string& value, Clock::time_point deadline) {
+        for (;;) {
+            XC_ASSIGN(std::string cur, keyedField(path_, key));
+            if (cur == value) return true;
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            if (left <= 0) return false;
+            struct pollfd p = {fd_.get(), POLLIN, 0};
+            int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left + 1, 1 << 30)));
+            if (n < 0 && errno != EINTR) return Error::sys("poll inotify for " + path_);
+            char buf[4096];
+            while (::read(fd_.get(), buf, sizeof buf) > 0) {
+            }
+        }
+    }
+
+private:
+    UniqueFd fd_;
+    std::string path_;
+};
+
+// Back-off sleeps for v1 polling: 200us doubling up to 10ms.
+class Backoff {
+public:
+    // Sleeps the next step (never past the deadline); false if it has passed.
+    bool sleep(Clock::time_point deadline) {
+        auto now = Clock::now();
+        if (now >= deadline) return false;
+        auto d = std::min<Clock::duration>(step_, deadline - now);
+        struct timespec ts;
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+        ts.tv_sec = static_cast<time_t>(ns / 1000000000);
+        ts.tv_nsec = static_cast<long>(ns % 1000000000);
+        while (::nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+        }
+        step_ = std::min<Clock::duration>(step_ * 2, std::chrono::milliseconds(10));
+        return true;
+    }
+    bool atCap() const { return step_ >= std::chrono::milliseconds(10); }
+
+private:
+    Clock::duration step_ = std::chrono::microseconds(200);
+};
+
+Result<FreezerState> parseV1State(const std::string& s, const std::string& path) {
+    if (s == "THAWED") return FreezerState::Thawed;
+    if (s == "FREEZING") return FreezerState::Freezing;
+    if (s == "FROZEN") return FreezerState::Frozen;
+    return Error::msg("read " + path + ": unknown freezer state '" + s + "'", EINVAL);
+}
+
+}  // namespace
+
+// ---- create / destroy ----------------------------------------------------
+
+Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& relPath) {
+    if (!validRel(relPath)) return Error::msg("cgroup path '" + relPath + "' is not a relative path", EINVAL);
+    if (layout.hierarchies().empty()) return Error::msg("create cgroup " + relPath + ": no cgroup hierarchy", ENOENT);
+    // cgroup2 controllers we limit through unified: all on v2, on hybrid
+    // only those that no v1 hierarchy holds.
+    std::vector<std::string> enable;
+    if (const CgroupHierarchy* u = layout.unified())
+        for (const char* c : {"memory", "cpu", "cpuset", "pids"})
+            if (layout.forController(c) == u) enable.push_back(c);
+
+    const auto parts = components(relPath);
+    DirRollback rollback;
+    for (const auto& h : layout.hierarchies()) {
+        const bool cpuset = !h.unified && h.has("cpuset");
+        // A concurrent destroy may remove a shared parent ("xc") between our
+        // mkdirs (ENOENT): start this hierarchy over a few times.
+        for (int attempt = 0;; ++attempt) {
+            std::string path = h.mountPoint;
+            bool vanished = false;
+            for (size_t i = 0; i < parts.size(); ++i) {
+                const std::string parent = path;
+                path += "/" + parts[i];
+                const bool leaf = i + 1 == parts.size();
+                if (h.unified) XC_TRY(enableControllers(parent, enable));
+                if (::mkdir(path.c_str(), 0755) == 0) {
+                    rollback.dirs.push_back(path);
+                } else if (errno == EEXIST) {
+                    if (leaf) return Error::msg("cgroup " + path + " already exists", EEXIST);
+                } else if (errno == ENOENT && attempt < 3) {
+                    vanished = true;
+                    break;
+                } else {
+                    int e = errno;
+                    return Error::sys(e, "create cgroup " + path);
+                }
+                if (cpuset) XC_TRY(copyCpusetFromParent(parent, path));
+            }
+            if (!vanished) break;
+        }
+    }
+    rollback.committed = true;
+    return Cgroup(layout, relPath);
+}
+
+bool Cgroup::exists() const {
+    if (!validRel(rel_)) return false;
+    for (const auto& h : layout_.hierarchies())
+        if (pathExists(dirFor(h))) return true;
+    return false;
+}
+
+Status Cgroup::destroy() {
+    if (!validRel(rel_)) return Error::msg("destroy cgroup: bad path '" + rel_ + "'", EINVAL);
+    Status first;
+    const auto parts = components(rel_);
+    for (const auto& h : layout_.hierarchies()) {
+        Status st = removeGroupTree(dirFor(h));
+        if (!st) {
+            if (first) first = std::move(st);
+            continue;
+        }
+        // Empty parents ("xc", "xc-abc"): others may still use them.
+        std::string parent = rel_;
+        for (size_t i = parts.size() - 1; i > 0; --i) {
+            parent = parent.substr(0, parent.rfind('/'));
+            std::string dir = h.mountPoint + "/" + parent;
+            if (::rmdir(dir.c_str()) == 0) continue;
+            int e = errno;
+            if (e != EBUSY && e != ENOTEMPTY && e != ENOENT && first) first = Error::sys(e, "remove cgroup " + dir);
+            break;
+        }
+    }
+    return first;
+}
+
+// ---- limits and reads ------------------------------------------------------
+
+namespace {
+
+Result<std::string> writePath(const Cgroup& cg, const CgroupWrite& w) {
+    const CgroupHierarchy* h = cg.layout().forController(w.controller);
+    if (!h)
+        return Error::msg("cgroup file " + w.file + ": this host has no " +
+                              (w.controller.empty() ? std::string("cgroup2") : w.controller) + " hierarchy",
+                          ENOENT);
+    return cg.dirFor(*h) + "/" + w.file;
+}
+
+Status doWrite(const Cgroup& cg, const CgroupWrite& w) {
+    XC_ASSIGN(std::string path, writePath(cg, w));
+    if (w.optional && !pathExists(path)) return {};
+    return cgWrite(path, w.value);
+}
+
+}  // namespace
+
+Status Cgroup::apply(const CgroupSettings& s) {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    XC_ASSIGN(auto writes, mapCgroupSettings(layout_, s));
+    for (const auto& w : writes) XC_TRY(doWrite(*this, w));
+    return {};
+}
+
+Status Cgroup::applyDeviceAllowList() {
+    const CgroupHierarchy* h = layout_.forController("devices");
+    if (!h || h->unified) return {};
+    static const char* const kAllow[] = {
+        "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
+        "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+    };
+    const std::string dir = dirFor(*h);
+    XC_TRY(cgWrite(dir + "/devices.deny", "a"));
+    for (const char* a : kAllow) XC_TRY(cgWrite(dir + "/devices.allow", a));
+    return {};
+}
+
+Status Cgroup::addProcess(pid_t pid) {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    const std::string p = std::to_string(pid);
+    for (const auto& h : layout_.hierarchies()) XC_TRY(cgWrite(dirFor(h) + "/cgroup.procs", p));
+    return {};
+}
+
+Status Cgroup::set(const std::string& key, const std::string& value) {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    const CgroupHierarchy* mem = layout_.forController("memory");
+    if (mem && !mem->unified && (key == "memory.max" || key == "memory.swap.max")) {
+        // v1 limits memory+swap in memsw: keep swap on top of memory.
+        const std::string dir = dirFor(*mem);
+        const std::string limitFile = dir + "/memory.limit_in_bytes", memswFile = dir + "/memory.memsw.limit_in_bytes";
+        const bool haveMemsw = pathExists(memswFile);
+        if (key == "memory.swap.max") {
+            if (!haveMemsw)
+                return Error::msg("cgroup memory.swap.max: no swap accounting on this host (no " + memswFile + ")",
+                                  ENOENT);
+            XC_ASSIGN(uint64_t swap, parseCgroupBytes(key, value));
+            CgroupSettings s;
+            XC_ASSIGN(uint64_t limit, cgReadU64(limitFile));
+            if (limit < kV1Unlimited) s.memoryMax = limit;
+            s.memorySwapMax = swap;
+            XC_ASSIGN(auto writes, mapCgroupSettings(layout_, s));
+            for (const auto& w : writes)
+                if (w.file == "memory.memsw.limit_in_bytes") XC_TRY(cgWrite(memswFile, w.value));
+            return {};
+        }
+        XC_ASSIGN(auto ws, mapCgroupKey(layout_, key, value));
+        if (haveMemsw) {
+            XC_ASSIGN(uint64_t oldLimit, cgReadU64(limitFile));
+            XC_ASSIGN(uint64_t memsw, cgReadU64(memswFile));
+            if (memsw < kV1Unlimited) {
+                const uint64_t swap = memsw > oldLimit ? memsw - oldLimit : 0;
+                const bool toMax = ws[0].value == "-1";
+                const uint64_t newLimit = toMax ? UINT64_MAX : std::stoull(ws[0].value);
+                const std::string newMemsw = toMax ? "-1" : std::to_string(newLimit + swap);
+                // memsw may never be below the memory limit: raise it first.
+                if (newLimit > oldLimit) {
+                    XC_TRY(cgWrite(memswFile, newMemsw));
+                    return cgWrite(limitFile, ws[0].value);
+                }
+                XC_TRY(cgWrite(limitFile, ws[0].value));
+                return cgWrite(memswFile, newMemsw);
+            }
+        }
+        return cgWrite(limitFile, ws[0].value);
+    }
+    XC_ASSIGN(auto writes, mapCgroupKey(layout_, key, value));
+    for (const auto& w : writes) XC_TRY(doWrite(*this, w));
+    return {};
+}
+
+Result<std::string> Cgroup::get(const std::string& key) const {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    XC_ASSIGN(CgroupWrite r, mapCgroupRead(layout_, key));
+    XC_ASSIGN(std::string path, writePath(*this, r));
+    const CgroupHierarchy* h = layout_.forController(r.controller);
+    const bool v1 = h && !h->unified;
+    const std::string dir = path.substr(0, path.rfind('/'));
+    auto bytes = [](uint64_t v) { return v >= kV1Unlimited ? std::string("max") : std::to_string(v); };
+    if (v1 && (key == "memory.max" || key == "memory.high" || key == "memory.current")) {
+        XC_ASSIGN(uint64_t v, cgReadU64(path));
+        return bytes(v);
+    }
+    if (v1 && key == "memory.swap.max") {
+        XC_ASSIGN(uint64_t memsw, cgReadU64(path));
+        XC_ASSIGN(uint64_t limit, cgReadU64(dir + "/memory.limit_in_bytes"));
+        if (memsw >= kV1Unlimited) return std::string("max");
+        return std::to_string(memsw > limit ? memsw - limit : 0);
+    }
+    if (v1 && key == "cpu.weight") {
+        XC_ASSIGN(uint64_t shares, cgReadU64(path));
+        return std::to_string(cpuWeightFromShares(shares));
+    }
+    if (v1 && key == "cpu.max") {
+        XC_ASSIGN(int64_t quota, cgReadI64(path));
+        XC_ASSIGN(uint64_t period, cgReadU64(dir + "/cpu.cfs_period_us"));
+        return (quota < 0 ? std::string("max") : std::to_string(quota)) + " " + std::to_string(period);
+    }
+    if (key == "cpu.stat") {
+        if (v1) return cgRead(path);
+        XC_ASSIGN(std::string usec, keyedField(path, "usage_usec"));
+        return std::to_string(std::stoull(usec) * 1000);
+    }
+    return cgRead(path);
+}
+
+Result<uint64_t> Cgroup::cpuUsageNs() const {
+    XC_ASSIGN(std::string v, get("cpu.stat"));
+    try {
+        return static_cast<uint64_t>(std::stoull(v));
+    } catch (...) {
+        return Error::msg("cpu usage of cgroup " + rel_ + ": not a number: '" + v + "'", EINVAL);
+    }
+}
+
+Result<uint64_t> Cgroup::memoryUsage() const {
+    XC_ASSIGN(CgroupWrite r, mapCgroupRead(layout_, "memory.current"));
+    XC_ASSIGN(std::string path, writePath(*this, r));
+    return cgReadU64(path);
+}
+
+// ---- processes -------------------------------------------------------------
+
+namespace {
+
+// The hierarchy whose cgroup.procs lists a container's processes: unified
+// if present (every process joins it), else pids, freezer, any v1.
+const CgroupHierarchy* procsHierarchy(const CgroupLayout& l) {
+    if (const CgroupHierarchy* u = l.unified()) return u;
+    for (const char* c : {"pids", "freezer"})
+        if (const CgroupHierarchy* h = l.forController(c)) return h;
+    return l.hierarchies().empty() ? nullptr : &l.hierarchies().front();
+}
+
+}  // namespace
+
+Result<std::vector<pid_t>> Cgroup::pids() const {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    const CgroupHierarchy* h = procsHierarchy(layout_);
+    if (!h) return Error::msg("cgroup " + rel_ + ": no cgroup hierarchy", ENOENT);
+    std::vector<pid_t> out;
+    XC_TRY(collectPids(dirFor(*h), out));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+Result<bool> Cgroup::populated() const {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    if (const CgroupHierarchy* u = layout_.unified()) {
+        XC_ASSIGN(std::string v, keyedField(dirFor(*u) + "/cgroup.events", "populated"));
+        return v != "0";
+    }
+    XC_ASSIGN(auto p, pids());
+    return !p.empty();
+}
+
+Status Cgroup::waitEmpty(std::chrono::milliseconds timeout) {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    const auto deadline = Clock::now() + timeout;
+    auto timedOut = [&] {
+        return Error::msg(
+            "cgroup " + rel_ + ": processes still running after " + std::to_string(timeout.count()) + " ms", ETIMEDOUT);
+    };
+    if (const CgroupHierarchy* u = layout_.unified()) {
+        XC_ASSIGN(auto watch, EventsWatch::open(dirFor(*u) + "/cgroup.events"));
+        XC_ASSIGN(bool empty, watch.waitFor("populated", "0", deadline));
+        if (!empty) return timedOut();
+        return {};
+    }
+    Backoff backoff;
+    for (;;) {
+        XC_ASSIGN(auto p, pids());
+        if (p.empty()) return {};
+        if (!backoff.sleep(deadline)) return timedOut();
+    }
+}
+
+Status Cgroup::killAll() {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    if (const CgroupHierarchy* u = layout_.unified()) {
+        const std::string kill = dirFor(*u) + "/cgroup.kill";
+        if (pathExists(kill)) {
+            XC_TRY(cgWrite(kill, "1"));
+            // A v1-frozen task does not die until thawed (v2 ones do).
+            auto fs = freezerState();
+            return fs && *fs != FreezerState::Thawed ? thaw() : okStatus();
+        }
+    }
+    // No cgroup.kill: freeze so nothing forks while we kill, SIGKILL every
+    // process, thaw so the kills take effect. A failed freeze still kills.
+    const bool canFreeze = layout_.freezer() != CgroupFreezer::None;
+    if (canFreeze) (void)freeze(std::chrono::milliseconds(1000));
+    Status result;
+    for (int round = 0; round < 3; ++round) {
+        auto p = pids();
+        if (!p) {
+            result = std::move(p).error();
+            break;
+        }
+        if (p->empty()) break;
+        for (pid_t pid : *p)
+            if (::kill(pid, SIGKILL) < 0 && errno != ESRCH && result)
+                result = Error::sys("kill " + std::to_string(pid));
+        if (canFreeze) break;  // frozen: nothing new can appear
+    }
+    if (canFreeze) {
+        Status t = thaw();
+        if (!t && result) result = std::move(t);
+    }
+    return result;
+}
+
+// ---- freezer ---------------------------------------------------------------
+
+namespace {
+
+const CgroupHierarchy* freezerHierarchy(const CgroupLayout& l, CgroupFreezer kind) {
+    if (kind == CgroupFreezer::Unified) return l.unified();
+    if (kind == CgroupFreezer::V1) {
+        const CgroupHierarchy* h = l.forController("freezer");
+        return h && !h->unified ? h : nullptr;
+    }
+    return nullptr;
+}
+
+CgroupFreezer otherFreezer(CgroupFreezer k) {
+    return k == CgroupFreezer::Unified ? CgroupFreezer::V1 : k == CgroupFreezer::V1 ? CgroupFreezer::Unified : k;
+}
+
+Result<FreezerState> stateOf(const std::string& dir, CgroupFreezer kind) {
+    if (kind == CgroupFreezer::V1) {
+        const std::string path = dir + "/freezer.state";
+        XC_ASSIGN(std::string s, cgRead(path));
+        return parseV1State(s, path);
+    }
+    XC_ASSIGN(std::string want, cgRead(dir + "/cgroup.freeze"));
+    XC_ASSIGN(std::string frozen, keyedField(dir + "/cgroup.events", "frozen"));
+    if (frozen == "1") return FreezerState::Frozen;  // itself or an ancestor
+    return want == "1" ? FreezerState::Freezing : FreezerState::Thawed;
+}
+
+Status thawOf(const std::string& dir, CgroupFreezer kind) {
+    if (kind == CgroupFreezer::V1) return cgWrite(dir + "/freezer.state", "THAWED");
+    return cgWrite(dir + "/cgroup.freeze", "0");
+}
+
+}  // namespace
+
+Status Cgroup::freeze(std::chrono::milliseconds timeout) {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    const CgroupFreezer kind = layout_.freezer();
+    const CgroupHierarchy* h = freezerHierarchy(layout_, kind);
+    if (!h) return Error::msg("freeze cgroup " + rel_ + ": this host has no freezer", ENOTSUP);
+    const std::string dir = dirFor(*h);
+    const auto deadline = Clock::now() + timeout;
+    bool frozen = false;
+    if (kind == CgroupFreezer::Unified) {
+        // Watch first, then freeze: the change cannot slip by unseen.
+        XC_ASSIGN(auto watch, EventsWatch::open(dir + "/cgroup.events"));
+        XC_TRY(cgWrite(dir + "/cgroup.freeze", "1"));
+        XC_ASSIGN(frozen, watch.waitFor("frozen", "1", deadline));
+    } else {
+        const std::string path = dir + "/freezer.state";
+        XC_TRY(cgWrite(path, "FROZEN"));
+        Backoff backoff;
+        for (;;) {
+            XC_ASSIGN(std::string s, cgRead(path));
+            XC_ASSIGN(FreezerState st, parseV1State(s, path));
+            if (st == FreezerState::Frozen) {
+                frozen = true;
+                break;
+            }
+            // Tasks that were busy (in a syscall, vfork) get asked again.
+            if (backoff.atCap()) XC_TRY(cgWrite(path, "FROZEN"));
+            if (!backoff.sleep(deadline)) break;
+        }
+    }
+    if (frozen) return {};
+    Status t = thawOf(dir, kind);
+    std::string msg = "freeze " + dir + ": timed out after " + std::to_string(timeout.count()) + " ms; ";
+    if (!t) return Error::msg(msg + "thawing again failed too: " + t.error().message(), ETIMEDOUT);
+    return Error::msg(msg + "thawed again", ETIMEDOUT);
+}
+
+Status Cgroup::thaw() {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    const CgroupFreezer kind = layout_.freezer();
+    const CgroupHierarchy* h = freezerHierarchy(layout_, kind);
+    if (!h) return Error::msg("thaw cgroup " + rel_ + ": this host has no freezer", ENOTSUP);
+    XC_TRY(thawOf(dirFor(*h), kind));
+    // Someone (another tool, an older xc) may have frozen through the other
+    // mechanism: a thaw clears both, so freezerState and thaw agree.
+    const CgroupFreezer other = otherFreezer(kind);
+    if (const CgroupHierarchy* o = freezerHierarchy(layout_, other)) {
+        auto st = stateOf(dirFor(*o), other);
+        if (st && *st != FreezerState::Thawed) XC_TRY(thawOf(dirFor(*o), other));
+    }
+    return {};
+}
+
+Result<FreezerState> Cgroup::freezerState() const {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
+    const CgroupFreezer kind = layout_.freezer();
+    const CgroupHierarchy* h = freezerHierarchy(layout_, kind);
+    if (!h) return Error::msg("freezer state of cgroup " + rel_ + ": this host has no freezer", ENOTSUP);
+    XC_ASSIGN(FreezerState st, stateOf(dirFor(*h), kind));
+    if (st != FreezerState::Thawed) return st;
+    const CgroupFreezer other = otherFreezer(kind);
+    if (const CgroupHierarchy* o = freezerHierarchy(layout_, other)) {
+        auto ost = stateOf(dirFor(*o), other);
+        if (ost && *ost != FreezerState::Thawed) return *ost;
+    }
+    return st;
+}
+
+}  // namespace xc

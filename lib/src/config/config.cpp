@@ -1,0 +1,627 @@
+// Reading container configs: @include expansion, libconfig parsing, the
+// schema walk (config_schema.cpp holds the keys), whole-config checks, and
+// the merge that builds a new container's config at create time.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "config/config_internal.hpp"
+#include "base/fsutil.hpp"
+#include "xc/paths.hpp"
+
+namespace xc {
+
+namespace {
+
+using namespace config_detail;
+using libconfig::Setting;
+
+constexpr int kMaxIncludeDepth = 10;
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+// strchr() would also match the terminating NUL.
+bool isOneOf(char c, const char* set) { return c != '\0' && std::strchr(set, c) != nullptr; }
+
+std::string dirOf(const std::string& file) {
+    size_t slash = file.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : file.substr(0, slash);
+}
+
+// ---- @include expansion ----
+//
+// libconfig 1.5 prepends its include directory even to absolute paths and
+// resolves relative ones against a single directory, so includes are
+// expanded here, each relative to the including file, and every line of
+// the expanded text remembers where it came from for error messages.
+//
+// An @include between top-level settings splits the text into segments
+// that are parsed apart and applied in order, later ones overriding
+// (groups key by key, lists whole), so a config may include common.conf
+// and still set keys of its groups. An @include inside a group or list is
+// pasted in as text, as libconfig does.
+
+class SourceMap {
+public:
+    explicit SourceMap(std::string shownAs = "") : shownAs_(std::move(shownAs)) {}
+    void add(const std::string& file, int line) {
+        if (files_.empty() || files_.back() != file) files_.push_back(file);
+        lines_.emplace_back(files_.size() - 1, line);
+    }
+    // "FILE:LINE" of a line of the expanded text (1-based).
+    std::string where(unsigned line) const {
+        if (line == 0 || lines_.empty()) return shownAs_;
+        if (line > lines_.size()) line = static_cast<unsigned>(lines_.size());
+        const auto& [file, orig] = lines_[line - 1];
+        return files_[file] + ":" + std::to_string(orig);
+    }
+
+private:
+    std::string shownAs_;
+    std::vector<std::string> files_;
+    std::vector<std::pair<size_t, int>> lines_;
+};
+
+struct Segment {
+    std::string text;
+    SourceMap map;
+};
+
+struct Expansion {
+    std::string shownAs;
+    std::vector<Segment> segments;
+    std::vector<std::string> stack;  // real paths of the files being expanded
+    void newSegment() { segments.push_back({std::string(), SourceMap(shownAs)}); }
+};
+
+// The lexer's state at a line start: inside a /* comment */ or a "string",
+// and how many groups, lists and arrays are open.
+struct LexState {
+    bool inComment = false;
+    bool inString = false;
+    int depth = 0;
+};
+
+// One integer literal at `i`. libconfig 1.5 silently truncates decimal
+// literals beyond 32 bits ("4294967296" reads as 0), so those get the "L"
+// suffix that makes them 64-bit; beyond 64 bits is an error.
+Status widenInteger(std::string& line, size_t& i) {
+    size_t start = i;
+    if (line[i] == '+' || line[i] == '-') ++i;
+    bool hex = line.compare(i, 2, "0x") == 0 || line.compare(i, 2, "0X") == 0;
+    size_t digits = hex ? i + 2 : i;
+    size_t j = digits;
+    while (j < line.size() && (hex ? std::isxdigit(static_cast<unsigned char>(line[j])) : isDigit(line[j]))) ++j;
+    if (!hex && j < line.size() && (line[j] == '.' || line[j] == 'e' || line[j] == 'E')) {  // a float
+        while (j < line.size() && (isDigit(line[j]) || isOneOf(line[j], ".eE") ||
+                                   ((line[j] == '+' || line[j] == '-') && (line[j - 1] == 'e' || line[j - 1] == 'E'))))
+            ++j;
+        i = j;
+        return {};
+    }
+    std::string literal = line.substr(start, j - start);
+    errno = 0;
+    unsigned long long magnitude = std::strtoull(line.substr(digits, j - digits).c_str(), nullptr, hex ? 16 : 10);
+    bool negative = line[start] == '-';
+    if (errno == ERANGE || (!hex && magnitude > (negative ? 1ULL << 63 : (1ULL << 63) - 1)))
+        return invalid("integer " + literal + " does not fit in 64 bits");
+    bool suffixed = j < line.size() && line[j] == 'L';
+    bool wide = hex ? magnitude > 0x7fffffffULL : magnitude > (negative ? 1ULL << 31 : (1ULL << 31) - 1);
+    if (wide && !suffixed) line.insert(j, "L");
+    while (j < line.size() && line[j] == 'L') ++j;
+    i = j;
+    return {};
+}
+
+// Scans one line as libconfig's lexer does, so only integers in code (not
+// in strings, comments or names) are rewritten.
+Status rewriteLine(std::string& line, LexState& st) {
+    size_t i = 0;
+    while (i < line.size()) {
+        char c = line[i];
+        char next = i + 1 < line.size() ? line[i + 1] : '\0';
+        if (st.inComment) {
+            size_t end = line.find("*/", i);
+            if (end == std::string::npos) return {};
+            st.inComment = false;
+            i = end + 2;
+        } else if (st.inString) {
+            if (c == '"') st.inString = false;
+            i += c == '\\' ? 2 : 1;
+        } else if (c == '"') {
+            st.inString = true;
+            ++i;
+        } else if (c == '#' || (c == '/' && next == '/')) {
+            return {};
+        } else if (c == '/' && next == '*') {
+            st.inComment = true;
+            i += 2;
+        } else if (isOneOf(c, "{([])}")) {
+            st.depth += isOneOf(c, "{([") ? 1 : -1;
+            ++i;
+        } else if (isAlpha(c) || c == '*') {  // a setting name or true/false
+            while (i < line.size() && (isAlpha(line[i]) || isDigit(line[i]) || isOneOf(line[i], "-_*"))) ++i;
+        } else if (isDigit(c) || ((c == '-' || c == '+') && isDigit(next))) {
+            XC_TRY(widenInteger(line, i));
+        } else if (c == '.' && isDigit(next)) {  // a float such as .5
+            for (++i; i < line.size() && (isDigit(line[i]) || isOneOf(line[i], "eE+-")); ++i) {
+            }
+        } else {
+            ++i;
+        }
+    }
+    return {};
+}
+
+// The quoted path of an `@include "PATH"` line, or "" if it is not one.
+Result<std::string> includePath(const std::string& line) {
+    size_t at = line.find_first_not_of(" \t\r");
+    if (at == std::string::npos || line.compare(at, 8, "@include") != 0) return std::string();
+    size_t open = line.find_first_not_of(" \t\r", at + 8);
+    size_t close = open == std::string::npos ? open : line.find('"', open + 1);
+    bool spaced = at + 8 < line.size() && (line[at + 8] == ' ' || line[at + 8] == '\t');
+    if (!spaced || close == std::string::npos || line[open] != '"' || close == open + 1)
+        return invalid("syntax error: use @include \"PATH\"");
+    size_t rest = line.find_first_not_of(" \t\r", close + 1);
+    if (rest != std::string::npos && line[rest] != '#' && line.compare(rest, 2, "//") != 0)
+        return invalid("syntax error: text after @include \"PATH\"");
+    return line.substr(open + 1, close - open - 1);
+}
+
+Status expand(const std::string& text, const std::string& file, int depth, Expansion& x);
+
+Status expandInclude(const std::string& path, const std::string& where, int depth, Expansion& x) {
+    char* real = ::realpath(path.c_str(), nullptr);
+    std::string canonical = real ? real : path;
+    std::free(real);
+    for (const auto& open : x.stack)
+        if (open == canonical) return invalid(where + ": @include " + path + ": includes itself");
+    if (x.stack.size() >= kMaxIncludeDepth)
+        return invalid(where + ": @include " + path + ": nested more than " + std::to_string(kMaxIncludeDepth) + " deep");
+    auto text = readFile(path);
+    if (!text) return std::move(text).error().wrap(where + ": @include");
+    x.stack.push_back(canonical);
+    if (depth == 0) x.newSegment();
+    Status st = expand(*text, path, depth, x);
+    if (depth == 0) x.newSegment();
+    x.stack.pop_back();
+    return st;
+}
+
+// `depth` is the nesting at which the text is pasted (0: top level).
+Status expand(const std::string& text, const std::string& file, int depth, Expansion& x) {
+    LexState st;
+    st.depth = depth;
+    int lineNo = 0;
+    for (size_t pos = 0; pos < text.size();) {
+        size_t nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        std::string where = file + ":" + std::to_string(++lineNo);
+        if (!st.inComment && !st.inString) {
+            auto inc = includePath(line);
+            if (!inc) return std::move(inc).error().wrap(where);
+            if (!inc->empty()) {
+                std::string path = (*inc)[0] == '/' ? *inc : dirOf(file) + "/" + *inc;
+                XC_TRY(expandInclude(path, where, st.depth, x));
+                continue;
+            }
+        }
+        auto rewritten = rewriteLine(line, st);
+        if (!rewritten) return Error::msg(where + ": syntax error: " + rewritten.error().what(), EINVAL);
+        x.segments.back().text += line + "\n";
+        x.segments.back().map.add(file, lineNo);
+    }
+    return {};
+}
+
+// ---- parsing ----
+
+struct ParsedPart {
+    std::unique_ptr<libconfig::Config> config;  // libconfig::Config cannot move
+    SourceMap map;
+};
+// A file's segments, parsed, in the order they apply.
+using Parsed = std::vector<ParsedPart>;
+
+Result<ParsedPart> parseSegment(Segment& seg, const std::string& shownAs) {
+    ParsedPart p{std::make_unique<libconfig::Config>(), std::move(seg.map)};
+    try {
+        p.config->readString(seg.text);
+    } catch (const libconfig::ParseException& e) {
+        std::string why = e.getError() ? e.getError() : "syntax error";
+        std::string msg = p.map.where(static_cast<unsigned>(e.getLine())) + ": syntax error";
+        return invalid(why == "syntax error" ? msg : msg + ": " + why);
+    } catch (const libconfig::ConfigException& e) {
+        return invalid(shownAs + ": " + e.what());
+    }
+    return p;
+}
+
+Result<Parsed> readConfigText(const std::string& text, const std::string& shownAs) {
+    Expansion x{shownAs, {}, {}};
+    x.newSegment();
+    XC_TRY(expand(text, shownAs, 0, x));
+    Parsed parts;
+    for (auto& seg : x.segments) {
+        if (seg.text.empty()) continue;
+        XC_ASSIGN(ParsedPart part, parseSegment(seg, shownAs));
+        parts.push_back(std::move(part));
+    }
+    return parts;
+}
+
+Result<Parsed> readConfigFile(const std::string& path) {
+    auto text = readFile(path);
+    if (!text) return Error::sys(text.error().code(), "open config " + path);
+    return readConfigText(*text, path);
+}
+
+// ---- the schema walk ----
+
+const SchemaEntry* findEntry(const std::string& path) {
+    for (const auto& e : schemaTable())
+        if (path == e.path) return &e;
+    return nullptr;
+}
+
+// "cgroup" and "cgroup.memory" are groups because keys live below them.
+bool isGroupPath(const std::string& path) {
+    for (const auto& e : schemaTable())
+        if (std::strncmp(e.path, path.c_str(), path.size()) == 0 && e.path[path.size()] == '.') return true;
+    return false;
+}
+
+std::string lastPart(const std::string& path) { return path.substr(path.rfind('.') + 1); }
+std::string parentPart(const std::string& path) {
+    size_t dot = path.rfind('.');
+    return dot == std::string::npos ? "" : path.substr(0, dot);
+}
+
+// Optimal string alignment distance: a swap of two letters counts as one edit.
+size_t editDistance(const std::string& a, const std::string& b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
+        for (size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+// Every schema path and every group above one ("cgroup", "cgroup.memory").
+std::set<std::string> knownPaths() {
+    std::set<std::string> out;
+    for (const auto& e : schemaTable())
+        for (std::string p = e.path; !p.empty(); p = parentPart(p))
+            if (lastPart(p) != "[]") out.insert(p);
+    return out;
+}
+
+// " (did you mean 'X'?)" for a near miss of the full path, or for a key
+// that exists with the same name under another group (when only one does).
+std::string hint(const std::string& path, const std::string& shownParent) {
+    std::string last = lastPart(path);
+    size_t limit = last.size() <= 3 ? 1 : last.size() <= 6 ? 2 : 3;
+    std::vector<std::string> best;
+    size_t bestDist = limit + 1;
+    for (const auto& known : knownPaths()) {
+        size_t dist = editDistance(path, known);
+        if (lastPart(known) == last) dist = 0;
+        if (dist < bestDist) best.clear(), bestDist = dist;
+        if (dist == bestDist) best.push_back(known);
+    }
+    if (best.size() != 1) return "";
+    std::string shown = parentPart(best[0]) == parentPart(path) && !shownParent.empty()
+                            ? shownParent + "." + lastPart(best[0])
+                            : best[0];
+    for (size_t at; (at = shown.find(".[]")) != std::string::npos;) shown.replace(at, 3, "[]");
+    return " (did you mean '" + shown + "'?)";
+}
+
+// Walks parsed trees against the schema, storing values into `cfg` and
+// remembering where each key was set for the whole-config checks. Later
+// trees override earlier ones: scalars and arrays are replaced, a group
+// list starts over.
+class Walker {
+public:
+    Walker(const std::string& file, ContainerConfig& cfg) : file_(file), cfg_(cfg) {}
+
+    Status walk(const ParsedPart& part) {
+        map_ = &part.map;
+        return walkGroup(part.config->getRoot(), "", "");
+    }
+
+    bool has(const std::string& shown) const { return seen_.count(shown) != 0; }
+    // "FILE:LINE: KEY: what" for a key seen during the walk.
+    Error errorAt(const std::string& shown, const std::string& what) const {
+        auto it = seen_.find(shown);
+        return invalid((it != seen_.end() ? it->second : file_) + ": " + shown + ": " + what);
+    }
+
+private:
+    Status walkGroup(const Setting& group, const std::string& path, const std::string& shown) {
+        for (int i = 0; i < group.getLength(); ++i) {
+            const Setting& s = group[i];
+            std::string name = s.getName();
+            XC_TRY(walkSetting(s, path.empty() ? name : path + "." + name, shown.empty() ? name : shown + "." + name, shown));
+        }
+        return {};
+    }
+
+    Status walkSetting(const Setting& s, const std::string& path, const std::string& shown, const std::string& parent) {
+        seen_[shown] = map_->where(s.getSourceLine());
+        const SchemaEntry* e = findEntry(path);
+        if (!e && isGroupPath(path)) {
+            if (!s.isGroup()) return errorAt(shown, "expected a group { ... }, got " + describeType(s));
+            return walkGroup(s, path, shown);
+        }
+        if (!e) return errorAt(shown, "unknown key" + hint(path, parent));
+        if (!kindAccepts(e->kind, s))
+            return errorAt(shown, std::string("expected ") + kindExpected(e->kind) + ", got " + describeType(s));
+        if (e->kind == Kind::GroupList) return walkList(*e, s, path, shown);
+        auto st = e->apply(s, cfg_);
+        if (!st) return errorAt(shown, st.error().message());
+        return {};
+    }
+
+    // A list replaces an earlier one whole: apply() on the list clears it,
+    // then apply() on each element appends a default one to fill in.
+    Status walkList(const SchemaEntry& e, const Setting& list, const std::string& path, const std::string& shown) {
+        XC_TRY(e.apply(list, cfg_));
+        auto first = seen_.lower_bound(shown + "["), last = seen_.lower_bound(shown + "\\");  // '\\' follows '['
+        seen_.erase(first, last);
+        for (int i = 0; i < list.getLength(); ++i) {
+            std::string elem = shown + "[" + std::to_string(i) + "]";
+            seen_[elem] = map_->where(list[i].getSourceLine());
+            XC_TRY(e.apply(list[i], cfg_));
+            XC_TRY(walkGroup(list[i], path + ".[]", elem));
+        }
+        return {};
+    }
+
+    std::string file_;
+    const SourceMap* map_ = nullptr;
+    ContainerConfig& cfg_;
+    std::map<std::string, std::string> seen_;  // shown key -> "FILE:LINE"
+};
+
+// ---- whole-config checks and defaults ----
+
+std::string indexed(const char* list, size_t i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
+
+Status checkNetworkEntries(ContainerConfig& c, const Walker& w) {
+    std::set<std::string> used;
+    for (const auto& n : c.network) used.insert(n.name);
+    for (size_t i = 0; i < c.network.size(); ++i) {
+        NetworkConfig& n = c.network[i];
+        std::string key = indexed("network", i);
+        if (n.type.empty()) return w.errorAt(key, "missing type (veth, macvlan, phys, empty or none)");
+        if ((n.type == "macvlan" || n.type == "phys") && n.link.empty())
+            return w.errorAt(key, "type \"" + n.type + "\" needs a link (the host interface)");
+        bool hasInterface = n.type != "none" && n.type != "empty";
+        // Unnamed interfaces take the first free eth<N>, in list order.
+        for (int k = 0; hasInterface && n.name.empty(); ++k)
+            if (used.insert("eth" + std::to_string(k)).second) n.name = "eth" + std::to_string(k);
+    }
+    std::set<std::string> names;
+    for (size_t i = 0; i < c.network.size(); ++i) {
+        const std::string& name = c.network[i].name;
+        if (!name.empty() && !names.insert(name).second)
+            return w.errorAt(indexed("network", i) + ".name", "interface name '" + name + "' is used twice");
+    }
+    return {};
+}
+
+Status checkHostNetwork(const ContainerConfig& c, const Walker& w) {
+    for (size_t i = 0; i < c.network.size(); ++i) {
+        if (c.network[i].type != "none") continue;
+        std::string key = indexed("network", i) + ".type";
+        if (!c.security.allowHostNetwork)
+            return w.errorAt(key, "type \"none\" shares the host's network; set security.allow_host_network = true to allow it");
+        if (c.network.size() > 1)
+            return w.errorAt(key, "type \"none\" (the host's network) cannot be combined with other interfaces");
+    }
+    return {};
+}
+
+Status checkMounts(ContainerConfig& c, const Walker& w) {
+    for (size_t i = 0; i < c.mounts.size(); ++i) {
+        MountEntry& m = c.mounts[i];
+        std::string key = indexed("mounts", i);
+        if (m.target.empty()) return w.errorAt(key, "missing target");
+        if (m.source.empty() && m.fstype.empty()) return w.errorAt(key, "missing source (a bind mount needs one)");
+        if (m.source.empty()) m.source = m.fstype;  // e.g. tmpfs, proc
+    }
+    return {};
+}
+
+Status checkIdmaps(const ContainerConfig& c, const Walker& w) {
+    bool users = false, groups = false;
+    for (size_t i = 0; i < c.idmap.size(); ++i) {
+        std::string key = indexed("idmap", i);
+        for (const char* field : {"type", "inside", "outside", "count"})
+            if (!w.has(key + "." + field)) return w.errorAt(key, std::string("missing ") + field);
+        const IdMap& m = c.idmap[i];
+        if (uint64_t(m.inside) + m.count > (1ULL << 32) || uint64_t(m.outside) + m.count > (1ULL << 32))
+            return w.errorAt(key, "the range goes beyond id 4294967295");
+        (m.type == 'u' ? users : groups) = true;
+    }
+    if (users != groups)
+        return w.errorAt("idmap", std::string("a user namespace needs both a 'u' and a 'g' mapping; there is no '") +
+                                      (users ? 'g' : 'u') + "' one");
+    return {};
+}
+
+// Checks that hold for every file, including create-time inputs.
+Status checkEntries(ContainerConfig& c, const Walker& w) {
+    XC_TRY(checkNetworkEntries(c, w));
+    XC_TRY(checkMounts(c, w));
+    return checkIdmaps(c, w);
+}
+
+// Checks across keys that different input files may set: only the final
+// config has to satisfy them.
+Status checkComplete(ContainerConfig& c, const Walker& w, const std::string& file) {
+    if (c.name.empty()) return invalid(file + ": name: missing (the container's name)");
+    if (c.rootfsPath.empty()) return invalid(file + ": rootfs.path: missing (where the root file system is)");
+    if (c.hostname.empty()) c.hostname = c.name;
+    if (!c.security.capDrop.empty() && !c.security.capKeep.empty())
+        return w.errorAt("security.cap_keep", "cannot be used together with security.cap_drop; use one of them");
+    return checkHostNetwork(c, w);
+}
+
+Result<ContainerConfig> validate(const Parsed& parts, const std::string& file, bool complete) {
+    ContainerConfig c;
+    c.sourceFile = file;
+    Walker w(file, c);
+    try {
+        for (const auto& part : parts) XC_TRY(w.walk(part));
+    } catch (const libconfig::ConfigException& e) {
+        return invalid(file + ": " + e.what());
+    }
+    XC_TRY(checkEntries(c, w));
+    if (complete) XC_TRY(checkComplete(c, w, file));
+    return c;
+}
+
+// ---- merging for create ----
+
+void copyInto(Setting& dst, const Setting& src);
+
+void copyChildren(Setting& dst, const Setting& src) {
+    for (int i = 0; i < src.getLength(); ++i) {
+        const Setting& s = src[i];
+        copyInto(src.isGroup() ? dst.add(s.getName(), s.getType()) : dst.add(s.getType()), s);
+    }
+}
+
+// `dst` already has `src`'s type; libconfig++ has no copy of its own.
+void copyInto(Setting& dst, const Setting& src) {
+    switch (src.getType()) {
+    case Setting::TypeInt: dst = static_cast<int>(src); break;
+    case Setting::TypeInt64: dst = static_cast<long long>(src); break;
+    case Setting::TypeFloat: dst = static_cast<double>(src); break;
+    case Setting::TypeString: dst = src.c_str(); break;
+    case Setting::TypeBoolean: dst = static_cast<bool>(src); break;
+    case Setting::TypeGroup:
+    case Setting::TypeArray:
+    case Setting::TypeList: copyChildren(dst, src); break;
+    default: break;
+    }
+    if (src.isScalar()) dst.setFormat(src.getFormat());
+}
+
+// Groups merge key by key; anything else (scalars, arrays, lists) replaces.
+void mergeGroup(Setting& dst, const Setting& src) {
+    for (int i = 0; i < src.getLength(); ++i) {
+        const Setting& s = src[i];
+        const char* name = s.getName();
+        if (dst.exists(name)) {
+            Setting& d = dst[name];
+            if (d.isGroup() && s.isGroup()) {
+                mergeGroup(d, s);
+                continue;
+            }
+            if (d.isScalar() && d.getType() == s.getType()) {  // in place keeps the key's position
+                copyInto(d, s);
+                continue;
+            }
+            dst.remove(name);
+        }
+        copyInto(dst.add(name, s.getType()), s);
+    }
+}
+
+Setting& groupIn(Setting& parent, const char* name) {
+    if (parent.exists(name) && parent[name].isGroup()) return parent[name];
+    if (parent.exists(name)) parent.remove(name);
+    return parent.add(name, Setting::TypeGroup);
+}
+
+void setString(Setting& group, const char* name, const std::string& value) {
+    if (group.exists(name) && group[name].getType() != Setting::TypeString) group.remove(name);
+    if (!group.exists(name)) group.add(name, Setting::TypeString);
+    group[name] = value;
+}
+
+Result<std::string> writeText(const libconfig::Config& config) {
+    char* buf = nullptr;
+    size_t len = 0;
+    FILE* out = ::open_memstream(&buf, &len);
+    if (!out) return Error::sys("write config");
+    config.write(out);
+    std::fclose(out);
+    std::string text(buf, len);
+    std::free(buf);
+    return text;
+}
+
+// Merges the inputs into `out`, each validated alone first.
+Status mergeInputs(libconfig::Config& out, const CreateInputs& in, std::string& from) {
+    for (const std::string* file : {&in.defaults, &in.templateConf, &in.userConf}) {
+        if (file->empty()) continue;
+        XC_ASSIGN(Parsed p, readConfigFile(*file));
+        XC_TRY(validate(p, *file, false));
+        for (const auto& part : p) mergeGroup(out.getRoot(), part.config->getRoot());
+        from += (from.empty() ? "" : ", ") + *file;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<ContainerConfig> loadConfig(const std::string& path) {
+    XC_ASSIGN(Parsed p, readConfigFile(path));
+    return validate(p, path, true);
+}
+
+Result<ContainerConfig> parseConfig(const std::string& text, const std::string& shownAs) {
+    XC_ASSIGN(Parsed p, readConfigText(text, shownAs));
+    return validate(p, shownAs, true);
+}
+
+Result<std::string> buildCreateConfig(const CreateInputs& in) {
+    XC_TRY(validateName(in.name));
+    libconfig::Config out;
+    out.setOptions(Setting::OptionSemicolonSeparators);
+    std::string text, from;
+    try {
+        // Seeded first so these keys lead the file; inputs may override uts.
+        Setting& root = out.getRoot();
+        setString(root, "name", in.name);
+        setString(groupIn(root, "rootfs"), "path", in.rootfsPath);
+        setString(groupIn(root, "uts"), "hostname", in.name);
+        XC_TRY(mergeInputs(out, in, from));
+        setString(root, "name", in.name);
+        Setting& rootfs = groupIn(root, "rootfs");
+        setString(rootfs, "path", in.rootfsPath);
+        if (!in.backend.empty()) setString(rootfs, "backend", in.backend);
+        XC_ASSIGN(text, writeText(out));
+    } catch (const libconfig::ConfigException& e) {
+        return invalid("build config of " + in.name + ": " + e.what());
+    }
+    text = "# xc config of container " + in.name + (from.empty() ? "" : ", from " + from) + "\n" + text;
+    XC_TRY(parseConfig(text, "new config of " + in.name));
+    return text;
+}
+
+const std::vector<ConfigKeyInfo>& configKeys() {
+    static const std::vector<ConfigKeyInfo> keys = [] {
+        std::vector<ConfigKeyInfo> out;
+        for (const auto& e : schemaTable()) out.push_back({e.path, kindName(e.kind), e.description});
+        return out;
+    }();
+    return keys;
+}
+
+}  // namespace xc

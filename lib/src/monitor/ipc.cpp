@@ -1,0 +1,139 @@
+#include "monitor/ipc.hpp"
+
+#include "base/fdpass.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace xc {
+
+namespace {
+
+struct Header {
+    uint32_t magic;
+    uint16_t version;
+    uint16_t code;  // request: command; response: 0 ok, 1 error
+    uint32_t length;
+};
+constexpr size_t kMaxPacket = 1 << 20;
+
+Status sendFrame(int fd, uint16_t code, const std::string& payload, const std::vector<int>& fds) {
+    Header h = {kIpcMagic, kIpcVersion, code, static_cast<uint32_t>(payload.size())};
+    std::string buf(reinterpret_cast<const char*>(&h), sizeof h);
+    buf += payload;
+    return sendPacket(fd, buf, fds, "command socket");
+}
+
+struct Frame {
+    Header header;
+    std::string payload;
+    std::vector<UniqueFd> fds;
+};
+
+Result<Frame> recvFrame(int fd) {
+    XC_ASSIGN(Packet p, recvPacket(fd, kMaxPacket, "command socket"));
+    if (p.eof) return Error::msg("the supervisor closed the connection without an answer", EPIPE);
+    size_t n = p.data.size();
+    if (n < sizeof(Header)) return Error::msg("short packet on command socket", EPROTO);
+    Frame f;
+    std::memcpy(&f.header, p.data.data(), sizeof(Header));
+    if (f.header.magic != kIpcMagic) return Error::msg("bad magic on command socket", EPROTO);
+    if (f.header.version != kIpcVersion)
+        return Error::msg("command socket speaks version " + std::to_string(f.header.version) + ", we speak " +
+                              std::to_string(kIpcVersion) + " (mixed xc versions?)",
+                          EPROTO);
+    if (f.header.length != n - sizeof(Header)) return Error::msg("bad length on command socket", EPROTO);
+    f.payload = p.data.substr(sizeof(Header));
+    f.fds = std::move(p.fds);
+    return f;
+}
+
+Result<sockaddr_un> socketAddress(const std::string& path) {
+    sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof addr.sun_path) return Error::msg("socket path too long: " + path, ENAMETOOLONG);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    return addr;
+}
+
+}  // namespace
+
+Result<Session> openSession(const std::string& socketPath, Command cmd, const std::string& payload,
+                            std::chrono::milliseconds timeout) {
+    XC_ASSIGN(sockaddr_un addr, socketAddress(socketPath));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!fd) return Error::sys("create socket");
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return Error::sys("connect to the supervisor at " + socketPath);
+    XC_TRY(sendFrame(fd.get(), static_cast<uint16_t>(cmd), payload, {}));
+    struct pollfd p = {fd.get(), POLLIN, 0};
+    int rc;
+    do rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) return Error::sys("wait for the supervisor");
+    if (rc == 0) return Error::sys(ETIMEDOUT, "wait for the supervisor's answer");
+    XC_ASSIGN(Frame pkt, recvFrame(fd.get()));
+    if (pkt.header.code != 0) return Error::deserialize(pkt.payload);
+    Session s;
+    s.response.payload = std::move(pkt.payload);
+    s.response.fds = std::move(pkt.fds);
+    s.conn = std::move(fd);
+    return s;
+}
+
+Result<Response> callMonitor(const std::string& socketPath, Command cmd, const std::string& payload,
+                             std::chrono::milliseconds timeout) {
+    XC_ASSIGN(Session s, openSession(socketPath, cmd, payload, timeout));
+    return std::move(s.response);
+}
+
+Result<std::string> readNotice(int conn, std::chrono::milliseconds timeout) {
+    struct pollfd p = {conn, POLLIN, 0};
+    int rc;
+    do rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) return Error::sys("wait for the supervisor");
+    if (rc == 0) return Error::sys(ETIMEDOUT, "wait for the supervisor's notice");
+    XC_ASSIGN(Frame pkt, recvFrame(conn));
+    if (pkt.header.code != 0) return Error::deserialize(pkt.payload);
+    return std::move(pkt.payload);
+}
+
+Result<UniqueFd> listenOn(const std::string& socketPath) {
+    XC_ASSIGN(sockaddr_un addr, socketAddress(socketPath));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) return Error::sys("create command socket");
+    ::unlink(socketPath.c_str());  // a stale one from a crashed supervisor
+    mode_t old = ::umask(0077);
+    int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::umask(old);
+    if (rc < 0) return Error::sys("bind command socket " + socketPath);
+    if (::listen(fd.get(), 16) < 0) return Error::sys("listen on " + socketPath);
+    return fd;
+}
+
+Result<Request> readRequest(int connfd) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (::getsockopt(connfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return Error::sys("read peer credentials");
+    if (cred.uid != 0 && cred.uid != ::geteuid())
+        return Error::msg("refused: uid " + std::to_string(cred.uid) + " may not control this container", EPERM);
+    XC_ASSIGN(Frame pkt, recvFrame(connfd));
+    Request r;
+    r.cmd = static_cast<Command>(pkt.header.code);
+    r.payload = std::move(pkt.payload);
+    return r;
+}
+
+Status sendOk(int connfd, const std::string& payload, const std::vector<int>& fds) {
+    return sendFrame(connfd, 0, payload, fds);
+}
+
+Status sendError(int connfd, const Error& err) { return sendFrame(connfd, 1, err.serialize(), {}); }
+
+}  // namespace xc

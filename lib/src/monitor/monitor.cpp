@@ -1,0 +1,687 @@
+// The supervisor: starts the init, then serves its command socket and
+// drains its console until the container stops, and cleans up after it.
+#include "monitor/monitor.hpp"
+
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <sstream>
+
+#include "cgroup/cgroup.hpp"
+#include "xc/config.hpp"
+#include "base/fsutil.hpp"
+#include "monitor/ipc.hpp"
+#include "base/lock.hpp"
+#include "net/net.hpp"
+#include "xc/paths.hpp"
+#include "process/process.hpp"
+#include "spawn/spawn.hpp"
+#include "xc/state.hpp"
+#include "pty/terminal.hpp"
+
+namespace xc {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// The newest console.buffer_size bytes of the console.
+using Ring = ByteRing;
+
+// Console output queued for a slow client before the console is paused
+// (the container's writers then wait, as on a real serial line), and the
+// level at which it resumes.
+constexpr size_t kConsoleHigh = 256 * 1024;
+constexpr size_t kConsoleLow = 64 * 1024;
+// Command::ConsoleLog answers in one packet (at most 1 MiB).
+constexpr size_t kConsoleLogPacket = 1024 * 1024 - 4096;
+
+// Which signal makes the init halt or reboot.
+int haltSignalFor(const ContainerConfig& cfg, pid_t initPid) {
+    if (!cfg.haltSignal.empty()) {
+        auto s = parseSignal(cfg.haltSignal);
+        if (s) return *s;
+    }
+    char buf[256];
+    std::string exe = "/proc/" + std::to_string(initPid) + "/exe";
+    ssize_t n = ::readlink(exe.c_str(), buf, sizeof buf - 1);
+    if (n > 0 && std::string(buf, static_cast<size_t>(n)).find("systemd") != std::string::npos)
+        return SIGRTMIN + 3;
+    return SIGPWR;
+}
+
+int rebootSignalFor(const ContainerConfig& cfg, int halt) {
+    if (!cfg.rebootSignal.empty()) {
+        auto s = parseSignal(cfg.rebootSignal);
+        if (s) return *s;
+    }
+    if (halt == SIGUSR1) return SIGTERM;           // busybox init
+    if (halt == SIGRTMIN + 3) return SIGRTMIN + 5;  // systemd
+    return SIGINT;                                 // sysvinit: ctrlaltdel
+}
+
+class Monitor {
+public:
+    explicit Monitor(const MonitorOptions& o)
+        : opts_(o), host_(HostPaths::fromEnvironment()), paths_(host_, o.base, o.name), ring_(128 * 1024) {}
+
+    Status start();
+    int loop();
+    // Undoes a start that failed half-way: no cgroup, no socket left.
+    void abortStart();
+    void reportReady(const Status& st);
+    const Log& log() const { return log_; }
+
+private:
+    Status loadAndPrepare();
+    Status launch();
+    void cleanupCgroup();
+    void onSignal();
+    void onAccept();
+    void onConsole();
+    void onStopTimer();
+    // Terminal clients (xc-console, xc-start -F): one lease per tty.
+    void attachTty(int conn, const Request& req);
+    void onTtyClient(int fd, uint32_t events);
+    void flushConsoleClient();
+    void pauseConsole(bool pause);
+    void releaseTtyClient(int tty, const std::string& notice);
+    void sendConsoleHistory(int conn);
+    void handle(int conn, const Request& req);
+    void beginStop(milliseconds timeout, bool kill);
+    void initExited(int status);
+    void finish();
+    std::string stateText();
+    Status addFd(int fd);
+
+    MonitorOptions opts_;
+    HostPaths host_;
+    ContainerPaths paths_;
+    Log log_;
+    ContainerConfig cfg_;
+    CgroupLayout layout_;
+    Cgroup cgroup_;
+    bool cgroupMade_ = false;
+    bool listening_ = false;
+    SpawnSpec spec_;
+    SpawnedInit init_;
+    std::unique_ptr<ContainerNetwork> network_;
+    UniqueFd consolePeer_;  // keeps the console readable when nothing inside holds it open
+    std::vector<UniqueFd> ttyPeers_;  // the same for each ttyN: its master never hangs up
+    // Who holds which tty. The console is not handed out raw: we keep
+    // reading its master (ring buffer, console.log) and copy the output to
+    // the client's stream socket; the client writes keyboard input and
+    // TIOCSWINSZ to the master it got. A ttyN master is the client's alone.
+    struct TtyClient {
+        UniqueFd conn;        // the lease: the client's command connection
+        UniqueFd out;         // console only: our end of its output stream
+        std::string pending;  // console output it has not taken yet
+        pid_t pid = -1;
+    };
+    std::map<int, TtyClient> ttyClients_;
+    bool consolePaused_ = false;
+    uint64_t bootStart_ = 0;  // ring position where this boot's output begins
+    UniqueFd consoleLog_;
+    UniqueFd lock_;
+    UniqueFd listen_, epoll_, signals_, stopTimer_;
+    Ring ring_;
+    State state_ = State::Starting;
+    bool rebootRequested_ = false;
+    bool done_ = false;
+    int haltSignal_ = SIGPWR;
+    std::vector<UniqueFd> stopWaiters_;
+};
+
+Status Monitor::loadAndPrepare() {
+    XC_TRY(validateName(opts_.name));
+    std::string cfgPath = opts_.configFile.empty() ? paths_.configFile() : opts_.configFile;
+    XC_ASSIGN(cfg_, loadConfig(cfgPath));
+    if (cfg_.name.empty()) cfg_.name = opts_.name;
+    if (cfg_.rootfsPath.empty()) cfg_.rootfsPath = paths_.defaultRootfs();
+    struct stat st;
+    if (::stat(cfg_.rootfsPath.c_str(), &st) < 0) return Error::sys("root filesystem " + cfg_.rootfsPath);
+    if (!S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "root filesystem " + cfg_.rootfsPath);
+    XC_TRY(ContainerNetwork::preflight(cfg_));
+    if (!cfg_.idmap.empty())
+        return Error::msg("idmap (unprivileged containers) is not supported by this xc build yet", ENOTSUP);
+    ring_ = Ring(cfg_.consoleBufferSize);
+    XC_ASSIGN(layout_, CgroupLayout::detect());
+    XC_ASSIGN(spec_, makeSpawnSpec(cfg_, layout_, opts_.cmd));
+    return {};
+}
+
+void Monitor::cleanupCgroup() {
+    Cgroup cg(layout_, paths_.cgroupPath());
+    if (!cg.exists()) return;
+    if (auto st = cg.killAll(); !st) log_.warn("kill leftover processes: " + st.error().message());
+    if (auto st = cg.waitEmpty(milliseconds(5000)); !st) log_.warn(st.error().message());
+    if (auto st = cg.destroy(); !st) log_.warn("remove cgroup: " + st.error().message());
+}
+
+Status Monitor::launch() {
+    cleanupCgroup();  // left by a crashed supervisor, or the previous boot of a reboot
+    XC_ASSIGN(cgroup_, Cgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
+    cgroupMade_ = true;
+    XC_TRY(cgroup_.applyDeviceAllowList().ctx("set up the device allow-list"));
+    XC_TRY(cgroup_.apply(cfg_.cgroup).ctx("apply cgroup limits"));
+    XC_ASSIGN(init_, spawnInit(spec_, cgroup_, [this](pid_t pid) -> Status {
+                  XC_ASSIGN(network_, ContainerNetwork::setup(cfg_, pid, log_).ctx("set up the network"));
+                  return {};
+              }));
+    consolePeer_.reset(::ioctl(init_.console.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    ttyPeers_.clear();
+    for (const auto& t : init_.ttys) ttyPeers_.emplace_back(::ioctl(t.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    bootStart_ = ring_.total();
+    int fl = ::fcntl(init_.console.get(), F_GETFL);
+    ::fcntl(init_.console.get(), F_SETFL, fl | O_NONBLOCK);
+    haltSignal_ = haltSignalFor(cfg_, init_.child.pid());
+    state_ = State::Running;
+    log_.info("started init " + spec_.argv[0] + " as pid " + std::to_string(init_.child.pid()));
+    return {};
+}
+
+Status Monitor::addFd(int fd) {
+    struct epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) return Error::sys("watch fd");
+    return {};
+}
+
+Status Monitor::start() {
+    std::string logPath = opts_.logFile.empty() ? paths_.logFile() : opts_.logFile;
+    if (auto l = Log::open(logPath, opts_.logLevel, "xc-monitor " + opts_.name + ":"); l) log_ = std::move(*l);
+    if (opts_.lockFd >= 0) {
+        lock_.reset(opts_.lockFd);
+        ::fcntl(lock_.get(), F_SETFD, FD_CLOEXEC);
+    } else {
+        XC_ASSIGN(RunLock l, RunLock::tryAcquire(paths_.lockFile()));
+        lock_.reset(l.release());
+    }
+    XC_TRY(loadAndPrepare());
+    if (!cfg_.consoleLog.empty()) {
+        XC_TRY(makeParentDirs(cfg_.consoleLog, 0755));
+        consoleLog_.reset(::open(cfg_.consoleLog.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+        if (!consoleLog_) return Error::sys("open console log " + cfg_.consoleLog);
+    }
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT}) sigaddset(&mask, s);
+    ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+    signals_.reset(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signals_) return Error::sys("create signalfd");
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_) return Error::sys("create epoll");
+    stopTimer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+    if (!stopTimer_) return Error::sys("create timer");
+    XC_TRY(makeDirs(paths_.runDir(), 0700));
+    XC_ASSIGN(listen_, listenOn(paths_.socket()));
+    listening_ = true;
+    XC_TRY(launch());
+    for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get()}) XC_TRY(addFd(fd));
+    return {};
+}
+
+void Monitor::reportReady(const Status& st) {
+    if (opts_.readyFd < 0) return;
+    std::string msg = st ? "ok " + std::to_string(init_.child.pid()) : "err " + st.error().serialize();
+    ssize_t n = ::write(opts_.readyFd, msg.data(), msg.size());
+    (void)n;
+    ::close(opts_.readyFd);
+    opts_.readyFd = -1;
+}
+
+std::string Monitor::stateText() {
+    State s = state_;
+    if (s == State::Running) {
+        auto f = cgroup_.freezerState();
+        if (f && *f == FreezerState::Frozen) s = State::Frozen;
+        if (f && *f == FreezerState::Freezing) s = State::Freezing;
+    }
+    return std::string(stateName(s)) + " " + std::to_string(init_.child.pid());
+}
+
+void Monitor::handle(int conn, const Request& req) {
+    auto reply = [&](const Status& st, const std::string& payload = "") {
+        if (st) (void)sendOk(conn, payload);
+        else (void)sendError(conn, st.error());
+    };
+    switch (req.cmd) {
+    case Command::State:
+        reply({}, stateText());
+        return;
+    case Command::InitPidfd:
+        (void)sendOk(conn, stateText(), {init_.child.pidfd()});
+        return;
+    case Command::Stop: {
+        long long ms = 60000;
+        int kill = 0;
+        std::istringstream in(req.payload);
+        in >> ms >> kill;
+        UniqueFd keep(::dup(conn));
+        stopWaiters_.push_back(std::move(keep));
+        beginStop(milliseconds(ms), kill != 0);
+        return;
+    }
+    case Command::Reboot: {
+        if (state_ != State::Running) return reply(Error::msg("the container is stopping", EBUSY));
+        int sig = rebootSignalFor(cfg_, haltSignal_);
+        rebootRequested_ = true;
+        log_.notice("reboot requested: sending " + signalName(sig));
+        return reply(sendSignal(init_.child.pidfd(), sig));
+    }
+    case Command::Freeze: {
+        long long ms = 5000;
+        std::istringstream(req.payload) >> ms;
+        if (state_ != State::Running) return reply(Error::msg("the container is not running", EBUSY));
+        return reply(cgroup_.freeze(milliseconds(ms)));
+    }
+    case Command::Thaw:
+        return reply(cgroup_.thaw());
+    case Command::ConsoleLog:
+        return reply({}, ring_.tail(kConsoleLogPacket));
+    case Command::Tty:
+        attachTty(conn, req);
+        return;
+    case Command::ConsoleHistory:
+        sendConsoleHistory(conn);
+        return;
+    }
+    reply(Error::msg("unknown command " + std::to_string(static_cast<int>(req.cmd)), ENOSYS));
+}
+
+void Monitor::beginStop(milliseconds timeout, bool kill) {
+    if (state_ == State::Running) {
+        // A frozen container cannot act on its halt signal.
+        (void)cgroup_.thaw();
+        state_ = State::Stopping;
+        rebootRequested_ = false;
+        if (!kill && timeout.count() > 0) {
+            log_.notice("stopping: sending " + signalName(haltSignal_) + ", timeout " +
+                        std::to_string(timeout.count()) + " ms");
+            if (auto st = sendSignal(init_.child.pidfd(), haltSignal_); !st) {
+                log_.warn(st.error().message());
+                kill = true;
+            }
+        } else {
+            kill = true;
+        }
+        if (!kill) {
+            struct itimerspec its = {};
+            its.it_value.tv_sec = timeout.count() / 1000;
+            its.it_value.tv_nsec = (timeout.count() % 1000) * 1000000;
+            ::timerfd_settime(stopTimer_.get(), 0, &its, nullptr);
+            return;
+        }
+    } else if (state_ != State::Stopping) {
+        return;
+    }
+    if (kill) onStopTimer();
+}
+
+void Monitor::onStopTimer() {
+    uint64_t ticks;
+    ssize_t n = ::read(stopTimer_.get(), &ticks, sizeof ticks);
+    (void)n;
+    log_.notice("killing every process of the container");
+    if (auto st = cgroup_.killAll(); !st) {
+        log_.warn(st.error().message());
+        (void)sendSignal(init_.child.pidfd(), SIGKILL);
+    }
+}
+
+void Monitor::initExited(int status) {
+    log_.info("init " + describeWaitStatus(status));
+    bool reboot = rebootRequested_ || (WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
+    if (state_ == State::Stopping) reboot = false;
+    // Whatever the init left behind goes with it.
+    if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
+    if (auto st = cgroup_.waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
+    // The console's last words, then every terminal client learns why its
+    // lease ends; the masters must leave epoll before they close (a client
+    // may still hold a copy, which would keep the registration alive).
+    pauseConsole(false);
+    onConsole();
+    if (init_.console) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, init_.console.get(), nullptr);
+    consolePaused_ = false;
+    {
+        std::string notice = reboot ? std::string("reboot")
+                                    : "stopped " + std::string(state_ == State::Stopping ? "1 " : "0 ") +
+                                          std::to_string(status);
+        std::vector<int> held;
+        for (const auto& [n, c] : ttyClients_) held.push_back(n);
+        for (int n : held) releaseTtyClient(n, notice);
+    }
+    init_ = SpawnedInit();
+    consolePeer_.reset();
+    ttyPeers_.clear();
+    if (network_) network_->teardown();
+    network_.reset();
+    if (reboot) {
+        log_.notice("rebooting");
+        rebootRequested_ = false;
+        state_ = State::Starting;
+        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
+        cgroupMade_ = false;
+        if (auto st = launch(); st) {
+            if (addFd(init_.console.get())) return;
+        } else {
+            log_.error("restart failed: " + st.error().message());
+        }
+    }
+    finish();
+}
+
+void Monitor::abortStart() {
+    if (network_) network_->teardown();
+    network_.reset();
+    if (cgroupMade_) {
+        if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
+        (void)cgroup_.waitEmpty(milliseconds(5000));
+        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
+        cgroupMade_ = false;
+    }
+    if (listening_) ::unlink(paths_.socket().c_str());
+    if (lock_) removeLockFile(paths_.lockFile());
+}
+
+void Monitor::finish() {
+    state_ = State::Stopped;
+    if (cgroupMade_) {
+        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
+        cgroupMade_ = false;
+    }
+    ::unlink(paths_.socket().c_str());
+    removeLockFile(paths_.lockFile());  // still held: nothing is left once stopped
+    lock_.reset();  // stopped: a new start may begin while we exit
+    for (auto& w : stopWaiters_) (void)sendOk(w.get(), "STOPPED");
+    stopWaiters_.clear();
+    done_ = true;
+    log_.info("stopped");
+}
+
+void Monitor::onSignal() {
+    struct signalfd_siginfo si;
+    while (::read(signals_.get(), &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGCHLD) {
+            int status;
+            pid_t p;
+            while ((p = ::waitpid(-1, &status, WNOHANG)) > 0)
+                if (p == init_.child.pid()) {
+                    init_.child.markReaped();  // reaped here, by the subreaper loop
+                    initExited(status);
+                }
+        } else {
+            log_.notice(std::string("got ") + signalName(static_cast<int>(si.ssi_signo)) + ": stopping");
+            beginStop(milliseconds(60000), false);
+        }
+    }
+}
+
+void Monitor::onAccept() {
+    for (;;) {
+        UniqueFd conn(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!conn) return;
+        auto req = readRequest(conn.get());
+        if (!req) {
+            (void)sendError(conn.get(), req.error());
+            continue;
+        }
+        handle(conn.get(), *req);
+    }
+}
+
+void Monitor::onConsole() {
+    char buf[16384];
+    while (init_.console && !consolePaused_) {
+        ssize_t n = ::read(init_.console.get(), buf, sizeof buf);
+        if (n <= 0) return;
+        ring_.append(buf, static_cast<size_t>(n));
+        if (consoleLog_) (void)!::write(consoleLog_.get(), buf, static_cast<size_t>(n));
+        auto it = ttyClients_.find(0);
+        if (it != ttyClients_.end()) {
+            it->second.pending.append(buf, static_cast<size_t>(n));
+            flushConsoleClient();
+            it = ttyClients_.find(0);
+            if (it != ttyClients_.end() && it->second.pending.size() >= kConsoleHigh) pauseConsole(true);
+        }
+    }
+}
+
+void Monitor::pauseConsole(bool pause) {
+    if (!init_.console || consolePaused_ == pause) return;
+    struct epoll_event ev = {};
+    ev.events = pause ? 0u : static_cast<uint32_t>(EPOLLIN);
+    ev.data.fd = init_.console.get();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, init_.console.get(), &ev);
+    consolePaused_ = pause;
+}
+
+void Monitor::attachTty(int conn, const Request& req) {
+    std::istringstream in(req.payload);
+    int n = -1;
+    in >> n;
+    bool force = false, replay = false;
+    for (std::string w; in >> w;) {
+        if (w == "force") force = true;
+        else if (w == "replay") replay = true;
+    }
+    int master = -1;
+    if (n == 0) master = init_.console.get();
+    else if (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size()) master = init_.ttys[n - 1].get();
+    if (master < 0) {
+        if (!init_.console) {
+            (void)sendError(conn, Error::msg("is not running", ESRCH));
+            return;
+        }
+        (void)sendError(conn, Error::msg("no tty " + std::to_string(n) + " (tty.count is " +
+                                             std::to_string(init_.ttys.size()) + ")", ENODEV));
+        return;
+    }
+    std::string what = n == 0 ? std::string("the console") : "tty " + std::to_string(n);
+    if (auto it = ttyClients_.find(n); it != ttyClients_.end()) {
+        if (!force) {
+            (void)sendError(conn, Error::msg(what + " is in use by another client (pid " +
+                                                 std::to_string(it->second.pid) + "); use --force to take it over",
+                                             EBUSY));
+            return;
+        }
+        log_.notice(what + " taken over from pid " + std::to_string(it->second.pid));
+        releaseTtyClient(n, "taken");
+    }
+    TtyClient cl;
+    cl.conn.reset(::fcntl(conn, F_DUPFD_CLOEXEC, 3));
+    if (!cl.conn) {
+        (void)sendError(conn, Error::sys("keep the connection"));
+        return;
+    }
+    struct ucred cred = {};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) cl.pid = cred.pid;
+    std::vector<int> fds = {master};
+    UniqueFd theirs;
+    if (n == 0) {
+        int sv[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+            (void)sendError(conn, Error::sys("create the console stream"));
+            return;
+        }
+        cl.out.reset(sv[0]);
+        theirs.reset(sv[1]);
+        ::shutdown(sv[0], SHUT_RD);
+        ::fcntl(sv[0], F_SETFL, ::fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+        if (replay) cl.pending = ring_.since(bootStart_);
+        fds.push_back(theirs.get());
+    }
+    if (!sendOk(conn, "tty " + std::to_string(n), fds)) return;
+    struct epoll_event ev = {};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = cl.conn.get();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.conn.get(), &ev);
+    if (cl.out) {
+        ev.events = 0;  // EPOLLOUT only while output waits; hang-ups always
+        ev.data.fd = cl.out.get();
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.out.get(), &ev);
+    }
+    log_.info(what + " attached by pid " + std::to_string(cl.pid));
+    ttyClients_[n] = std::move(cl);
+    if (n == 0) flushConsoleClient();
+}
+
+void Monitor::flushConsoleClient() {
+    auto it = ttyClients_.find(0);
+    if (it == ttyClients_.end()) {
+        pauseConsole(false);
+        return;
+    }
+    TtyClient& cl = it->second;
+    size_t done = 0;
+    while (done < cl.pending.size()) {
+        ssize_t w = ::send(cl.out.get(), cl.pending.data() + done, cl.pending.size() - done,
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w > 0) {
+            done += static_cast<size_t>(w);
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        releaseTtyClient(0, "");  // the client went away
+        return;
+    }
+    cl.pending.erase(0, done);
+    struct epoll_event ev = {};
+    ev.events = cl.pending.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT);
+    ev.data.fd = cl.out.get();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, cl.out.get(), &ev);
+    if (consolePaused_ && cl.pending.size() < kConsoleLow) pauseConsole(false);
+}
+
+void Monitor::onTtyClient(int fd, uint32_t events) {
+    for (auto& [n, cl] : ttyClients_) {
+        if (fd == cl.conn.get()) {
+            char b[256];
+            ssize_t r = ::recv(fd, b, sizeof b, MSG_DONTWAIT);
+            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+                int tty = n;
+                log_.info((tty == 0 ? std::string("the console") : "tty " + std::to_string(tty)) + " released");
+                releaseTtyClient(tty, "");
+            }
+            return;
+        }
+        if (cl.out && fd == cl.out.get()) {
+            if (events & (EPOLLERR | EPOLLHUP)) {
+                releaseTtyClient(n, "");
+                return;
+            }
+            if (events & EPOLLOUT) flushConsoleClient();
+            return;
+        }
+    }
+}
+
+void Monitor::releaseTtyClient(int tty, const std::string& notice) {
+    auto it = ttyClients_.find(tty);
+    if (it == ttyClients_.end()) return;
+    TtyClient& cl = it->second;
+    if (cl.out && !cl.pending.empty() && notice != "taken" && !notice.empty()) {
+        // The last of the output, for a little while at most (send, not
+        // write: a client that is gone must not SIGPIPE us).
+        size_t done = 0;
+        auto deadline = std::chrono::steady_clock::now() + milliseconds(500);
+        while (done < cl.pending.size() && std::chrono::steady_clock::now() < deadline) {
+            ssize_t w = ::send(cl.out.get(), cl.pending.data() + done, cl.pending.size() - done,
+                               MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (w > 0) {
+                done += static_cast<size_t>(w);
+            } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+                struct pollfd p = {cl.out.get(), POLLOUT, 0};
+                (void)::poll(&p, 1, 50);
+            } else {
+                break;
+            }
+        }
+    }
+    if (!notice.empty()) (void)sendOk(cl.conn.get(), notice);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);
+    if (cl.out) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.out.get(), nullptr);
+    ttyClients_.erase(it);
+    if (tty == 0) pauseConsole(false);
+}
+
+void Monitor::sendConsoleHistory(int conn) {
+    UniqueFd mem(::memfd_create("xc-console", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!mem) {
+        (void)sendError(conn, Error::sys("create a memory file"));
+        return;
+    }
+    std::string all = ring_.str();
+    if (!writeFully(mem.get(), all.data(), all.size())) {
+        (void)sendError(conn, Error::sys("write the console history"));
+        return;
+    }
+    ::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    ::lseek(mem.get(), 0, SEEK_SET);
+    (void)sendOk(conn, std::to_string(all.size()), {mem.get()});
+}
+
+int Monitor::loop() {
+    struct epoll_event evs[8];
+    while (!done_) {
+        int n = ::epoll_wait(epoll_.get(), evs, 8, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            log_.error("epoll_wait: " + Error::sys("wait").message());
+            return 1;
+        }
+        for (int i = 0; i < n && !done_; ++i) {
+            int fd = evs[i].data.fd;
+            if (fd == signals_.get()) onSignal();
+            else if (fd == listen_.get()) onAccept();
+            else if (fd == stopTimer_.get()) onStopTimer();
+            else if (init_.console && fd == init_.console.get()) {
+                onConsole();
+            } else {
+                onTtyClient(fd, evs[i].events);
+            }
+        }
+    }
+    return 0;
+}
+
+Status runStart(Monitor& m) {
+    Status st = m.start();
+    if (!st) m.log().error("start failed: " + st.error().message());
+    return st;
+}
+
+}  // namespace
+
+int runMonitor(const MonitorOptions& opts) {
+    ::prctl(PR_SET_NAME, "xc-monitor", 0, 0, 0);
+    // A client (or xc-start, for the ready report) that goes away must not
+    // take the supervisor with it: write errors come back as EPIPE instead.
+    ::signal(SIGPIPE, SIG_IGN);
+    Monitor m(opts);
+    Status st = runStart(m);
+    if (!st) m.abortStart();
+    // Give back what parsing and set-up used: we now idle for the container's life.
+    ::malloc_trim(0);
+    m.reportReady(st);
+    if (!st) return 1;
+    return m.loop();
+}
+
+}  // namespace xc

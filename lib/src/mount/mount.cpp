@@ -1,0 +1,133 @@
+#include "mount/mount.hpp"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace xc {
+
+// Raw syscalls: glibc's <sys/mount.h> wrappers clash with <linux/mount.h>,
+// which we need for the MOUNT_ATTR_* and FSCONFIG_* constants.
+namespace {
+int sysFsopen(const char* fs, unsigned flags) { return static_cast<int>(::syscall(SYS_fsopen, fs, flags)); }
+int sysFsconfig(int fd, unsigned cmd, const char* key, const void* value, int aux) {
+    return static_cast<int>(::syscall(SYS_fsconfig, fd, cmd, key, value, aux));
+}
+int sysFsmount(int fd, unsigned flags, unsigned attrs) {
+    return static_cast<int>(::syscall(SYS_fsmount, fd, flags, attrs));
+}
+int sysOpenTree(int dfd, const char* path, unsigned flags) {
+    return static_cast<int>(::syscall(SYS_open_tree, dfd, path, flags));
+}
+int sysMoveMount(int from, const char* fromPath, int to, const char* toPath, unsigned flags) {
+    return static_cast<int>(::syscall(SYS_move_mount, from, fromPath, to, toPath, flags));
+}
+int sysMountSetattr(int dfd, const char* path, unsigned flags, struct mount_attr* attr, size_t size) {
+    return static_cast<int>(::syscall(SYS_mount_setattr, dfd, path, flags, attr, size));
+}
+
+struct AttrWord {
+    const char* word;
+    uint64_t attr;
+    bool set;
+};
+const AttrWord kAttrWords[] = {
+    {"ro", MOUNT_ATTR_RDONLY, true},       {"rw", MOUNT_ATTR_RDONLY, false},
+    {"nosuid", MOUNT_ATTR_NOSUID, true},   {"suid", MOUNT_ATTR_NOSUID, false},
+    {"nodev", MOUNT_ATTR_NODEV, true},     {"dev", MOUNT_ATTR_NODEV, false},
+    {"noexec", MOUNT_ATTR_NOEXEC, true},   {"exec", MOUNT_ATTR_NOEXEC, false},
+    {"noatime", MOUNT_ATTR_NOATIME, true}, {"relatime", MOUNT_ATTR_RELATIME, true},
+    {"strictatime", MOUNT_ATTR_STRICTATIME, true}, {"nodiratime", MOUNT_ATTR_NODIRATIME, true},
+};
+}  // namespace
+
+Result<MountOptions> parseMountOptions(const std::string& text) {
+    MountOptions out;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        size_t comma = text.find(',', pos);
+        std::string word = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        pos = comma == std::string::npos ? text.size() + 1 : comma + 1;
+        if (word.empty() || word == "defaults") continue;
+        if (word == "bind") {
+            out.bind = true;
+            continue;
+        }
+        if (word == "rbind") {
+            out.bind = out.recursive = true;
+            continue;
+        }
+        bool matched = false;
+        for (const auto& w : kAttrWords) {
+            if (word != w.word) continue;
+            matched = true;
+            if (w.set) {
+                out.attrs.set |= w.attr;
+                out.attrs.clear &= ~w.attr;
+            } else {
+                out.attrs.clear |= w.attr;
+                out.attrs.set &= ~w.attr;
+            }
+        }
+        if (matched) continue;
+        size_t eq = word.find('=');
+        if (eq == 0) return Error::msg("bad mount option '" + word + "'", EINVAL);
+        if (eq == std::string::npos)
+            out.fsParams.emplace_back(word, "");
+        else
+            out.fsParams.emplace_back(word.substr(0, eq), word.substr(eq + 1));
+    }
+    return out;
+}
+
+Result<UniqueFd> newFilesystem(const std::string& fstype, const std::string& source,
+                               const std::vector<std::pair<std::string, std::string>>& params,
+                               const MountAttrs& attrs) {
+    UniqueFd fs(sysFsopen(fstype.c_str(), FSOPEN_CLOEXEC));
+    if (!fs) return Error::sys("open filesystem context for " + fstype);
+    if (!source.empty() &&
+        sysFsconfig(fs.get(), FSCONFIG_SET_STRING, "source", source.c_str(), 0) < 0)
+        return Error::sys("set source '" + source + "' of " + fstype);
+    for (const auto& [key, value] : params) {
+        int rc = value.empty() ? sysFsconfig(fs.get(), FSCONFIG_SET_FLAG, key.c_str(), nullptr, 0)
+                               : sysFsconfig(fs.get(), FSCONFIG_SET_STRING, key.c_str(), value.c_str(), 0);
+        if (rc < 0)
+            return Error::sys("set option '" + key + (value.empty() ? "" : "=" + value) + "' of " + fstype);
+    }
+    if (sysFsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+        return Error::sys("create " + fstype + " filesystem");
+    // fsmount takes only the per-mount flags; atime modes are set there too.
+    UniqueFd mnt(sysFsmount(fs.get(), FSMOUNT_CLOEXEC, static_cast<unsigned>(attrs.set)));
+    if (!mnt) return Error::sys("mount " + fstype + " filesystem");
+    return mnt;
+}
+
+Result<UniqueFd> cloneTree(int dirfd, const std::string& path, bool recursive) {
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0u);
+    if (path.empty()) flags |= AT_EMPTY_PATH;
+    UniqueFd fd(sysOpenTree(dirfd, path.c_str(), flags));
+    if (!fd) return Error::sys("bind " + (path.empty() ? std::string("tree") : path));
+    return fd;
+}
+
+Status setMountAttrs(int mountfd, const MountAttrs& attrs, bool recursive) {
+    if (!attrs.set && !attrs.clear) return {};
+    struct mount_attr attr = {};
+    attr.attr_set = attrs.set;
+    attr.attr_clr = attrs.clear;
+    // Changing one atime mode requires clearing the whole atime field.
+    if (attrs.set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME))
+        attr.attr_clr |= MOUNT_ATTR__ATIME;
+    unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0u);
+    if (sysMountSetattr(mountfd, "", flags, &attr, sizeof attr) < 0) return Error::sys("set mount flags");
+    return {};
+}
+
+Status attachMount(int mountfd, int targetfd, const std::string& shownTarget) {
+    if (sysMoveMount(mountfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return Error::sys("mount on " + shownTarget);
+    return {};
+}
+
+}  // namespace xc

@@ -1,0 +1,321 @@
+#include "process/process.hpp"
+
+#include "base/fdpass.hpp"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+extern char** environ;
+
+namespace xc {
+
+Result<std::pair<Channel, Channel>> Channel::pair() {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("create socket pair");
+    return std::make_pair(Channel(UniqueFd(sv[0])), Channel(UniqueFd(sv[1])));
+}
+
+Status Channel::send(const std::string& msg, const std::vector<int>& fds) const {
+    return sendPacket(fd_.get(), msg, fds, "sync channel");
+}
+
+Result<Channel::Message> Channel::recv() const {
+    XC_ASSIGN(Packet p, recvPacket(fd_.get(), 1 << 20, "sync channel"));
+    Message m;
+    m.data = std::move(p.data);
+    m.fds = std::move(p.fds);
+    m.eof = p.eof;
+    return m;
+}
+
+void Channel::sendError(const Error& e) const { (void)send("err " + e.serialize()); }
+
+Result<Channel::Message> Channel::expect(const std::string& what) const {
+    XC_ASSIGN(Message m, recv());
+    if (m.eof) return Error::msg(what + ": the other side exited without a word", EPIPE);
+    if (m.data.rfind("err ", 0) == 0) return Error::deserialize(m.data.substr(4));
+    return m;
+}
+
+Process& Process::operator=(Process&& o) noexcept {
+    if (this != &o) {
+        (void)kill();
+        pid_ = std::exchange(o.pid_, -1);
+        pidfd_ = std::move(o.pidfd_);
+    }
+    return *this;
+}
+
+namespace {
+
+// waitid on the pidfd; WNOHANG gives nullopt while it runs.
+Result<std::optional<int>> reap(pid_t pid, int pidfd, int flags) {
+    siginfo_t info = {};
+    int rc;
+    do rc = ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED | flags);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0) return Error::sys("reap process " + std::to_string(pid));
+    if (info.si_pid == 0) return std::optional<int>();
+    int status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0) : info.si_status & 0x7f;
+    if (info.si_code == CLD_DUMPED) status |= 0x80;
+    return std::optional<int>(status);
+}
+
+}  // namespace
+
+Result<int> Process::wait(std::chrono::milliseconds timeout) {
+    if (!running()) return Error::msg("wait for a process: none is owned", ECHILD);
+    if (timeout.count() >= 0) {
+        struct pollfd p = {pidfd_.get(), POLLIN, 0};
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            int rc = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+            if (rc < 0 && errno == EINTR) continue;
+            if (rc < 0) return Error::sys("wait for process " + std::to_string(pid_));
+            if (rc == 0) return Error::sys(ETIMEDOUT, "wait for process " + std::to_string(pid_));
+            break;
+        }
+    }
+    XC_ASSIGN(std::optional<int> st, reap(pid_, pidfd_.get(), 0));
+    markReaped();
+    return st.value_or(0);
+}
+
+Result<std::optional<int>> Process::tryWait() {
+    if (!running()) return Error::msg("wait for a process: none is owned", ECHILD);
+    XC_ASSIGN(std::optional<int> st, reap(pid_, pidfd_.get(), WNOHANG));
+    if (st) markReaped();
+    return st;
+}
+
+Status Process::signal(int sig) const {
+    if (!running()) return Error::msg("signal a process: none is owned", ESRCH);
+    if (::syscall(SYS_pidfd_send_signal, pidfd_.get(), sig, nullptr, 0) < 0)
+        return Error::sys("send " + signalName(sig) + " to process " + std::to_string(pid_));
+    return {};
+}
+
+int Process::kill() {
+    if (!running()) return -1;
+    (void)::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    auto st = reap(pid_, pidfd_.get(), 0);
+    markReaped();
+    return st && *st ? **st : -1;
+}
+
+void Process::markReaped() {
+    pid_ = -1;
+    pidfd_.reset();
+}
+
+pid_t Process::release() {
+    pid_t pid = pid_;
+    markReaped();
+    return pid;
+}
+
+Result<Process> cloneChild(unsigned long long flags) {
+    int pidfd = -1;
+    struct clone_args args = {};
+    args.flags = flags | CLONE_PIDFD;
+    args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    args.exit_signal = SIGCHLD;
+    long pid = ::syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return Error::sys(flags & ~CLONE_PIDFD ? "clone a child with new namespaces" : "fork a child");
+    if (pid == 0) return Process(0, UniqueFd());
+    return Process(static_cast<pid_t>(pid), UniqueFd(pidfd));
+}
+
+namespace {
+
+// In the child of startProgram: never returns.
+[[noreturn]] void execProgram(const Program& cmd, const Channel& report) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    if (cmd.parentDeathSignal) ::prctl(PR_SET_PDEATHSIG, cmd.parentDeathSignal);
+    if (cmd.newSession) ::setsid();
+    auto fail = [&](const std::string& what) {
+        report.sendError(Error::sys(what));
+        ::_exit(127);
+    };
+    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0) fail("open /dev/null");
+    // Move the wanted fds above 2 first, so that dup2 cannot clobber one
+    // stdio source with another.
+    int src[3] = {cmd.stdinFd, cmd.stdoutFd, cmd.stderrFd};
+    for (int i = 0; i < 3; ++i) {
+        int from = src[i] < 0 ? null : src[i];
+        src[i] = ::fcntl(from, F_DUPFD_CLOEXEC, 3);
+        if (src[i] < 0) fail("set up the standard fds");
+    }
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(src[i], i) < 0) fail("set up the standard fds");
+    std::vector<int> keep = cmd.keepFds;
+    keep.push_back(report.fd());
+    closeFdsFrom(3, keep);
+    for (int fd : cmd.keepFds) {
+        int fl = ::fcntl(fd, F_GETFD);
+        if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    if (!cmd.cwd.empty() && ::chdir(cmd.cwd.c_str()) < 0) fail("change to " + cmd.cwd);
+    std::vector<char*> argv, envp;
+    for (const auto& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (cmd.inheritEnv && cmd.env.empty()) {
+        ::execv(argv[0], argv.data());
+    } else {
+        std::vector<std::string> env = cmd.env;
+        if (cmd.inheritEnv)
+            for (char** e = environ; *e; ++e) env.insert(env.begin(), *e);
+        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        ::execve(argv[0], argv.data(), envp.data());
+    }
+    fail("run " + cmd.argv[0]);
+    ::_exit(127);
+}
+
+}  // namespace
+
+Result<Process> startProgram(const Program& cmd) {
+    if (cmd.argv.empty()) return Error::msg("run a command: no program given", EINVAL);
+    XC_ASSIGN(auto chans, Channel::pair());
+    XC_ASSIGN(Process child, cloneChild(0));
+    if (child.pid() == 0) {
+        chans.first.close();
+        execProgram(cmd, chans.second);
+    }
+    chans.second.close();
+    // EOF: the exec happened (the channel is close-on-exec); else its error.
+    XC_ASSIGN(Channel::Message m, chans.first.recv());
+    if (!m.eof) {
+        if (m.data.rfind("err ", 0) == 0) return Error::deserialize(m.data.substr(4));
+        return Error::msg("run " + cmd.argv[0] + ": unexpected message from the child", EPROTO);
+    }
+    return child;
+}
+
+Result<ProgramOutput> runProgram(const Program& cmdIn, const std::string& input, std::chrono::milliseconds timeout) {
+    constexpr size_t kCap = 1 << 20;
+    int in[2], out[2], err[2];
+    if (::pipe2(in, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv.at(0));
+    UniqueFd inR(in[0]), inW(in[1]);
+    if (::pipe2(out, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv.at(0));
+    UniqueFd outR(out[0]), outW(out[1]);
+    if (::pipe2(err, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv.at(0));
+    UniqueFd errR(err[0]), errW(err[1]);
+    Program cmd = cmdIn;
+    cmd.stdinFd = inR.get();
+    cmd.stdoutFd = outW.get();
+    cmd.stderrFd = errW.get();
+    XC_ASSIGN(Process child, startProgram(cmd));
+    inR.reset();
+    outW.reset();
+    errW.reset();
+    for (int fd : {inW.get(), outR.get(), errR.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    if (input.empty()) inW.reset();
+
+    ProgramOutput res;
+    size_t written = 0;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (outR || errR) {
+        struct pollfd p[3];
+        int n = 0;
+        if (outR) p[n++] = {outR.get(), POLLIN, 0};
+        if (errR) p[n++] = {errR.get(), POLLIN, 0};
+        if (inW) p[n++] = {inW.get(), POLLOUT, 0};
+        int wait = -1;
+        if (timeout.count() >= 0) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return Error::sys(ETIMEDOUT, "run " + cmd.argv[0]);
+            wait = static_cast<int>(left.count());
+        }
+        int rc = ::poll(p, static_cast<nfds_t>(n), wait);
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc < 0) return Error::sys("run " + cmd.argv[0]);
+        for (int i = 0; i < n; ++i) {
+            if (!p[i].revents) continue;
+            if (inW && p[i].fd == inW.get()) {
+                ssize_t w = ::write(inW.get(), input.data() + written, input.size() - written);
+                if (w > 0) written += static_cast<size_t>(w);
+                if (w < 0 && errno != EAGAIN && errno != EINTR) inW.reset();
+                if (written == input.size()) inW.reset();
+                continue;
+            }
+            UniqueFd& src = outR && p[i].fd == outR.get() ? outR : errR;
+            std::string& dst = &src == &outR ? res.out : res.err;
+            char buf[8192];
+            ssize_t r = ::read(src.get(), buf, sizeof buf);
+            if (r > 0) {
+                dst.append(buf, std::min(static_cast<size_t>(r), kCap - std::min(kCap, dst.size())));
+            } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                src.reset();
+            }
+        }
+    }
+    inW.reset();
+    auto left = timeout.count() < 0 ? kForever
+                                     : std::max(std::chrono::milliseconds(0),
+                                                std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    deadline - std::chrono::steady_clock::now()));
+    XC_ASSIGN(res.status, child.wait(left).ctx("run " + cmd.argv[0]));
+    return res;
+}
+
+int exitCodeOf(int st) {
+    if (WIFEXITED(st)) return WEXITSTATUS(st);
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return 255;
+}
+
+std::string describeWaitStatus(int st) {
+    if (WIFEXITED(st)) return "exited with status " + std::to_string(WEXITSTATUS(st));
+    if (WIFSIGNALED(st)) return std::string("killed by signal ") + std::to_string(WTERMSIG(st)) + " (" + ::strsignal(WTERMSIG(st)) + ")";
+    return "status " + std::to_string(st);
+}
+
+std::string signalName(int sig) {
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return "SIGRTMIN+" + std::to_string(sig - SIGRTMIN);
+    const char* abbrev = ::sigabbrev_np(sig);
+    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+Result<UniqueFd> openPidfd(pid_t pid) {
+    UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!fd) return Error::sys("open pidfd of process " + std::to_string(pid));
+    return fd;
+}
+
+Status sendSignal(int pidfd, int sig) {
+    if (::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0)
+        return Error::sys("send " + signalName(sig) + " to the container's init");
+    return {};
+}
+
+void closeFdsFrom(int from, const std::vector<int>& keep) {
+    std::vector<int> k = keep;
+    std::sort(k.begin(), k.end());
+    int next = from;
+    for (int fd : k) {
+        if (fd < next) continue;
+        if (fd > next) ::syscall(SYS_close_range, next, fd - 1, 0);
+        next = fd + 1;
+    }
+    ::syscall(SYS_close_range, next, ~0U, 0);
+}
+
+}  // namespace xc

@@ -1,0 +1,359 @@
+// The container's init: clone into namespaces, build its root with the
+// fd-based mount API, pivot into it and exec. Runs in the cloned child up
+// to exec; every failure travels back to the parent as an Error.
+#include "spawn/spawn.hpp"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "mount/mount.hpp"
+#include "mount/rootdir.hpp"
+
+// <sys/mount.h> clashes with <linux/mount.h>; these two are all we need of it.
+extern "C" int mount(const char*, const char*, const char*, unsigned long, const void*) noexcept;
+extern "C" int umount2(const char*, int) noexcept;
+#ifndef MS_REC
+#define MS_REC 16384
+#endif
+#ifndef MS_PRIVATE
+#define MS_PRIVATE (1 << 18)
+#endif
+#ifndef MNT_DETACH
+#define MNT_DETACH 2
+#endif
+
+namespace xc {
+
+Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,
+                                const std::vector<std::string>& cmdOverride) {
+    SpawnSpec s;
+    s.name = cfg.name;
+    s.rootfs = cfg.rootfsPath;
+    s.hostname = cfg.hostname.empty() ? cfg.name : cfg.hostname;
+    s.argv = cmdOverride.empty() ? cfg.initCmd : cmdOverride;
+    if (s.argv.empty() || s.argv[0].empty()) return Error::msg("no init command (init.cmd is empty)", EINVAL);
+    s.env = {"container=xc", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+             "HOME=/root"};
+    for (const auto& e : cfg.environment) s.env.push_back(e);
+    s.ttyCount = cfg.ttyCount;
+    s.mounts = cfg.mounts;
+    s.security = cfg.security;
+    XC_ASSIGN(s.seccomp, seccompRules(cfg.security.seccomp));
+    s.cgroupLayout = layout;
+    for (const auto& n : cfg.network) s.hostNetwork = s.hostNetwork || n.type == "none";
+    return s;
+}
+
+namespace {
+
+constexpr uint64_t kNoSuidDevExec = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+
+Result<UniqueFd> openAt(int dirfd, const std::string& path, int flags, const std::string& shown) {
+    UniqueFd fd(::openat(dirfd, path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return Error::sys("open " + shown);
+    return fd;
+}
+
+// A fresh filesystem attached on `target` (an O_PATH fd); returns its root.
+Result<UniqueFd> mountNew(int target, const std::string& fstype,
+                          const std::vector<std::pair<std::string, std::string>>& params, uint64_t attrs,
+                          const std::string& shown) {
+    XC_ASSIGN(UniqueFd mnt, newFilesystem(fstype, fstype, params, MountAttrs{attrs, 0}).ctx("mount " + shown));
+    XC_TRY(attachMount(mnt.get(), target, shown));
+    return mnt;
+}
+
+// Binds the object `srcfd` refers to onto `target`.
+Status bindOnto(int srcfd, int target, const std::string& shown) {
+    XC_ASSIGN(UniqueFd tree, cloneTree(srcfd, "", false).ctx("bind " + shown));
+    return attachMount(tree.get(), target, shown);
+}
+
+struct DeviceNode {
+    const char* name;
+    unsigned major, minor;
+};
+const DeviceNode kDevices[] = {{"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
+                               {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+
+// A pty pair from the container's own devpts; returns {master, slave}.
+Result<std::pair<UniqueFd, UniqueFd>> newPty(int ptsfd) {
+    XC_ASSIGN(UniqueFd master, openAt(ptsfd, "ptmx", O_RDWR | O_NOCTTY, "/dev/pts/ptmx"));
+    int unlock = 0;
+    if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return Error::sys("unlock pty");
+    UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (!slave) return Error::sys("open pty peer");
+    return std::make_pair(std::move(master), std::move(slave));
+}
+
+struct DevSetup {
+    UniqueFd dev;
+    UniqueFd console;            // master
+    std::vector<UniqueFd> ttys;  // masters
+};
+
+// /dev: a tmpfs with the standard nodes, devpts (a new instance), shm,
+// mqueue, and the console and ttys bound from the container's own ptys.
+Result<DevSetup> setupDev(const RootDir& root, int ttyCount) {
+    DevSetup out;
+    XC_ASSIGN(UniqueFd target, root.makeDirs("dev", 0755));
+    XC_ASSIGN(out.dev, mountNew(target.get(), "tmpfs", {{"mode", "755"}, {"size", "4096k"}},
+                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev"));
+    int dev = out.dev.get();
+    for (const auto& d : kDevices)
+        if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) < 0)
+            return Error::sys(std::string("create /dev/") + d.name);
+    const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},
+                                                         {"/proc/self/fd/0", "stdin"},
+                                                         {"/proc/self/fd/1", "stdout"},
+                                                         {"/proc/self/fd/2", "stderr"},
+                                                         {"pts/ptmx", "ptmx"}};
+    for (const auto& [to, name] : links)
+        if (::symlinkat(to, dev, name) < 0) return Error::sys(std::string("create /dev/") + name);
+    const std::pair<const char*, mode_t> dirs[] = {{"pts", 0755}, {"shm", 01777}, {"mqueue", 0755}};
+    for (const auto& [name, mode] : dirs)
+        if (::mkdirat(dev, name, mode) < 0) return Error::sys(std::string("create /dev/") + name);
+
+    XC_ASSIGN(UniqueFd ptsDir, openAt(dev, "pts", O_PATH | O_DIRECTORY, "/dev/pts"));
+    XC_ASSIGN(UniqueFd pts, mountNew(ptsDir.get(), "devpts",
+                                     {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
+                                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts"));
+    XC_ASSIGN(UniqueFd shmDir, openAt(dev, "shm", O_PATH | O_DIRECTORY, "/dev/shm"));
+    XC_TRY(mountNew(shmDir.get(), "tmpfs", {{"mode", "1777"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/dev/shm"));
+    XC_ASSIGN(UniqueFd mqDir, openAt(dev, "mqueue", O_PATH | O_DIRECTORY, "/dev/mqueue"));
+    XC_TRY(mountNew(mqDir.get(), "mqueue", {}, kNoSuidDevExec, "/dev/mqueue"));
+
+    // The console and each ttyN: an empty file with a pty slave bound on it.
+    for (int i = 0; i <= ttyCount; ++i) {
+        std::string name = i == 0 ? "console" : "tty" + std::to_string(i);
+        UniqueFd f(::openat(dev, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
+        if (!f) return Error::sys("create /dev/" + name);
+        XC_ASSIGN(auto pty, newPty(pts.get()));
+        XC_ASSIGN(UniqueFd target2, openAt(dev, name, O_PATH, "/dev/" + name));
+        XC_TRY(bindOnto(pty.second.get(), target2.get(), "/dev/" + name));
+        if (i == 0)
+            out.console = std::move(pty.first);
+        else
+            out.ttys.push_back(std::move(pty.first));
+    }
+    return out;
+}
+
+// /proc with /proc/sys read-only except /proc/sys/net (the container's
+// own), and the files that reach the host's kernel masked.
+Status setupProc(const RootDir& root, int devfd, bool hostNetwork) {
+    XC_ASSIGN(UniqueFd target, root.makeDirs("proc", 0555));
+    XC_ASSIGN(UniqueFd proc, mountNew(target.get(), "proc", {}, kNoSuidDevExec, "/proc"));
+    XC_ASSIGN(UniqueFd net, cloneTree(proc.get(), "sys/net", true).ctx("bind /proc/sys/net"));
+    XC_ASSIGN(UniqueFd sys, cloneTree(proc.get(), "sys", true).ctx("bind /proc/sys"));
+    XC_TRY(setMountAttrs(sys.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, true).ctx("make /proc/sys read-only"));
+    XC_ASSIGN(UniqueFd sysDir, openAt(proc.get(), "sys", O_PATH | O_DIRECTORY, "/proc/sys"));
+    XC_TRY(attachMount(sys.get(), sysDir.get(), "/proc/sys"));
+    // /proc/sys/net is the container's own, so writable; with the host's
+    // network (type "none") it stays read-only like the rest.
+    if (!hostNetwork) {
+        XC_ASSIGN(UniqueFd netDir, openAt(proc.get(), "sys/net", O_PATH | O_DIRECTORY, "/proc/sys/net"));
+        XC_TRY(attachMount(net.get(), netDir.get(), "/proc/sys/net"));
+    }
+    for (const char* f : {"sysrq-trigger", "kcore", "kmsg", "timer_list", "sched_debug", "latency_stats"}) {
+        UniqueFd t(::openat(proc.get(), f, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (!t) continue;  // not on this kernel
+        XC_ASSIGN(UniqueFd null, openAt(devfd, "null", O_PATH, "/dev/null"));
+        XC_TRY(bindOnto(null.get(), t.get(), std::string("/proc/") + f));
+    }
+    for (const char* d : {"acpi", "scsi"}) {
+        UniqueFd t(::openat(proc.get(), d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!t) continue;
+        XC_TRY(mountNew(t.get(), "tmpfs", {{"size", "4k"}}, kNoSuidDevExec | MOUNT_ATTR_RDONLY,
+                        std::string("/proc/") + d));
+    }
+    return {};
+}
+
+// The v1 mount parameters of a hierarchy: its controllers, or none + name.
+std::vector<std::pair<std::string, std::string>> v1Params(const CgroupHierarchy& h) {
+    std::vector<std::pair<std::string, std::string>> p;
+    bool named = false;
+    for (const auto& c : h.controllers) {
+        if (c.rfind("name=", 0) == 0) {
+            p.emplace_back("name", c.substr(5));
+            named = true;
+        } else {
+            p.emplace_back(c, "");
+        }
+    }
+    if (named && p.size() == 1) p.emplace_back("none", "");
+    return p;
+}
+
+// /sys read-only, and a cgroup view rooted at the container's own groups
+// (the cgroup namespace): on cgroup2 hosts cgroup2 itself; on v1 and
+// hybrid hosts the host's layout, controllers read-only, name=systemd and
+// unified writable so a systemd guest can manage its own subtree.
+Status setupSys(const RootDir& root, const CgroupLayout& layout) {
+    XC_ASSIGN(UniqueFd target, root.makeDirs("sys", 0555));
+    XC_ASSIGN(UniqueFd sys, mountNew(target.get(), "sysfs", {}, kNoSuidDevExec | MOUNT_ATTR_RDONLY, "/sys"));
+    UniqueFd cgDir(::openat(sys.get(), "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!cgDir || layout.hierarchies().empty()) return {};
+    if (layout.mode() == CgroupMode::V2) {
+        XC_TRY(mountNew(cgDir.get(), "cgroup2", {}, kNoSuidDevExec, "/sys/fs/cgroup"));
+        return {};
+    }
+    XC_ASSIGN(UniqueFd tmpfs, mountNew(cgDir.get(), "tmpfs", {{"mode", "755"}, {"size", "64k"}}, kNoSuidDevExec,
+                                       "/sys/fs/cgroup"));
+    for (const auto& h : layout.hierarchies()) {
+        std::string dir = h.mountPoint.substr(h.mountPoint.rfind('/') + 1);
+        std::string shown = "/sys/fs/cgroup/" + dir;
+        if (::mkdirat(tmpfs.get(), dir.c_str(), 0755) < 0) return Error::sys("create " + shown);
+        XC_ASSIGN(UniqueFd d, openAt(tmpfs.get(), dir, O_PATH | O_DIRECTORY, shown));
+        bool writable = h.unified || h.has("name=systemd");
+        uint64_t attrs = kNoSuidDevExec | (writable ? 0 : MOUNT_ATTR_RDONLY);
+        if (h.unified)
+            XC_TRY(mountNew(d.get(), "cgroup2", {}, attrs, shown));
+        else
+            XC_TRY(mountNew(d.get(), "cgroup", v1Params(h), attrs, shown));
+    }
+    return setMountAttrs(tmpfs.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, false).ctx("make /sys/fs/cgroup read-only");
+}
+
+// The config's mounts: bind mounts of host paths or new filesystems.
+Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mounts) {
+    for (const auto& m : mounts) {
+        std::string shown = "/" + m.target;
+        XC_ASSIGN(MountOptions opts, parseMountOptions(m.options).ctx("mount " + shown));
+        bool bind = opts.bind || m.fstype.empty() || m.fstype == "none";
+        UniqueFd mnt;
+        bool isDir = true;
+        if (bind) {
+            struct stat st;
+            if (::stat(m.source.c_str(), &st) < 0) {
+                if (errno == ENOENT && m.optional) continue;
+                return Error::sys("mount " + m.source + " on " + shown);
+            }
+            isDir = S_ISDIR(st.st_mode);
+            XC_ASSIGN(mnt, cloneTree(AT_FDCWD, m.source, opts.recursive).ctx("mount " + shown));
+            XC_TRY(setMountAttrs(mnt.get(), opts.attrs, opts.recursive).ctx("mount " + m.source + " on " + shown));
+        } else {
+            auto made = newFilesystem(m.fstype, m.source, opts.fsParams, opts.attrs);
+            if (!made) return std::move(made).error().wrap("mount " + m.fstype + " on " + shown);
+            mnt = std::move(*made);
+        }
+        bool wantFile = m.create == "file" || (m.create.empty() && !isDir);
+        auto target = wantFile ? root.makeFile(m.target, 0644) : root.makeDirs(m.target, 0755);
+        if (!target) return std::move(target).error().wrap("mount on " + shown);
+        XC_TRY(attachMount(mnt.get(), target->get(), shown));
+    }
+    return {};
+}
+
+// Everything between "go" and exec. Returns only on failure.
+Error runChild(const SpawnSpec& spec, const Channel& ch) {
+    ::umask(0);
+    if (::unshare(CLONE_NEWCGROUP) < 0) return Error::sys("enter a new cgroup namespace");
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return Error::sys("make mounts private");
+    // Bind the rootfs over itself so it is a mount point pivot_root accepts.
+    {
+        auto tree = cloneTree(AT_FDCWD, spec.rootfs, true);
+        if (!tree) return std::move(tree).error().wrap("bind root filesystem " + spec.rootfs);
+        UniqueFd target(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!target) return Error::sys("open root filesystem " + spec.rootfs);
+        auto st = attachMount(tree->get(), target.get(), spec.rootfs);
+        if (!st) return std::move(st).error();
+    }
+    auto root = RootDir::open(spec.rootfs);
+    if (!root) return std::move(root).error();
+    auto dev = setupDev(*root, spec.ttyCount);
+    if (!dev) return std::move(dev).error().wrap("set up /dev");
+    if (auto st = setupProc(*root, dev->dev.get(), spec.hostNetwork); !st) return std::move(st).error().wrap("set up /proc");
+    if (auto st = setupSys(*root, spec.cgroupLayout); !st) return std::move(st).error().wrap("set up /sys");
+    if (auto st = setupUserMounts(*root, spec.mounts); !st) return std::move(st).error();
+
+    std::vector<int> ptys = {dev->console.get()};
+    for (const auto& t : dev->ttys) ptys.push_back(t.get());
+    if (auto st = ch.send("ptys", ptys); !st) return std::move(st).error();
+    dev->console.reset();
+    dev->ttys.clear();
+    dev->dev.reset();
+
+    if (::fchdir(root->fd()) < 0) return Error::sys("enter root filesystem");
+    if (::syscall(SYS_pivot_root, ".", ".") < 0) return Error::sys("pivot_root into " + spec.rootfs);
+    if (::umount2(".", MNT_DETACH) < 0) return Error::sys("detach the host's root");
+    if (::chdir("/") < 0) return Error::sys("chdir /");
+    if (::sethostname(spec.hostname.data(), spec.hostname.size()) < 0)
+        return Error::sys("set hostname '" + spec.hostname + "'");
+
+    if (::setsid() < 0) return Error::sys("start a session");
+    UniqueFd console(::open("/dev/console", O_RDWR | O_CLOEXEC));
+    if (!console) return Error::sys("open /dev/console");
+    if (::ioctl(console.get(), TIOCSCTTY, 0) < 0) return Error::sys("make /dev/console the controlling terminal");
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(console.get(), i) < 0) return Error::sys("attach stdio to /dev/console");
+    console.reset();
+    closeFdsFrom(3, {ch.fd()});
+    ::umask(022);
+
+    if (auto st = dropCapabilities(spec.security); !st) return std::move(st).error();
+    if (auto st = loadSeccomp(spec.seccomp); !st) return std::move(st).error();
+
+    std::vector<char*> argv, envp;
+    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    ::execve(argv[0], argv.data(), envp.data());
+    return Error::sys("exec " + spec.argv[0] + " in the container");
+}
+
+}  // namespace
+
+Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
+                              const std::function<Status(pid_t)>& beforeRelease) {
+    XC_ASSIGN(auto chans, Channel::pair());
+    Channel& parentEnd = chans.first;
+    Channel& childEnd = chans.second;
+    unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (!spec.hostNetwork) flags |= CLONE_NEWNET;
+    // Until the init has exec'd, `child` kills and reaps it on any failure.
+    XC_ASSIGN(Process child, cloneChild(flags));
+    if (child.pid() == 0) {
+        parentEnd.close();
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the supervisor blocks signals for its signalfd
+        // Die with the supervisor: a container nobody supervises is worse.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        auto go = childEnd.recv();
+        if (!go || go->eof) ::_exit(1);
+        Error e = runChild(spec, childEnd);
+        childEnd.sendError(e);
+        ::_exit(127);
+    }
+    childEnd.close();
+    XC_TRY(cgroup.addProcess(child.pid()).ctx("move the init into its cgroup"));
+    if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
+    XC_TRY(parentEnd.send("go"));
+    XC_ASSIGN(Channel::Message ptys, parentEnd.expect("set up the container"));
+    if (ptys.data != "ptys" || ptys.fds.empty())
+        return Error::msg("set up the container: unexpected message '" + ptys.data + "'", EPROTO);
+    // EOF now means the exec succeeded (the channel is close-on-exec).
+    XC_ASSIGN(Channel::Message last, parentEnd.recv());
+    if (last.data.rfind("err ", 0) == 0) return Error::deserialize(last.data.substr(4));
+    if (!last.eof) return Error::msg("start the init: unexpected message '" + last.data + "'", EPROTO);
+    SpawnedInit out;
+    out.console = std::move(ptys.fds[0]);
+    for (size_t i = 1; i < ptys.fds.size(); ++i) out.ttys.push_back(std::move(ptys.fds[i]));
+    out.child = std::move(child);
+    return out;
+}
+
+}  // namespace xc

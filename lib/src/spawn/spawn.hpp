@@ -1,0 +1,51 @@
+// Starting a container's init: the plan (SpawnSpec, made from the config)
+// and its execution in a child cloned into new namespaces.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup.hpp"
+#include "xc/config.hpp"
+#include "process/process.hpp"
+#include "security/security.hpp"
+
+namespace xc {
+
+// Everything the child needs, resolved before clone so that the child only
+// executes (and every bad input fails before any namespace exists).
+struct SpawnSpec {
+    std::string name;
+    std::string rootfs;  // host path of the root filesystem
+    std::string hostname;
+    std::vector<std::string> argv;  // init command
+    std::vector<std::string> env;
+    int ttyCount = 0;
+    std::vector<MountEntry> mounts;
+    SecuritySettings security;
+    std::vector<SeccompRule> seccomp;
+    CgroupLayout cgroupLayout;  // for the cgroup view mounted inside
+    bool hostNetwork = false;   // network type "none": no network namespace of its own
+};
+
+Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,
+                                const std::vector<std::string>& cmdOverride);
+
+// The running init as the supervisor holds it.
+struct SpawnedInit {
+    Process child;
+    UniqueFd console;             // master side of /dev/console
+    std::vector<UniqueFd> ttys;   // master sides of /dev/tty1..N
+};
+
+// Clones the init into new pid, mount, uts, ipc, net and cgroup
+// namespaces, places it in `cgroup` before it runs anything, lets it set
+// up its root and execs the init. A failure in the child comes back as
+// the child's own error (stage and errno); the child is reaped.
+// `beforeRelease` runs in the parent once the child is in its cgroup and
+// namespaces exist (network setup goes there).
+Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
+                              const std::function<Status(pid_t)>& beforeRelease = {});
+
+}  // namespace xc
