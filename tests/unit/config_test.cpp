@@ -1,6 +1,8 @@
 // Config parsing, validation, includes and create-time merging.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -493,7 +495,8 @@ TEST(ConfigInclude, MissingAndLooping) {
     std::string loop = dir.write("loop", kHead + "@include \"a.conf\"\n");
     auto l = loadConfig(loop);
     ASSERT_FALSE(l.ok());
-    EXPECT_TRUE(contains(l.error().message(), "includes itself")) << l.error().message();
+    EXPECT_TRUE(contains(l.error().message(), dir.path() + "/b.conf:1: @include " + dir.path() + "/a.conf: an include loop"))
+        << l.error().message();
 }
 
 TEST(ConfigLoad, MissingFile) {
@@ -660,4 +663,52 @@ TEST(ValidateCpuList, Table) {
             EXPECT_EQ(st.error().code(), EINVAL);
         }
     }
+}
+
+// Hardening: a config or include that is not a regular file is refused at
+// once (it used to be read to the end: /dev/zero grew to gigabytes, a FIFO
+// hung create, start and attach forever).
+TEST(ConfigHostile, DevZeroAsConfigIsRefusedAtOnce) {
+    auto r = loadConfig("/dev/zero");
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(contains(r.error().message(), "/dev/zero: not a regular file")) << r.error().message();
+}
+
+TEST(ConfigHostile, FifoIncludeIsRefusedWithoutBlocking) {
+    TempDir dir;
+    std::string fifo = dir.path() + "/fifo.conf";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+    std::string top = dir.write("top.conf", kHead + "@include \"fifo.conf\"\n");
+    // A blocking open of a FIFO with no writer never returns: the alarm
+    // turns that hang into a failure instead of a stuck suite.
+    ::alarm(10);
+    auto r = loadConfig(top);
+    ::alarm(0);
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(contains(r.error().message(), "top.conf:3: @include: " + fifo + ": not a regular file"))
+        << r.error().message();
+}
+
+TEST(ConfigHostile, IncludeOfDevZeroAndOversizedFilesAreRefused) {
+    TempDir dir;
+    std::string zero = dir.write("zero.conf", kHead + "@include \"/dev/zero\"\n");
+    auto r = loadConfig(zero);
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(contains(r.error().message(), "/dev/zero: not a regular file")) << r.error().message();
+
+    std::string big = dir.write("big.conf", kHead + "# " + std::string(2 << 20, 'x') + "\n");
+    auto b = loadConfig(big);
+    ASSERT_FALSE(b);
+    EXPECT_EQ(b.error().code(), EFBIG) << b.error().message();
+}
+
+TEST(ConfigHostile, IncludeLoopNamesTheChain) {
+    TempDir dir;
+    std::string a = dir.write("a.conf", kHead + "@include \"b.conf\"\n");
+    dir.write("b.conf", "@include \"a.conf\"\n");
+    auto r = loadConfig(a);
+    ASSERT_FALSE(r);
+    std::string m = r.error().message();
+    EXPECT_TRUE(contains(m, "b.conf:1: @include")) << m;
+    EXPECT_TRUE(contains(m, "an include loop (" + a + " -> " + dir.path() + "/b.conf -> " + a + ")")) << m;
 }

@@ -15,6 +15,11 @@ namespace xc {
 Status makeDirs(const std::string& path, mode_t mode);
 Status makeParentDirs(const std::string& path, mode_t mode);
 Result<std::string> readFile(const std::string& path);
+// For files an admin (or an attacker) names: refuses anything but a regular
+// file ("not a regular file": a FIFO, /dev/zero, a directory), opens it
+// non-blocking so that a FIFO swapped in after the check cannot hang us,
+// and refuses more than maxBytes (EFBIG).
+Result<std::string> readRegularFile(const std::string& path, size_t maxBytes);
 // Writes through a temporary file and rename(), so readers never see half a file.
 Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode);
 // Writes data to an existing file (cgroup and proc files): one write() call.

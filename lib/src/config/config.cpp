@@ -22,6 +22,10 @@ using namespace config_detail;
 using libconfig::Setting;
 
 constexpr int kMaxIncludeDepth = 10;
+// A config file is a few KiB; these caps turn /dev/zero-sized input into an
+// error instead of gigabytes of memory.
+constexpr size_t kMaxConfigFileBytes = 1 << 20;
+constexpr size_t kMaxExpandedBytes = 4 << 20;
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -77,6 +81,7 @@ struct Expansion {
     std::string shownAs;
     std::vector<Segment> segments;
     std::vector<std::string> stack;  // real paths of the files being expanded
+    size_t totalBytes = 0;           // of every file read so far
     void newSegment() { segments.push_back({std::string(), SourceMap(shownAs)}); }
 };
 
@@ -181,11 +186,19 @@ Status expandInclude(const std::string& path, const std::string& where, int dept
     std::string canonical = real ? real : path;
     std::free(real);
     for (const auto& open : x.stack)
-        if (open == canonical) return invalid(where + ": @include " + path + ": includes itself");
+        if (open == canonical) {
+            std::string chain;
+            for (const auto& f : x.stack) chain += f + " -> ";
+            return invalid(where + ": @include " + path + ": an include loop (" + chain + canonical + ")");
+        }
     if (x.stack.size() >= kMaxIncludeDepth)
         return invalid(where + ": @include " + path + ": nested more than " + std::to_string(kMaxIncludeDepth) + " deep");
-    auto text = readFile(path);
+    auto text = readRegularFile(path, kMaxConfigFileBytes);
     if (!text) return std::move(text).error().wrap(where + ": @include");
+    x.totalBytes += text->size();
+    if (x.totalBytes > kMaxExpandedBytes)
+        return invalid(where + ": @include " + path + ": the includes add up to more than " +
+                       std::to_string(kMaxExpandedBytes) + " bytes");
     x.stack.push_back(canonical);
     if (depth == 0) x.newSegment();
     Status st = expand(*text, path, depth, x);
@@ -244,8 +257,15 @@ Result<ParsedPart> parseSegment(Segment& seg, const std::string& shownAs) {
     return p;
 }
 
-Result<Parsed> readConfigText(const std::string& text, const std::string& shownAs) {
+// `file`: the file the text was read from, if any (the root of include loops).
+Result<Parsed> readConfigText(const std::string& text, const std::string& shownAs, const std::string& file = "") {
     Expansion x{shownAs, {}, {}};
+    x.totalBytes = text.size();
+    if (!file.empty()) {
+        char* real = ::realpath(file.c_str(), nullptr);
+        x.stack.push_back(real ? real : file);
+        std::free(real);
+    }
     x.newSegment();
     XC_TRY(expand(text, shownAs, 0, x));
     Parsed parts;
@@ -258,9 +278,10 @@ Result<Parsed> readConfigText(const std::string& text, const std::string& shownA
 }
 
 Result<Parsed> readConfigFile(const std::string& path) {
-    auto text = readFile(path);
-    if (!text) return Error::sys(text.error().code(), "open config " + path);
-    return readConfigText(*text, path);
+    auto text = readRegularFile(path, kMaxConfigFileBytes);
+    if (!text && text.error().what() == "open " + path) return Error::sys(text.error().code(), "open config " + path);
+    if (!text) return std::move(text).error().wrap("read config");
+    return readConfigText(*text, path, path);
 }
 
 // ---- the schema walk ----
