@@ -246,3 +246,42 @@ TEST_F(RootfsEscape, MountTargetThroughASymlinkStaysInTheRootfs) {
     EXPECT_TRUE(listNames(sentinel).empty()) << "the host directory behind the symlink got files";
     EXPECT_TRUE(newHostMounts(before, {sentinel, source, base_}).empty()) << "mounted on the host";
 }
+
+// xc run inside a chroot: where / was not a mount point every start failed
+// with "make mounts private: Invalid argument"; where it was (a bind mount),
+// the container's namespace kept the outer filesystem as its root and
+// xc-attach landed there. Both are refused with the reason now. Each case
+// runs in a private mount namespace of its own, so nothing it mounts
+// outlives it.
+class Chroot : public XcTest {
+protected:
+    // `prepare` builds the tree at $R (a shell fragment); then xc-start runs chrooted in it.
+    RunResult startChrooted(const std::string& name, const std::string& prepare) {
+        std::string root = scratch_ + "/chroot";
+        std::string script = "set -e; R=" + root + "; mkdir -p $R; " + prepare + "; exec chroot $R " +
+                             toolPath("xc-start") + " -P " + base_ + " -n " + name;
+        return run({"/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c", script});
+    }
+};
+
+TEST_F(Chroot, StartInsideABindMountedRootIsRefused) {
+    XC_ASSERT_OK(create("ch1"));
+    RunResult r = startChrooted("ch1", "mount --rbind / $R");
+    EXPECT_FALSE(r.ok()) << r.describe();
+    EXPECT_TRUE(contains(r.err, "xc runs inside a chroot")) << r.describe();
+    EXPECT_TRUE(contains(r.err, "not the root of the mount namespace")) << r.describe();
+    expectNothingRunning("ch1", "after a start refused in a chroot");
+}
+
+TEST_F(Chroot, StartInsideAPlainDirectoryChrootIsRefused) {
+    XC_ASSERT_OK(create("ch2"));
+    // Every top-level directory bound in, symlinks copied: a working tree
+    // whose own root is an ordinary directory.
+    RunResult r = startChrooted("ch2",
+                                "for d in /*; do n=${d#/}; if [ -L $d ]; then cp -P $d $R/$n; "
+                                "elif [ -d $d ]; then mkdir -p $R/$n; mount --rbind $d $R/$n; fi; done");
+    EXPECT_FALSE(r.ok()) << r.describe();
+    EXPECT_TRUE(contains(r.err, "xc runs inside a chroot")) << r.describe();
+    EXPECT_TRUE(contains(r.err, "/ is not a mount point")) << r.describe();
+    expectNothingRunning("ch2", "after a start refused in a chroot");
+}

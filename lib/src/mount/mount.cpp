@@ -1,7 +1,11 @@
 #include "mount/mount.hpp"
 
+#include "process/process.hpp"
+
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -127,6 +131,60 @@ Status setMountAttrs(int mountfd, const MountAttrs& attrs, bool recursive) {
 Status attachMount(int mountfd, int targetfd, const std::string& shownTarget) {
     if (sysMoveMount(mountfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return Error::sys("mount on " + shownTarget);
+    return {};
+}
+
+}  // namespace xc
+
+namespace xc {
+
+namespace {
+
+Result<struct statx> statRoot(const char* path) {
+    struct statx sx = {};
+    if (::statx(AT_FDCWD, path, AT_STATX_SYNC_AS_STAT, STATX_INO | STATX_MNT_ID, &sx) < 0)
+        return Error::sys(std::string("stat ") + path);
+    return sx;
+}
+
+}  // namespace
+
+Status requireNamespaceRoot() {
+    const char* why =
+        "xc runs inside a chroot: a container's mount namespace would keep the outer filesystem as its root "
+        "(and xc-attach would land there); run xc outside the chroot, or in its own mount namespace with "
+        "pivot_root (unshare -m, then pivot_root into the tree) instead of chroot";
+    XC_ASSIGN(struct statx root, statRoot("/"));
+    if ((root.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(root.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+        return Error::msg(std::string(why) + " (/ is not a mount point)", EPERM);
+    // setns into a mount namespace moves the caller to that namespace's
+    // root: a child that re-enters its own namespace sees where the root
+    // of the namespace is, which must be where ours is.
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) < 0) return Error::sys("check the mount namespace's root");
+    UniqueFd rd(p[0]), wr(p[1]);
+    UniqueFd ns(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+    if (!ns) return Error::sys("check the mount namespace's root: open /proc/self/ns/mnt (is /proc mounted?)");
+    XC_ASSIGN(Process child, cloneChild(0));
+    if (child.pid() == 0) {
+        struct statx nsRoot = {};
+        bool ok = ::setns(ns.get(), CLONE_NEWNS) == 0 &&
+                  ::statx(AT_FDCWD, "/", AT_STATX_SYNC_AS_STAT, STATX_INO | STATX_MNT_ID, &nsRoot) == 0;
+        ssize_t n = ok ? ::write(wr.get(), &nsRoot, sizeof nsRoot) : -1;
+        ::_exit(n == sizeof nsRoot ? 0 : 1);
+    }
+    wr.reset();
+    struct statx nsRoot = {};
+    ssize_t n;
+    do n = ::read(rd.get(), &nsRoot, sizeof nsRoot);
+    while (n < 0 && errno == EINTR);
+    (void)child.wait();
+    // Without the privilege to re-enter (an unprivileged caller) there is
+    // nothing to compare; the mount-point check above still held.
+    if (n != sizeof nsRoot) return {};
+    if (nsRoot.stx_ino != root.stx_ino || nsRoot.stx_dev_major != root.stx_dev_major ||
+        nsRoot.stx_dev_minor != root.stx_dev_minor || nsRoot.stx_mnt_id != root.stx_mnt_id)
+        return Error::msg(std::string(why) + " (/ is not the root of the mount namespace)", EPERM);
     return {};
 }
 

@@ -43,3 +43,14 @@ Status setMountAttrs(int mountfd, const MountAttrs& attrs, bool recursive);
 Status attachMount(int mountfd, int targetfd, const std::string& shownTarget);
 
 }  // namespace xc
+
+namespace xc {
+
+// A container's mount namespace is a copy of the caller's, and setns into
+// it (xc-attach) lands at that namespace's root. A caller confined by
+// chroot(2) (a build root, an installer, a rescue system) would give the
+// container a namespace whose root is the outer filesystem, so this
+// refuses such a caller with an explanation. Needs /proc.
+Status requireNamespaceRoot();
+
+}  // namespace xc

@@ -318,6 +318,7 @@ Error runChild(const SpawnSpec& spec, const Channel& ch) {
 
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
                               const std::function<Status(pid_t)>& beforeRelease) {
+    XC_TRY(requireNamespaceRoot());
     XC_ASSIGN(auto chans, Channel::pair());
     Channel& parentEnd = chans.first;
     Channel& childEnd = chans.second;
