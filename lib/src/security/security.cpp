@@ -23,9 +23,25 @@ int capabilityFromName(const std::string& name) {
     return static_cast<int>(v);
 }
 
+// Capabilities no container needs, dropped whatever cap_drop says (unless
+// named in cap_keep): they reach the host's kernel modules, raw I/O and
+// /dev/mem, its kernel log, its clock and wake alarms, and MAC policy.
+// CAP_SYS_BOOT stays: in a PID namespace reboot(2) only ends the
+// container's init, which the supervisor turns into a stop or a reboot.
+const std::vector<std::string>& capsNeverNeeded() {
+    static const std::vector<std::string> caps = {"sys_module", "sys_rawio", "syslog",      "sys_time",
+                                                  "wake_alarm", "mac_admin", "mac_override"};
+    return caps;
+}
+
 Status dropCapabilities(const SecuritySettings& s) {
     int last = static_cast<int>(cap_max_bits()) - 1;
     std::vector<bool> drop(static_cast<size_t>(last + 1), !s.capKeep.empty());
+    if (s.capKeep.empty())
+        for (const auto& name : capsNeverNeeded()) {
+            int c = capabilityFromName(name);
+            if (c >= 0 && c <= last) drop[static_cast<size_t>(c)] = true;
+        }
     for (const auto& name : s.capKeep) {
         int c = capabilityFromName(name);
         if (c < 0) return Error::msg("unknown capability '" + name + "' in security.cap_keep", EINVAL);
@@ -57,6 +73,9 @@ static const char* const kDefaultDeny[] = {
     "open_by_handle_at", "iopl", "ioperm", "swapon", "swapoff", "syslog", "acct",
     "lookup_dcookie", "bpf", "perf_event_open", "quotactl", "nfsservctl", "uselib",
     "create_module", "get_kernel_syms", "query_module", "vm86", "vm86old",
+    // userfaultfd stalls kernel page faults at will: the building block of
+    // most use-after-free exploit races. No init or service needs it.
+    "userfaultfd",
 };
 
 Result<std::vector<SeccompRule>> seccompRules(const std::string& profile) {
@@ -68,7 +87,7 @@ Result<std::vector<SeccompRule>> seccompRules(const std::string& profile) {
         for (const char* s : {"keyctl", "add_key", "request_key"}) rules.push_back({s, ENOSYS});
         return rules;
     }
-    XC_ASSIGN(std::string text, readFile(profile));
+    XC_ASSIGN(std::string text, readRegularFile(profile, 1 << 20));
     std::istringstream in(text);
     std::string line;
     int lineNo = 0;

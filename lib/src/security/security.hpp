@@ -13,8 +13,12 @@ namespace xc {
 // Capability number from "sys_module", "CAP_SYS_MODULE", ...; -1 if unknown.
 int capabilityFromName(const std::string& name);
 
+// Dropped from every container without a cap_keep list, whatever cap_drop says.
+const std::vector<std::string>& capsNeverNeeded();
+
 // Drops from the bounding set (and the ambient/inheritable sets) what the
-// config says: every cap in cap_drop, or every cap not in cap_keep.
+// config says: every cap in cap_drop and capsNeverNeeded(), or every cap
+// not in cap_keep.
 Status dropCapabilities(const SecuritySettings& s);
 
 // The seccomp deny list for a profile: "default", "none" or a file with

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -34,6 +35,21 @@ extern "C" int umount2(const char*, int) noexcept;
 
 namespace xc {
 
+namespace {
+
+// tmpfs pages outlive the processes that wrote them, so /dev/shm gets a
+// size: the memory limit where one is set (the pages are charged to it
+// anyway), else a quarter of the host's memory, so one container cannot
+// fill the host's RAM through it.
+uint64_t shmSizeFor(const ContainerConfig& cfg) {
+    if (cfg.cgroup.memoryMax) return *cfg.cgroup.memoryMax;
+    struct sysinfo si = {};
+    if (::sysinfo(&si) < 0) return 1ull << 30;
+    return static_cast<uint64_t>(si.totalram) * si.mem_unit / 4;
+}
+
+}  // namespace
+
 Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,
                                 const std::vector<std::string>& cmdOverride) {
     SpawnSpec s;
@@ -46,6 +62,7 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
              "HOME=/root"};
     for (const auto& e : cfg.environment) s.env.push_back(e);
     s.ttyCount = cfg.ttyCount;
+    s.shmBytes = shmSizeFor(cfg);
     s.mounts = cfg.mounts;
     s.security = cfg.security;
     XC_ASSIGN(s.seccomp, seccompRules(cfg.security.seccomp));
@@ -104,7 +121,12 @@ struct DevSetup {
 
 // /dev: a tmpfs with the standard nodes, devpts (a new instance), shm,
 // mqueue, and the console and ttys bound from the container's own ptys.
-Result<DevSetup> setupDev(const RootDir& root, int ttyCount) {
+// ptys one container may hold at once: without max= a new devpts instance
+// draws on the host-wide kernel.pty.max pool, so one container could take
+// every pty of the host.
+constexpr const char* kMaxPtys = "256";
+
+Result<DevSetup> setupDev(const RootDir& root, int ttyCount, uint64_t shmBytes) {
     DevSetup out;
     XC_ASSIGN(UniqueFd target, root.makeDirs("dev", 0755));
     XC_ASSIGN(out.dev, mountNew(target.get(), "tmpfs", {{"mode", "755"}, {"size", "4096k"}},
@@ -126,10 +148,11 @@ Result<DevSetup> setupDev(const RootDir& root, int ttyCount) {
 
     XC_ASSIGN(UniqueFd ptsDir, openAt(dev, "pts", O_PATH | O_DIRECTORY, "/dev/pts"));
     XC_ASSIGN(UniqueFd pts, mountNew(ptsDir.get(), "devpts",
-                                     {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}},
+                                     {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}, {"max", kMaxPtys}},
                                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts"));
     XC_ASSIGN(UniqueFd shmDir, openAt(dev, "shm", O_PATH | O_DIRECTORY, "/dev/shm"));
-    XC_TRY(mountNew(shmDir.get(), "tmpfs", {{"mode", "1777"}}, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/dev/shm"));
+    XC_TRY(mountNew(shmDir.get(), "tmpfs", {{"mode", "1777"}, {"size", std::to_string(shmBytes)}},
+                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/dev/shm"));
     XC_ASSIGN(UniqueFd mqDir, openAt(dev, "mqueue", O_PATH | O_DIRECTORY, "/dev/mqueue"));
     XC_TRY(mountNew(mqDir.get(), "mqueue", {}, kNoSuidDevExec, "/dev/mqueue"));
 
@@ -165,7 +188,8 @@ Status setupProc(const RootDir& root, int devfd, bool hostNetwork) {
         XC_ASSIGN(UniqueFd netDir, openAt(proc.get(), "sys/net", O_PATH | O_DIRECTORY, "/proc/sys/net"));
         XC_TRY(attachMount(net.get(), netDir.get(), "/proc/sys/net"));
     }
-    for (const char* f : {"sysrq-trigger", "kcore", "kmsg", "timer_list", "sched_debug", "latency_stats"}) {
+    for (const char* f : {"sysrq-trigger", "kcore", "kmsg", "kallsyms", "timer_list", "sched_debug",
+                          "latency_stats", "keys", "key-users"}) {
         UniqueFd t(::openat(proc.get(), f, O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (!t) continue;  // not on this kernel
         XC_ASSIGN(UniqueFd null, openAt(devfd, "null", O_PATH, "/dev/null"));
@@ -272,7 +296,7 @@ Error runChild(const SpawnSpec& spec, const Channel& ch) {
     }
     auto root = RootDir::open(spec.rootfs);
     if (!root) return std::move(root).error();
-    auto dev = setupDev(*root, spec.ttyCount);
+    auto dev = setupDev(*root, spec.ttyCount, spec.shmBytes);
     if (!dev) return std::move(dev).error().wrap("set up /dev");
     if (auto st = setupProc(*root, dev->dev.get(), spec.hostNetwork); !st) return std::move(st).error().wrap("set up /proc");
     if (auto st = setupSys(*root, spec.cgroupLayout); !st) return std::move(st).error().wrap("set up /sys");

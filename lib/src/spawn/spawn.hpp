@@ -22,6 +22,7 @@ struct SpawnSpec {
     std::vector<std::string> argv;  // init command
     std::vector<std::string> env;
     int ttyCount = 0;
+    uint64_t shmBytes = 0;  // size of /dev/shm (see makeSpawnSpec)
     std::vector<MountEntry> mounts;
     SecuritySettings security;
     std::vector<SeccompRule> seccomp;
