@@ -191,7 +191,7 @@ TEST_F(Names, BoundaryNamesAreAccepted) {
     EXPECT_EQ(lines(ls.out), (std::vector<std::string>{"9", "a.b-C9", name64})) << ls.describe();
 }
 
-// '_' is allowed in a container name (DESIGN.md), though not in a host name.
+// '_' is allowed in a container name (xc(7), NAMES), though not in a host name.
 TEST_F(Names, NameWithUnderscoreCanBeCreatedAndStarted) {
     RunResult c = create("web_1");
     XC_ASSERT_OK(c);

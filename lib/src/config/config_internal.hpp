@@ -41,6 +41,10 @@ struct SchemaEntry {
 };
 
 const std::vector<SchemaEntry>& schemaTable();
+// The documented default of a key ("128K", "the container name"), or
+// nullptr when it has none (config_defaults.cpp; the manual shows it).
+const char* keyDefault(const char* path);
+std::vector<std::string> keysWithDefaults();
 const char* kindName(Kind kind);      // "size or \"max\"" (configKeys)
 const char* kindExpected(Kind kind);  // "a size or \"max\"" (type errors)
 bool kindAccepts(Kind kind, const libconfig::Setting& value);
