@@ -108,7 +108,7 @@ TEST_F(CheckConfig, ToolPrintsTextAndJsonAndExitsZero) {
     EXPECT_EQ(json.out.substr(json.out.size() - 4), "}\n]\n") << json.out;
 }
 
-TEST_F(CheckConfig, OverlayBackendIsRefusedAtStartAndNothingRuns) {
+TEST_F(CheckConfig, UnsupportedFeaturesAreRefusedAtStartAndNothingRuns) {
     XC_ASSERT_OK(create("ov1"));
     std::string cfg = readText(configFile("ov1"));
     const std::string dir = "backend = \"dir\"";
@@ -120,5 +120,16 @@ TEST_F(CheckConfig, OverlayBackendIsRefusedAtStartAndNothingRuns) {
     EXPECT_NE(s.status, 0) << s.describe();
     EXPECT_TRUE(contains(s.err, "rootfs.backend \"overlay\" is not supported by this xc build yet")) << s.describe();
     expectNothingRunning("ov1", "after the refused start");
+    EXPECT_TRUE(monitors().empty());
+
+    // The same for idmap, the other feature xc-checkconfig lists as not supported yet.
+    ASSERT_TRUE(writeText(configFile("ov1"),
+                          cfg + "idmap = ( { type = \"u\"; inside = 0; outside = 100000; count = 65536; },\n"
+                                "          { type = \"g\"; inside = 0; outside = 100000; count = 65536; } );\n",
+                          0640));
+    s = start("ov1");
+    EXPECT_NE(s.status, 0) << s.describe();
+    EXPECT_TRUE(contains(s.err, "idmap (unprivileged containers) is not supported by this xc build yet")) << s.describe();
+    expectNothingRunning("ov1", "after the refused idmap start");
     EXPECT_TRUE(monitors().empty());
 }
