@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "checkconfig_report.hpp"
 #include "common.hpp"
-#include "probe/probe.hpp"
+#include "xc/hostprobe.hpp"
 
 int main(int argc, char** argv) {
     using namespace xc;
+    using namespace xc::tool;
     tool::Tool t("xc-checkconfig", "Check what the host offers xc: kernel features, cgroups, links, tools",
                  "DESCRIPTION\n"
                  "  Probes the running kernel rather than reading its config: namespaces from\n"
@@ -24,7 +26,10 @@ int main(int argc, char** argv) {
                  "  One line per item, grouped by section: 'enabled', 'missing' or 'warning' with\n"
                  "  what was found, and for what is missing a '-> fix:' line (package, sysctl or\n"
                  "  kernel option). Items marked required are what privileged containers cannot\n"
-                 "  run without. Colours only on a terminal (not with --no-color or NO_COLOR set).\n"
+                 "  run without. A last section lists what the config schema accepts but this xc\n"
+                 "  does not support yet ('not supported by this xc yet': overlay rootfs, idmap):\n"
+                 "  limits of this version, not faults of the host.\n"
+                 "  Colours only on a terminal (not with --no-color or NO_COLOR set).\n"
                  "  Run it as root: several probes need privileges.\n\n"
                  "EXAMPLES\n"
                  "  xc-checkconfig\n"
@@ -35,7 +40,7 @@ int main(int argc, char** argv) {
                  "  last line says how many), 2 usage error",
                  /*needsName=*/false);
     bool json = false, noColor = false;
-    t.app().add_flag("--json", json, "Print the items as a JSON array (section, name, status, required, detail, fix)");
+    t.app().add_flag("--json", json, "Print the items as a JSON array (section, name, status: ok|missing|warn|info|unsupported, required, detail, fix)");
     t.app().add_flag("--no-color", noColor, "Never colour the output");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
 

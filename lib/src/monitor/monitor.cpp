@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "cgroup/cgroup.hpp"
+#include "config/unsupported.hpp"
 #include "xc/config.hpp"
 #include "base/fsutil.hpp"
 #include "monitor/ipc.hpp"
@@ -155,8 +156,7 @@ Status Monitor::loadAndPrepare() {
     if (::stat(cfg_.rootfsPath.c_str(), &st) < 0) return Error::sys("root filesystem " + cfg_.rootfsPath);
     if (!S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "root filesystem " + cfg_.rootfsPath);
     XC_TRY(ContainerNetwork::preflight(cfg_));
-    if (!cfg_.idmap.empty())
-        return Error::msg("idmap (unprivileged containers) is not supported by this xc build yet", ENOTSUP);
+    XC_TRY(checkSupported(cfg_));
     ring_ = Ring(cfg_.consoleBufferSize);
     XC_ASSIGN(layout_, CgroupLayout::detect());
     XC_ASSIGN(spec_, makeSpawnSpec(cfg_, layout_, opts_.cmd));

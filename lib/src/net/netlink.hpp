@@ -85,6 +85,9 @@ Status createMacvlan(const Socket& s, const MacvlanSpec& m);
 // of its ports' addresses, which changes as containers come and go).
 Status createBridge(const Socket& s, const std::string& name, int mtu, const std::string& hwaddr = "");
 
+// A link of a kind that takes no options ("dummy", ...), left down.
+Status createPlainLink(const Socket& s, const std::string& name, const std::string& kind);
+
 // Moves link `index` into the network namespace of `pid`, renamed to
 // `newName` ("" keeps the name).
 Status moveLinkToPid(const Socket& s, int index, pid_t pid, const std::string& newName);

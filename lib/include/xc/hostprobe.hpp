@@ -1,0 +1,19 @@
+// Probing this host for xc-checkconfig: every item is found by calling the
+// kernel (or reading what it exports), never by grepping a kernel config,
+// and every probe is harmless (links are made in the network namespace of
+// a short-lived child, a temporary cgroup is removed again).
+#pragma once
+
+#include <vector>
+
+#include "xc/hostcheck.hpp"
+
+namespace xc {
+
+// Never fails as a whole: a probe that cannot run is an item with status
+// Warn and the reason in its detail. Sections, in order: Kernel, Namespaces,
+// Syscalls, Cgroups, Filesystems, Network, Security, Tools, and last what
+// this xc does not support yet.
+std::vector<ProbeItem> probeHost();
+
+}  // namespace xc

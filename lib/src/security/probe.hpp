@@ -1,0 +1,21 @@
+// Host probe of the security module for xc-checkconfig: root and the
+// capabilities xc needs, no_new_privs, seccomp filter mode, the LSMs, and
+// the set-uid helpers idmap will need (newuidmap, newgidmap).
+#pragma once
+
+#include <string>
+
+#include "base/probe.hpp"
+
+namespace xc {
+
+// Bit `cap` of a capability set ("CapEff", "CapBnd") in /proc/<pid>/status
+// text; *found false if the field is not there.
+bool capabilityBit(const std::string& status, const char* field, int cap, bool* found);
+
+// Section "Security".
+void probeSecurity(ProbeList& out);
+// Items newuidmap and newgidmap (of section "Tools").
+void probeIdmapPrograms(ProbeList& out);
+
+}  // namespace xc
