@@ -102,6 +102,31 @@ TEST_F(ConfigErrors, MissingTemplateIsAClearError) {
     EXPECT_EQ(listTree(base_), tree);
 }
 
+// A template that exists but cannot be run: the exec's errno, not "exit 127".
+TEST_F(ConfigErrors, UnrunnableTemplateGivesTheErrnoAndLeavesNothing) {
+    struct Case {
+        std::string file, content, why;
+        mode_t mode;
+    };
+    const std::vector<Case> cases = {
+        {"not-executable", "#!/bin/sh\nexit 0\n", "Permission denied", 0644},
+        {"bad-interpreter", "#!/nonexistent/interpreter\nexit 0\n", "No such file or directory", 0755},
+    };
+    for (const auto& c : cases) {
+        std::string tmpl = scratchFile(c.file, c.content, c.mode);
+        auto tree = listTree(base_);
+        RunResult r = create("e9", {}, tmpl);
+        EXPECT_EQ(r.status, 1) << r.describe();
+        EXPECT_TRUE(contains(r.err, "run template " + tmpl)) << r.describe();
+        EXPECT_TRUE(contains(r.err, c.why)) << r.describe();
+        EXPECT_FALSE(contains(r.err, "127")) << r.describe();
+        EXPECT_EQ(lines(r.err).size(), 1u) << "one clear line\n" << r.describe();
+        EXPECT_FALSE(exists(containerDir("e9")));
+        EXPECT_EQ(listTree(base_), tree) << c.file;
+        EXPECT_FALSE(exists(lockPath("e9")));
+    }
+}
+
 TEST_F(ConfigErrors, FailingTemplateLeavesNothingBehind) {
     // Makes some of the rootfs, then fails.
     std::string tmpl = scratchFile("failing-template",

@@ -68,6 +68,43 @@ TEST_F(Robustness, KilledSupervisorTakesTheContainerDownAndStartWorksAgain) {
     expectNothingRunning("r1", "after the restart and stop -k");
 }
 
+// A start that times out is rolled back whatever stage the supervisor had
+// reached (before its socket, during the init's set-up, after the init
+// ran): never "start failed" next to a running container. The timeouts
+// sweep those stages; each start either succeeds (RUNNING) or fails with
+// nothing left, and the container starts normally afterwards.
+TEST_F(Robustness, StartThatTimesOutIsRolledBackCompletely) {
+    XC_ASSERT_OK(create("t1"));
+    int failed = 0;
+    for (const char* timeout : {"0", "0", "0.01", "0.02", "0.05", "0.1", "0.15", "0.2", "0.3", "0.5"}) {
+        RunResult r = start("t1", {"-t", timeout});
+        std::string context = std::string("xc-start -t ") + timeout;
+        if (r.ok()) {
+            EXPECT_EQ(state("t1"), "RUNNING") << context;
+            XC_EXPECT_OK(kill("t1"));
+        } else {
+            ++failed;
+            EXPECT_EQ(r.status, 1) << context << "\n" << r.describe();
+            EXPECT_TRUE(contains(r.err, "timed out") && contains(r.err, "rolled back")) << context << "\n"
+                                                                                         << r.describe();
+            EXPECT_EQ(lines(r.err).size(), 1u) << r.describe();
+            // Rolled back before xc-start returned: no waiting allowed here.
+            EXPECT_TRUE(monitors("t1").empty()) << context << ": a supervisor runs on after a failed start";
+            EXPECT_TRUE(cgroupDirs("t1").empty()) << context << ": the failed start left its cgroup";
+            EXPECT_FALSE(exists(socketPath("t1"))) << context;
+            EXPECT_EQ(state("t1"), "STOPPED") << context << ": \"start failed\" but the container is not stopped";
+        }
+        expectNothingRunning("t1", context);
+    }
+    EXPECT_GE(failed, 2) << "-t 0 must time out";
+    // Nothing stale blocks a normal start.
+    XC_ASSERT_OK(start("t1"));
+    EXPECT_EQ(state("t1"), "RUNNING");
+    XC_EXPECT_OK(attach("t1", {"true"}));
+    XC_EXPECT_OK(kill("t1"));
+    expectNothingRunning("t1", "after the final start and stop -k");
+}
+
 TEST_F(Robustness, ConcurrentStartsStartOnce) {
     XC_ASSERT_OK(create("r2"));
     std::vector<Running> procs;
