@@ -84,14 +84,14 @@ std::vector<std::string> components(const std::string& rel) {
 
 // Sub-directories (sub-cgroups) of a cgroup directory; a missing dir has none.
 Result<std::vector<std::string>> subGroups(const std::string& dir) {
-    DIR* d = ::opendir(dir.c_str());
+    UniqueDir d(::opendir(dir.c_str()));
     if (!d) {
         if (errno == ENOENT) return std::vector<std::string>{};
         int e = errno;
         return Error::sys(e, "open directory " + dir);
     }
     std::vector<std::string> out;
-    while (struct dirent* de = ::readdir(d)) {
+    while (struct dirent* de = ::readdir(d.get())) {
         std::string n = de->d_name;
         if (n == "." || n == "..") continue;
         bool isDir = de->d_type == DT_DIR;
@@ -101,7 +101,6 @@ Result<std::vector<std::string>> subGroups(const std::string& dir) {
         }
         if (isDir) out.push_back(n);
     }
-    ::closedir(d);
     return out;
 }
 
