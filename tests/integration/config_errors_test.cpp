@@ -262,3 +262,24 @@ TEST_F(StartFailure, MissingRootfsFailsAndCleansUp) {
     EXPECT_TRUE(contains(s.err, rootfs("n3"))) << s.describe();
     expectNothingRunning("n3", "after the failed start");
 }
+
+// The hint after a failed start names only logs that exist, and a log file
+// that cannot be opened is the error itself, not a file named later.
+TEST_F(StartFailure, HintsNameOnlyLogsThatExist) {
+    XC_ASSERT_OK(create("n4"));
+    // -o FILE that cannot be created: refused before anything starts.
+    RunResult bad = start("n4", {"-o", "/proc/xc-no-such-dir/n4.log"});
+    EXPECT_EQ(bad.status, 1) << bad.describe();
+    EXPECT_TRUE(contains(bad.err, "open log file /proc/xc-no-such-dir/n4.log")) << bad.describe();
+    EXPECT_FALSE(contains(bad.err, "; see ")) << bad.describe();
+    expectNothingRunning("n4", "after the refused -o");
+
+    // A failing start with a log that exists points at it.
+    std::string log = scratch_ + "/n4-start.log";
+    RunResult s = start("n4", {"-o", log, "--", "/bin/not-here"});
+    EXPECT_EQ(s.status, 1) << s.describe();
+    EXPECT_TRUE(contains(s.err, "; see log " + log)) << s.describe();
+    EXPECT_TRUE(exists(log));
+    EXPECT_EQ(lines(s.err).size(), 1u) << s.describe();
+    expectNothingRunning("n4", "after the failed start");
+}
