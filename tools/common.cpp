@@ -12,8 +12,7 @@
 namespace xc::tool {
 
 Tool::Tool(std::string name, std::string about, std::string footer, bool needsName)
-    : tool_(std::move(name)), app_(std::move(about), tool_), needsName_(needsName),
-      host_(HostPaths::fromEnvironment()) {
+    : tool_(std::move(name)), app_(std::move(about), tool_), needsName_(needsName) {
     app_.set_help_flag("-h,--help", "Print this help and exit");
     app_.set_version_flag("--version", std::string(XC_VERSION), "Print the version and exit");
     if (needsName_)
@@ -36,43 +35,42 @@ int Tool::parse(int argc, char** argv) {
         std::cerr << tool_ << ": " << e.what() << "\n" << "Try '" << tool_ << " --help' for more information.\n";
         return kExitUsage;
     }
-    auto settings = loadGlobalSettings(host_);
-    if (!settings) {
-        std::cerr << tool_ << ": " << settings.error().message() << "\n";
-        return kExitFailure;
+    // Flag values are the command line's business (usage errors) ...
+    ContextOptions co;
+    if (!levelText_.empty()) {
+        auto lvl = parseLogLevel(levelText_);
+        if (!lvl) {
+            std::cerr << tool_ << ": " << lvl.error().message() << "\n";
+            return kExitUsage;
+        }
+        co.logLevel = *lvl;
     }
-    settings_ = *settings;
-    if (levelText_.empty()) levelText_ = logLevelName(settings_.logLevel);
-    auto lvl = parseLogLevel(levelText_);
-    if (!lvl) {
-        std::cerr << tool_ << ": " << lvl.error().message() << "\n";
-        return kExitUsage;
-    }
-    level_ = *lvl;
     if (needsName_) {
         if (auto st = validateName(name_); !st) {
             std::cerr << tool_ << ": " << st.error().message() << "\n";
             return kExitUsage;
         }
     }
-    // Log only when asked: the default log belongs to the supervisor.
-    if (!logFile_.empty() || level_ < LogLevel::Error) {
-        std::string file = logFile_;
-        if (file.empty() && needsName_) file = ContainerPaths(host_, base(), name_).logFile();
-        if (!file.empty()) {
-            if (auto l = Log::open(file, level_, tool_ + (name_.empty() ? "" : " " + name_) + ":"); l)
-                log_ = std::move(*l);
-        }
+    // ... what they mean is the library's (xc.conf, base, log).
+    co.base = path_;
+    co.logFile = logFile_;
+    co.program = tool_;
+    co.containerName = name_;
+    auto ctx = Context::open(co);
+    if (!ctx) {
+        std::cerr << tool_ << ": " << ctx.error().messageWithHint() << "\n";
+        return kExitFailure;
     }
+    ctx_.emplace(std::move(*ctx));
     return -1;
 }
 
-Result<Container> Tool::container() const { return Container::open(host_, base(), name_); }
+Result<Container> Tool::container() const { return ctx_->container(name_); }
 
-int Tool::fail(const Error& e) const { return fail(e.message()); }
+int Tool::fail(const Error& e) const { return fail(e.messageWithHint()); }
 
 int Tool::fail(const std::string& message) const {
-    log_.error(message);
+    if (ctx_) ctx_->log().error(message);
     if (name_.empty())
         std::fprintf(stderr, "%s: %s\n", tool_.c_str(), message.c_str());
     else

@@ -4,12 +4,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
 
 #include "xc/container.hpp"
+#include "xc/context.hpp"
 #include "xc/log.hpp"
 #include "xc/paths.hpp"
-#include "xc/settings.hpp"
 
 namespace xc::tool {
 
@@ -24,19 +25,23 @@ public:
     Tool(std::string name, std::string about, std::string footer, bool needsName = true);
 
     CLI::App& app() { return app_; }
-    // Parses argv; returns -1 to go on, else the exit code (help, version, usage error).
+    // Parses argv, then opens the library's Context (xc.conf, base, log)
+    // from -P, -o and -l; returns -1 to go on, else the exit code (help,
+    // version, usage error, a broken xc.conf or an unwritable -o file).
     int parse(int argc, char** argv);
 
+    // After parse():
+    const Context& context() const { return *ctx_; }
     const std::string& containerName() const { return name_; }
-    std::string base() const { return resolveBase(path_, settings_.path); }
-    const HostPaths& host() const { return host_; }
-    const Log& log() const { return log_; }
-    LogLevel logLevel() const { return level_; }
-    const std::string& logFile() const { return logFile_; }
+    const std::string& base() const { return ctx_->base(); }
+    const HostPaths& host() const { return ctx_->host(); }
+    const Log& log() const { return ctx_->log(); }
+    LogLevel logLevel() const { return ctx_->logLevel(); }
+    const std::string& logFile() const { return ctx_->logFile(); }
     // The container named by -n (the name validated).
     Result<Container> container() const;
 
-    // Prints "xc-<tool>: <name>: <message>" and returns kExitFailure.
+    // Prints "xc-<tool>: <name>: <message>[; <hint>]" and returns kExitFailure.
     int fail(const Error& e) const;
     int fail(const std::string& message) const;
 
@@ -45,10 +50,7 @@ private:
     CLI::App app_;
     bool needsName_;
     std::string name_, path_, logFile_, levelText_;
-    LogLevel level_ = LogLevel::Error;
-    HostPaths host_;
-    GlobalSettings settings_;
-    Log log_;
+    std::optional<Context> ctx_;
 };
 
 // "1.20 MiB"

@@ -2,9 +2,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "common.hpp"
-#include "process/process.hpp"
-#include "pty/terminal.hpp"
+#include "xc/terminal.hpp"
 
 int main(int argc, char** argv) {
     using namespace xc;
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
     if (showLog) {
         auto h = c->consoleHistory();
         if (!h) return t.fail(h.error());
-        if (!writeFully(STDOUT_FILENO, h->data(), h->size())) return t.fail(Error::sys("write"));
+        if (std::fwrite(h->data(), 1, h->size(), stdout) != h->size() || std::fflush(stdout) != 0)
+            return t.fail(Error::sys("write the console log"));
         return 0;
     }
     auto esc = parseEscapeChar(escape);
@@ -64,8 +66,7 @@ int main(int argc, char** argv) {
         return 128 + r->signal;
     case ConsoleExit::End::Stopped:
         if (r->initFailed()) {
-            t.fail("the container stopped: its init " + describeWaitStatus(r->initStatus) + "; see " +
-                   c->logHint());
+            t.fail(Error::msg("the container stopped: its init " + r->initStatusText()).withHint(c->logHint()));
             return 0;
         }
         std::fprintf(stderr, "xc-console: %s: the container stopped\n", c->name().c_str());

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     bool all = !(state || pid || ips || stats);
     auto c = t.container();
     if (!c) return t.fail(c.error());
-    if (!c->defined()) return t.fail("no such container under " + t.base());
+    if (!c->defined()) return t.fail(c->notRunningError());
     auto st = c->state();
     if (!st) return t.fail(st.error());
     bool running = st->state != State::Stopped;

@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include "common.hpp"
-#include "process/process.hpp"
 
 int main(int argc, char** argv) {
     using namespace xc;
@@ -26,25 +25,27 @@ int main(int argc, char** argv) {
                  "  also when the init died on its own), 2 usage error");
     StartOptions o;
     bool daemon = false, foreground = false;
-    int timeoutSec = 30;
+    double timeoutSec = 30;
     t.app().add_flag("-d,--daemon", daemon, "Run in the background (the default)");
     t.app().add_flag("-F,--foreground", foreground, "Run in the foreground, console on this terminal");
     t.app().add_option("-f,--rcfile", o.configFile, "Use this config file instead of the container's");
-    t.app().add_option("-t,--timeout", timeoutSec, "Seconds to wait for RUNNING (default 30)");
+    t.app()
+        .add_option("-t,--timeout", timeoutSec,
+                    "Seconds to wait for RUNNING (default 30; fractions allowed); a start that takes longer is "
+                    "rolled back")
+        ->check(CLI::NonNegativeNumber);
     t.app().add_option("cmd", o.cmd, "Command to run as init instead of init.cmd (after --)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
     if (daemon && foreground) return t.fail("-d and -F exclude each other");
     o.logFile = t.logFile();
     o.logLevel = t.logLevel();
-    o.timeout = std::chrono::seconds(timeoutSec);
+    o.timeout = std::chrono::milliseconds(static_cast<long long>(timeoutSec * 1000));
     auto c = t.container();
     if (!c) return t.fail(c.error());
     // A start that failed inside the supervisor or the container: say where to read more.
     auto failed = [&](const Error& e) {
-        std::string m = e.message();
-        if (e.code() != EBUSY && c->defined() && m.find("; see ") == std::string::npos)
-            m += "; see " + c->logHint(o.logFile);
-        return t.fail(m);
+        if (e.code() == EBUSY || !e.hint().empty() || !c->defined()) return t.fail(e);
+        return t.fail(e.withHint(c->logHint(o.logFile)));
     };
     if (!foreground) {
         if (auto st = c->start(o); !st) return failed(st.error());
@@ -53,8 +54,8 @@ int main(int argc, char** argv) {
     auto r = c->startAttached(o, ConsoleOptions{});
     if (!r) return failed(r.error());
     if (r->end == ConsoleExit::End::Stopped && r->initFailed())
-        return t.fail("the container stopped: its init " + describeWaitStatus(r->initStatus) + "; see " +
-                      c->logHint(o.logFile));
+        return t.fail(Error::msg("the container stopped: its init " + r->initStatusText())
+                          .withHint(c->logHint(o.logFile)));
     if (r->end == ConsoleExit::End::TakenOver)
         return t.fail("the console was taken over by another client (xc-console --force); the container runs on");
     return 0;

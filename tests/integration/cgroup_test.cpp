@@ -527,7 +527,10 @@ TEST_F(CgroupReal, CpuUsage) {
 }
 
 TEST_F(CgroupReal, FreezeTiming) {
-    // An idle group (one sleeping process): each mechanism 20 times.
+    // An idle group (one sleeping process): each mechanism 20 times. The
+    // mechanism the layout picks must be among those measured, and each
+    // freeze must end frozen and each thaw thawed.
+    if (layout_.freezer() == CgroupFreezer::None) GTEST_SKIP() << "this host has no freezer";
     auto cg = Cgroup::create(layout_, rel_);
     ASSERT_TRUE(cg.ok()) << cg.error().message();
     pid_t child = spawnSleeper();
@@ -536,6 +539,7 @@ TEST_F(CgroupReal, FreezeTiming) {
         const char* name;
         CgroupFreezer kind;
     };
+    std::vector<CgroupFreezer> measured;
     for (Mech m : {Mech{"unified", CgroupFreezer::Unified}, Mech{"v1", CgroupFreezer::V1}}) {
         CgroupLayout l = layout_;
         if (m.kind == CgroupFreezer::Unified && !l.unified()) continue;
@@ -550,12 +554,21 @@ TEST_F(CgroupReal, FreezeTiming) {
             times.push_back(
                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
             ASSERT_TRUE(st.ok()) << m.name << ": " << st.error().message();
-            ASSERT_EQ(*g.freezerState(), FreezerState::Frozen);
-            ASSERT_TRUE(g.thaw().ok());
+            auto frozen = g.freezerState();
+            ASSERT_TRUE(frozen.ok()) << m.name << ": " << frozen.error().message();
+            ASSERT_EQ(*frozen, FreezerState::Frozen) << m.name;
+            ASSERT_TRUE(g.thaw().ok()) << m.name;
+            auto thawed = g.freezerState();
+            ASSERT_TRUE(thawed.ok()) << m.name << ": " << thawed.error().message();
+            ASSERT_EQ(*thawed, FreezerState::Thawed) << m.name;
         }
+        measured.push_back(m.kind);
+        EXPECT_EQ(::kill(child, 0), 0) << m.name << ": the frozen and thawed process is gone";
         std::sort(times.begin(), times.end());
         std::printf("[ freeze   ] %-7s idle group: min %lld us, median %lld us, max %lld us\n", m.name, times.front(),
                     times[times.size() / 2], times.back());
         RecordProperty(std::string("freeze_median_us_") + m.name, static_cast<int>(times[times.size() / 2]));
     }
+    EXPECT_NE(std::find(measured.begin(), measured.end(), layout_.freezer()), measured.end())
+        << "the freezer the layout uses was not measured";
 }

@@ -102,6 +102,31 @@ TEST_F(ConfigErrors, MissingTemplateIsAClearError) {
     EXPECT_EQ(listTree(base_), tree);
 }
 
+// A template that exists but cannot be run: the exec's errno, not "exit 127".
+TEST_F(ConfigErrors, UnrunnableTemplateGivesTheErrnoAndLeavesNothing) {
+    struct Case {
+        std::string file, content, why;
+        mode_t mode;
+    };
+    const std::vector<Case> cases = {
+        {"not-executable", "#!/bin/sh\nexit 0\n", "Permission denied", 0644},
+        {"bad-interpreter", "#!/nonexistent/interpreter\nexit 0\n", "No such file or directory", 0755},
+    };
+    for (const auto& c : cases) {
+        std::string tmpl = scratchFile(c.file, c.content, c.mode);
+        auto tree = listTree(base_);
+        RunResult r = create("e9", {}, tmpl);
+        EXPECT_EQ(r.status, 1) << r.describe();
+        EXPECT_TRUE(contains(r.err, "run template " + tmpl)) << r.describe();
+        EXPECT_TRUE(contains(r.err, c.why)) << r.describe();
+        EXPECT_FALSE(contains(r.err, "127")) << r.describe();
+        EXPECT_EQ(lines(r.err).size(), 1u) << "one clear line\n" << r.describe();
+        EXPECT_FALSE(exists(containerDir("e9")));
+        EXPECT_EQ(listTree(base_), tree) << c.file;
+        EXPECT_FALSE(exists(lockPath("e9")));
+    }
+}
+
 TEST_F(ConfigErrors, FailingTemplateLeavesNothingBehind) {
     // Makes some of the rootfs, then fails.
     std::string tmpl = scratchFile("failing-template",
@@ -236,4 +261,25 @@ TEST_F(StartFailure, MissingRootfsFailsAndCleansUp) {
     EXPECT_NE(s.status, 0) << s.describe();
     EXPECT_TRUE(contains(s.err, rootfs("n3"))) << s.describe();
     expectNothingRunning("n3", "after the failed start");
+}
+
+// The hint after a failed start names only logs that exist, and a log file
+// that cannot be opened is the error itself, not a file named later.
+TEST_F(StartFailure, HintsNameOnlyLogsThatExist) {
+    XC_ASSERT_OK(create("n4"));
+    // -o FILE that cannot be created: refused before anything starts.
+    RunResult bad = start("n4", {"-o", "/proc/xc-no-such-dir/n4.log"});
+    EXPECT_EQ(bad.status, 1) << bad.describe();
+    EXPECT_TRUE(contains(bad.err, "open log file /proc/xc-no-such-dir/n4.log")) << bad.describe();
+    EXPECT_FALSE(contains(bad.err, "; see ")) << bad.describe();
+    expectNothingRunning("n4", "after the refused -o");
+
+    // A failing start with a log that exists points at it.
+    std::string log = scratch_ + "/n4-start.log";
+    RunResult s = start("n4", {"-o", log, "--", "/bin/not-here"});
+    EXPECT_EQ(s.status, 1) << s.describe();
+    EXPECT_TRUE(contains(s.err, "; see log " + log)) << s.describe();
+    EXPECT_TRUE(exists(log));
+    EXPECT_EQ(lines(s.err).size(), 1u) << s.describe();
+    expectNothingRunning("n4", "after the failed start");
 }

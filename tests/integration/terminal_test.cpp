@@ -317,6 +317,32 @@ TEST_F(Terminal, ConsoleShowsAGettyAndDetachLeavesTheTerminalSane) {
     EXPECT_TRUE(contains(none.err, "no tty 9 (tty.count is 4)")) << none.describe();
 }
 
+// More ttys than fit in a 16-fd control buffer: every pty master reaches
+// the supervisor (a lost one would make tty 40 a dead end or an error).
+TEST_F(Terminal, FortyTtysReachTheLastOne) {
+    XC_ASSERT_OK(create("t40", {"--", "--ttys", "40"}));
+    EXPECT_TRUE(contains(readText(configFile("t40")), "count = 40")) << readText(configFile("t40"));
+    XC_ASSERT_OK(start("t40"));
+    openWindow();
+    saveStty(0);
+    for (int tty : {40, 17}) {
+        std::string marker = "T" + std::to_string(tty);
+        type(0, "clear; " + tool("xc-console") + " -n t40 -t " + std::to_string(tty) + "; echo " + marker + "''=$?");
+        ASSERT_TRUE(waitFor(0, "Connected to tty " + std::to_string(tty))) << screen(0);
+        keys(0, {"Enter"});
+        EXPECT_TRUE(waitFor(0, "t40 login:")) << screen(0);
+        EXPECT_TRUE(waitFor(0, "(/dev/tty" + std::to_string(tty) + ")")) << screen(0);
+        keys(0, {"C-a", "q"});
+        EXPECT_TRUE(waitFor(0, marker + "=0")) << screen(0);
+    }
+    expectSttyUnchanged(0, "after tty 40 and tty 17");
+    RunResult none = xc("xc-console", {"-n", "t40", "-t", "41"});
+    EXPECT_EQ(none.status, 1) << none.describe();
+    EXPECT_TRUE(contains(none.err, "no tty 41 (tty.count is 40)")) << none.describe();
+    EXPECT_EQ(state("t40"), "RUNNING");
+    XC_EXPECT_OK(kill("t40"));
+}
+
 TEST_F(Terminal, ConsoleEscapeKeysAndOtherPrefix) {
     XC_ASSERT_OK(create("e1"));
     // An init that shows every byte it gets from its console.

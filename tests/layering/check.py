@@ -23,6 +23,7 @@ PUBLIC_OWNER = {
     "result.hpp": "base", "fd.hpp": "base", "log.hpp": "base", "paths.hpp": "base",
     "state.hpp": "base", "config.hpp": "config", "settings.hpp": "config",
     "container.hpp": "api", "hostcheck.hpp": "base", "hostprobe.hpp": "api",
+    "context.hpp": "api", "supervisor.hpp": "monitor", "terminal.hpp": "pty",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -352,6 +352,10 @@ TEST(CgroupMap, RawRefusals) {
                                 "cgroup.clone_children",
                                 "cgroup.threads",
                                 "cgroup.kill",
+                                // The runtime list once lacked these three that config validation refused.
+                                "cgroup.freeze",
+                                "freezer.state",
+                                "cgroup.type",
                                 "../memory.max",
                                 "memory/../../x",
                                 "memory..max",
@@ -490,4 +494,21 @@ TEST(CgroupMap, Reads) {
     EXPECT_FALSE(mapCgroupRead(hybrid(), "../x.y").ok());
     EXPECT_FALSE(mapCgroupRead(hybrid(), "memory/x").ok());
     EXPECT_FALSE(mapCgroupRead(hybrid(), "rdma.current").ok());
+}
+
+// One list: what a config's cgroup.raw refuses, xc-cgroup refuses too.
+TEST(CgroupMap, ConfigAndRuntimeRefuseTheSameFiles) {
+    for (const char* file : {"cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.type", "cgroup.kill",
+                             "cgroup.freeze", "cgroup.clone_children", "cgroup.event_control", "freezer.state",
+                             "memory.tasks", "cpu.procs"}) {
+        std::string text = std::string("name = \"c\"; cgroup = { raw = [ \"") + file + "=1\" ]; };";
+        auto cfg = parseConfig(text, "test.conf");
+        EXPECT_FALSE(cfg.ok()) << file << ": accepted by config validation";
+        for (const CgroupLayout& l : {hybrid(), v1(), v2()}) {
+            auto r = mapCgroupKey(l, file, "1");
+            EXPECT_FALSE(r.ok()) << file << ": accepted at run time";
+        }
+        auto v2r = mapCgroupKey(v2(), file, "1");
+        if (!v2r.ok() && std::string(file).rfind("cgroup.", 0) == 0) EXPECT_EQ(v2r.error().code(), EPERM) << file;
+    }
 }

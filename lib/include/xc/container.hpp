@@ -29,7 +29,11 @@ struct StartOptions {
     std::vector<std::string> cmd;       // overrides init.cmd
     std::string logFile;                // the supervisor's log
     LogLevel logLevel = LogLevel::Error;
-    std::chrono::milliseconds timeout{30000};  // until RUNNING
+    // Until RUNNING. A start that fails or times out is rolled back (the
+    // supervisor, ABORTING meanwhile, kills what it started and removes
+    // the runtime state); the error says so, or names the real state if
+    // that was not possible.
+    std::chrono::milliseconds timeout{30000};
 };
 
 struct StopOptions {
@@ -72,6 +76,7 @@ struct ConsoleExit {
     bool stopRequested = false;  // End::Stopped: by xc-stop, a signal or a halt inside
     int initStatus = -1;      // End::Stopped: the init's wait status, -1 unknown
     bool initFailed() const;  // the init died on its own (not a halt or poweroff)
+    std::string initStatusText() const;  // "exited with status 1", "killed by signal 9 (Killed)"
 };
 
 // How an attached command ended: its exit status, or (status 126/127) the
@@ -116,6 +121,10 @@ public:
     const HostPaths& host() const { return host_; }
     bool defined() const;
     Result<ContainerConfig> config() const;
+    // Why an operation that needs the container running cannot go on:
+    // "no such container under BASE" (ENOENT) if it is not defined, else
+    // "is not running" (ESRCH). The one wording every tool and call uses.
+    Error notRunningError() const;
 
     Status create(const CreateOptions& o, const Log& log);
     Status start(const StartOptions& o);
@@ -145,9 +154,10 @@ public:
     // attaches to its console with this boot's output replayed. Detaching
     // leaves it running; a SIGTERM, SIGINT or SIGHUP stops it (console.cpp).
     Result<ConsoleExit> startAttached(const StartOptions& so, ConsoleOptions co);
-    // Where to read about a failed or stopped container: the console log
-    // file if configured and the supervisor's log (`logFile` if it was
-    // given with -o) (console.cpp).
+    // Where to read about a failed or stopped container, as an Error hint:
+    // "see console log FILE, log FILE" naming the console log file if
+    // configured and the supervisor's log (`logFile` if it was given with
+    // -o), each only if it exists; "" if neither does (console.cpp).
     std::string logHint(const std::string& logFile = "") const;
     // Waits until the container is in one of `states`; ETIMEDOUT after timeout (<0: forever).
     Status waitFor(const std::vector<State>& states, std::chrono::milliseconds timeout) const;
@@ -156,6 +166,7 @@ private:
     Container(const HostPaths& host, const std::string& base, const std::string& name)
         : host_(host), paths_(host, base, name) {}
     Status requireRunning() const;
+    Error undefinedError() const;
 
     HostPaths host_;
     ContainerPaths paths_;

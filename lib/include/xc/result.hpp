@@ -23,8 +23,24 @@ public:
     int code() const { return errno_; }
     // Text without the errno reason.
     const std::string& what() const { return what_; }
-    // Full text: "context: what: reason".
+    // Full text: "context: what: reason" (without the hint).
     std::string message() const;
+
+    // Where to read more ("see log /var/log/xc/c1.log"), or "": shown by
+    // tools after the message ("...: reason; see log ..."). Context added
+    // with wrap() keeps it; it travels with serialize().
+    const std::string& hint() const { return hint_; }
+    Error withHint(std::string hint) const& {
+        Error e = *this;
+        e.hint_ = std::move(hint);
+        return e;
+    }
+    Error withHint(std::string hint) && {
+        hint_ = std::move(hint);
+        return std::move(*this);
+    }
+    // message() plus "; <hint>" when there is one.
+    std::string messageWithHint() const { return hint_.empty() ? message() : message() + "; " + hint_; }
 
     // Prefix context: Error::sys("mount /proc").wrap("set up rootfs").
     Error wrap(const std::string& context) const&;
@@ -39,6 +55,7 @@ private:
     int errno_ = 0;
     bool showReason_ = true;
     std::string what_;
+    std::string hint_;
 };
 
 template <class T>

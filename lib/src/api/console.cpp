@@ -17,11 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "xc/container.hpp"
 #include "monitor/ipc.hpp"
+#include "process/process.hpp"
 #include "pty/terminal.hpp"
 
 namespace xc {
@@ -53,10 +55,18 @@ bool ConsoleExit::initFailed() const {
     return false;
 }
 
+std::string ConsoleExit::initStatusText() const {
+    return initStatus < 0 ? std::string("ended (status unknown)") : describeWaitStatus(initStatus);
+}
+
 std::string Container::logHint(const std::string& logFile) const {
-    std::string hint;
-    if (auto cfg = config(); cfg && !cfg->consoleLog.empty()) hint = "console log " + cfg->consoleLog + ", ";
-    return hint + "log " + (logFile.empty() ? paths_.logFile() : logFile);
+    std::string where;
+    auto add = [&](const std::string& what, const std::string& file) {
+        if (!file.empty() && ::access(file.c_str(), F_OK) == 0) where += (where.empty() ? "" : ", ") + what + " " + file;
+    };
+    if (auto cfg = config(); cfg) add("console log", cfg->consoleLog);
+    add("log", logFile.empty() ? paths_.logFile() : logFile);
+    return where.empty() ? std::string() : "see " + where;
 }
 
 Result<std::string> Container::consoleHistory() const {
@@ -64,10 +74,11 @@ Result<std::string> Container::consoleHistory() const {
     if (!r) {
         int e = r.error().code();
         if (e != ENOENT && e != ECONNREFUSED) return std::move(r).error();
-        if (!defined()) return Error::msg("no such container under " + paths_.base(), ENOENT);
+        Error why = notRunningError();
+        if (why.code() != ESRCH) return why;
         std::string file;
         if (auto cfg = config(); cfg && !cfg->consoleLog.empty()) file = cfg->consoleLog;
-        return Error::msg("is not running (the console buffer lives with it" +
+        return Error::msg(why.what() + " (the console buffer lives with it" +
                               (file.empty() ? std::string(")") : "; its console log file is " + file + ")"),
                           ESRCH);
     }
@@ -93,10 +104,7 @@ Result<TtyLease> requestTty(const Container& c, int tty, bool force, bool replay
     auto s = openSession(c.paths().socket(), Command::Tty, payload, kCallTimeout);
     if (!s) {
         int e = s.error().code();
-        if (e == ENOENT || e == ECONNREFUSED || e == ECONNRESET) {
-            if (!c.defined()) return Error::msg("no such container under " + c.paths().base(), ENOENT);
-            return Error::msg("is not running", ESRCH);
-        }
+        if (e == ENOENT || e == ECONNREFUSED || e == ECONNRESET) return c.notRunningError();
         return std::move(s).error();
     }
     auto& fds = s->response.fds;
@@ -125,6 +133,81 @@ ConsoleExit stoppedFrom(const std::string& notice) {
 
 }  // namespace
 
+namespace {
+
+void banner(const std::string& name, const ConsoleOptions& o) {
+    if (!o.banner) return;
+    std::string b = "Connected to " + ttyName(o.tty) + " of " + name + ".";
+    if (o.escape >= 0)
+        b += " Type <" + escapeName(o.escape) + " q> to detach, <" + escapeName(o.escape) + " " +
+             escapeName(o.escape) + "> to send " + escapeName(o.escape) + ".";
+    say(b + "\n");
+}
+
+// Bytes both ways between the terminal and one lease, until something
+// other than the end of input (when that only stops the keyboard) ends it.
+Result<ProxyResult> proxyLease(const TtyLease& lease, const ConsoleOptions& o, EscapeFilter& filter, int sigFd,
+                               bool interactive, bool& inputOpen) {
+    ProxyConfig pc;
+    pc.localOut = o.outFd;
+    pc.remoteIn = lease.output ? lease.output.get() : lease.master.get();
+    pc.remoteOut = lease.master.get();
+    pc.winsizeFrom = interactive ? o.inFd : (::isatty(o.outFd) ? o.outFd : -1);
+    pc.winsizeTo = lease.master.get();
+    pc.escape = o.escape >= 0 ? &filter : nullptr;
+    pc.watch = {lease.conn.get()};
+    pc.signalFd = sigFd;
+    for (;;) {
+        pc.localIn = inputOpen ? o.inFd : -1;
+        XC_ASSIGN(ProxyResult r, runProxy(pc));
+        if (r.end != ProxyEnd::LocalEof || o.detachOnEof) return r;
+        inputOpen = false;  // no more keyboard; keep showing output
+    }
+}
+
+// How the session ends when the proxy did, or nullopt when the lease
+// ended for a reboot the client follows.
+std::optional<ConsoleExit> sessionEnd(const ProxyResult& r) {
+    ConsoleExit x;
+    switch (r.end) {
+    case ProxyEnd::Detached:
+    case ProxyEnd::LocalEof:
+    case ProxyEnd::LocalClosed:
+        return x;
+    case ProxyEnd::Signal:
+        x.end = ConsoleExit::End::Signal;
+        x.signal = r.signal;
+        return x;
+    case ProxyEnd::RemoteClosed:
+    case ProxyEnd::Watched:
+        break;
+    }
+    return std::nullopt;
+}
+
+// The supervisor ended the lease (or went away): it says why. nullopt:
+// a reboot to follow with a new lease.
+std::optional<ConsoleExit> leaseEnded(const Container& c, int conn, int output, const ConsoleOptions& o) {
+    auto notice = readNotice(conn, milliseconds(3000));
+    std::string n = notice ? *notice : std::string();
+    ConsoleExit x;
+    if (n == "taken") {
+        x.end = ConsoleExit::End::TakenOver;
+        return x;
+    }
+    // The rest of the output, up to the close.
+    if (output >= 0) drainRemote(output, o.outFd, milliseconds(500), milliseconds(3000));
+    if (n == "reboot" && o.followReboot) return std::nullopt;
+    // Stopped: return once the supervisor is gone too, so a start right
+    // after us does not find the container still "running".
+    (void)c.waitFor({State::Stopped}, milliseconds(5000));
+    if (n.rfind("stopped", 0) == 0) return stoppedFrom(n);
+    x.end = ConsoleExit::End::Stopped;
+    return x;
+}
+
+}  // namespace
+
 Result<ConsoleExit> Container::console(const ConsoleOptions& o) {
     if (o.tty < 0) return Error::msg("bad tty number " + std::to_string(o.tty), EINVAL);
     const bool interactive = ::isatty(o.inFd);
@@ -141,7 +224,6 @@ Result<ConsoleExit> Container::console(const ConsoleOptions& o) {
         }
         return x;
     };
-
     for (;;) {
         auto lease = requestTty(*this, o.tty, first && o.force, replay);
         if (!lease) {
@@ -152,73 +234,15 @@ Result<ConsoleExit> Container::console(const ConsoleOptions& o) {
         }
         if (first) {
             first = false;
-            if (o.banner) {
-                std::string b = "Connected to " + ttyName(o.tty) + " of " + name() + ".";
-                if (o.escape >= 0)
-                    b += " Type <" + escapeName(o.escape) + " q> to detach, <" + escapeName(o.escape) + " " +
-                         escapeName(o.escape) + "> to send " + escapeName(o.escape) + ".";
-                say(b + "\n");
-            }
+            banner(name(), o);
             if (interactive) {
                 XC_ASSIGN(raw, TermiosGuard::makeRaw(o.inFd));
             }
         }
-        ProxyConfig pc;
-        pc.localOut = o.outFd;
-        pc.remoteIn = lease->output ? lease->output.get() : lease->master.get();
-        pc.remoteOut = lease->master.get();
-        pc.winsizeFrom = interactive ? o.inFd : (::isatty(o.outFd) ? o.outFd : -1);
-        pc.winsizeTo = lease->master.get();
-        pc.escape = o.escape >= 0 ? &filter : nullptr;
-        pc.watch = {lease->conn.get()};
-        pc.signalFd = sigs.fd();
-        Result<ProxyResult> r = ProxyResult{};
-        for (;;) {
-            pc.localIn = inputOpen ? o.inFd : -1;
-            r = runProxy(pc);
-            if (!r) return std::move(r).error();
-            if (r->end == ProxyEnd::LocalEof && !o.detachOnEof) {
-                inputOpen = false;  // no more keyboard; keep showing output
-                continue;
-            }
-            break;
-        }
-        switch (r->end) {
-        case ProxyEnd::Detached:
-        case ProxyEnd::LocalEof:
-        case ProxyEnd::LocalClosed:
-            return leave(ConsoleExit{});
-        case ProxyEnd::Signal: {
-            ConsoleExit x;
-            x.end = ConsoleExit::End::Signal;
-            x.signal = r->signal;
-            return leave(x);
-        }
-        case ProxyEnd::RemoteClosed:
-        case ProxyEnd::Watched:
-            break;
-        }
-        // The supervisor ended the lease (or went away): it says why.
-        auto notice = readNotice(lease->conn.get(), milliseconds(3000));
-        std::string n = notice ? *notice : std::string();
-        if (n == "taken") {
-            ConsoleExit x;
-            x.end = ConsoleExit::End::TakenOver;
-            return leave(x);
-        }
-        // The rest of the output, up to the close.
-        if (lease->output) drainRemote(lease->output.get(), o.outFd, milliseconds(500), milliseconds(3000));
-        if (n == "reboot" && o.followReboot) {
-            replay = o.tty == 0;  // the new boot's messages
-            continue;
-        }
-        // Stopped: return once the supervisor is gone too, so a start right
-        // after us does not find the container still "running".
-        (void)waitFor({State::Stopped}, milliseconds(5000));
-        if (n.rfind("stopped", 0) == 0) return leave(stoppedFrom(n));
-        ConsoleExit x;
-        x.end = ConsoleExit::End::Stopped;
-        return leave(x);
+        XC_ASSIGN(ProxyResult r, proxyLease(*lease, o, filter, sigs.fd(), interactive, inputOpen));
+        if (auto x = sessionEnd(r)) return leave(*x);
+        if (auto x = leaseEnded(*this, lease->conn.get(), lease->output ? lease->output.get() : -1, o)) return leave(*x);
+        replay = o.tty == 0;  // the new boot's messages
     }
 }
 
@@ -231,7 +255,7 @@ Result<ConsoleExit> Container::startAttached(const StartOptions& so, ConsoleOpti
     auto r = console(co);
     if (!r) {
         if (r.error().code() == ESRCH)
-            return Error::msg("the container stopped right after it started; see " + logHint(so.logFile), EIO);
+            return Error::msg("the container stopped right after it started", EIO).withHint(logHint(so.logFile));
         return std::move(r).error();
     }
     if (r->end == ConsoleExit::End::Signal) {

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include "base/fsutil.hpp"
 #include "monitor/ipc.hpp"
 #include "base/lock.hpp"
+#include "base/scope.hpp"
 #include "monitor/monitor.hpp"
 #include "process/process.hpp"
 
@@ -27,6 +29,9 @@ using std::chrono::milliseconds;
 
 namespace {
 constexpr milliseconds kCallTimeout{10000};
+// How long a supervisor gets to roll back a start it was told to abandon
+// (killing the container's processes may take the cgroup's 10 s wait).
+constexpr milliseconds kAbortGrace{15000};
 
 // The supervisor binary: the installed one, else the one beside this
 // program (a build tree).
@@ -43,24 +48,99 @@ std::string monitorBinary(const HostPaths& host) {
     return installed;
 }
 
-Result<std::string> readAllWithTimeout(int fd, milliseconds timeout) {
+// The supervisor outlives its starter (a daemon: its own session, no
+// parent-death signal); it keeps the ready socket and the run lock.
+Result<Process> launchSupervisor(const HostPaths& host, const MonitorOptions& mo, int readyFd, int lockFd) {
+    Program p;
+    p.argv = {monitorBinary(host)};
+    auto args = supervisorArgs(mo, readyFd, lockFd);
+    p.argv.insert(p.argv.end(), args.begin(), args.end());
+    p.keepFds = {readyFd, lockFd};
+    p.newSession = true;
+    p.parentDeathSignal = 0;
+    return startProgram(p).ctx("start the supervisor");
+}
+
+// Reads the supervisor's report ("ok PID" or "err ...", then EOF) until
+// `timeout`. On the deadline it hangs the socket up, which tells the
+// supervisor to abandon the start, and returns what came before that:
+// a report sent before the hang-up is still read, one after it fails.
+Result<std::string> awaitReport(int fd, milliseconds timeout, bool& timedOut) {
     std::string out;
     auto deadline = std::chrono::steady_clock::now() + timeout;
+    timedOut = false;
     for (;;) {
         auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return Error::sys(ETIMEDOUT, "wait for the supervisor to report");
+        int wait = static_cast<int>(std::max<long long>(left.count(), 0));
         struct pollfd p = {fd, POLLIN, 0};
-        int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+        int rc = timedOut ? 1 : ::poll(&p, 1, wait);
         if (rc < 0 && errno == EINTR) continue;
         if (rc < 0) return Error::sys("wait for the supervisor");
-        if (rc == 0) continue;
+        if (rc == 0) {
+            if (::shutdown(fd, SHUT_RDWR) < 0) return Error::sys("cancel the start");
+            timedOut = true;
+            continue;
+        }
         char buf[4096];
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        ssize_t n = ::recv(fd, buf, sizeof buf, timedOut ? MSG_DONTWAIT : 0);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && timedOut && errno == EAGAIN) return out;
         if (n < 0) return Error::sys("read the supervisor's report");
         if (n == 0) return out;
         out.append(buf, static_cast<size_t>(n));
     }
+}
+
+// What a supervisor that is gone may have left (it was killed, or killed
+// before it could clean up): the container's processes and cgroup, the
+// socket and the lock file. Only while nobody holds the run lock.
+Status removeLeftovers(const ContainerPaths& paths) {
+    auto lock = RunLock::tryAcquire(paths.lockFile());
+    if (!lock && lock.error().code() == EBUSY) return {};  // a new start owns it now
+    if (!lock) return std::move(lock).error();
+    XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
+    Cgroup cg(layout, paths.cgroupPath());
+    if (cg.exists()) {
+        (void)cg.killAll();
+        (void)cg.waitEmpty(milliseconds(5000));
+        XC_TRY(cg.destroy().ctx("remove the container's cgroup"));
+    }
+    ::unlink(paths.socket().c_str());
+    lock->removeFile();
+    return {};
+}
+
+// A start that did not report "ok": the supervisor rolls it back itself
+// (it failed, or saw the hang-up); one that does not finish in time is
+// killed and its leftovers removed here. Returns its wait status.
+Result<int> rollBackStart(Process& sup, const ContainerPaths& paths) {
+    auto status = sup.wait(kAbortGrace);
+    if (!status) status = sup.kill();
+    XC_TRY(removeLeftovers(paths).ctx("roll back the start"));
+    return status;
+}
+
+// The error of a start that did not report "ok", once it is rolled back;
+// if it could not be, the container's real state is part of it.
+Error failedStart(const Container& c, Process& sup, const std::string& report, bool timedOut,
+                  const StartOptions& o) {
+    auto rolled = rollBackStart(sup, c.paths());
+    Error e = report.rfind("err ", 0) == 0 ? Error::deserialize(report.substr(4))
+              : timedOut ? Error::msg("timed out after " + std::to_string(o.timeout.count()) +
+                                          " ms waiting for the container to run; the start was rolled back",
+                                      ETIMEDOUT)
+                         : Error::msg("the supervisor exited before the container ran (" +
+                                          (rolled ? describeWaitStatus(*rolled) : std::string("not reaped")) + ")",
+                                      EIO);
+    if (!rolled) {
+        // Say what is really there rather than "failed" next to a running container.
+        auto st = c.state();
+        std::string now = st ? std::string(stateName(st->state)) : "in an unknown state";
+        e = std::move(e).wrap("start failed and could not be rolled back (" + rolled.error().message() +
+                              "); the container is " + now);
+    }
+    if (e.hint().empty() && e.code() != EBUSY) e = std::move(e).withHint(c.logHint(o.logFile));
+    return e;
 }
 }  // namespace
 
@@ -71,11 +151,18 @@ Result<Container> Container::open(const HostPaths& host, const std::string& base
 
 bool Container::defined() const { return pathExists(paths_.configFile()); }
 
+Error Container::undefinedError() const {
+    return Error::msg("no such container under " + paths_.base(), ENOENT)
+        .withHint("create it with xc-create -n " + name() + " -t busybox");
+}
+
+Error Container::notRunningError() const {
+    if (!defined()) return undefinedError();
+    return Error::msg("is not running", ESRCH);
+}
+
 Result<ContainerConfig> Container::config() const {
-    if (!defined())
-        return Error::msg("no such container under " + paths_.base() + " (create it with xc-create -n " + name() +
-                              " -t busybox)",
-                          ENOENT);
+    if (!defined()) return undefinedError();
     return loadConfig(paths_.configFile());
 }
 
@@ -102,10 +189,7 @@ Result<StateInfo> Container::state() const {
 
 Status Container::requireRunning() const {
     XC_ASSIGN(StateInfo st, state());
-    if (st.state == State::Stopped) {
-        if (!defined()) return Error::msg("no such container under " + paths_.base(), ENOENT);
-        return Error::msg("is not running", ESRCH);
-    }
+    if (st.state == State::Stopped) return notRunningError();
     return {};
 }
 
@@ -118,6 +202,12 @@ Status Container::start(const StartOptions& o) {
         if (lock.error().code() == EBUSY) return Error::msg("is already running", EBUSY);
         return std::move(lock).error();
     }
+    // No lock file stays unless a supervisor took the lock over (after
+    // which `lock` holds nothing and this does nothing).
+    ScopeExit dropLockFile([&] { lock->removeFile(); });
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("create the ready socket");
+    UniqueFd ours(sv[0]), theirs(sv[1]);
     MonitorOptions mo;
     mo.name = name();
     mo.base = paths_.base();
@@ -125,52 +215,19 @@ Status Container::start(const StartOptions& o) {
     mo.cmd = o.cmd;
     mo.logFile = o.logFile;
     mo.logLevel = o.logLevel;
-    mo.lockFd = lock->release();
-
-    int pfd[2];
-    if (::pipe2(pfd, O_CLOEXEC) < 0) {
-        ::close(mo.lockFd);
-        return Error::sys("create pipe");
+    XC_ASSIGN(Process sup, launchSupervisor(host_, mo, theirs.get(), lock->fd()));
+    // The supervisor holds the lock now (the same open file description).
+    theirs.reset();
+    { RunLock handedOver = std::move(*lock); }
+    bool timedOut = false;
+    auto report = awaitReport(ours.get(), o.timeout, timedOut);
+    if (report && report->rfind("ok", 0) == 0) {
+        (void)sup.release();  // it runs on, for the container's life
+        return {};
     }
-    UniqueFd readEnd(pfd[0]), writeEnd(pfd[1]), lockFd(mo.lockFd);
-    std::vector<std::string> args = {monitorBinary(host_), "--name", name(), "--path", paths_.base(),
-                                     "--ready-fd", std::to_string(writeEnd.get()),
-                                     "--lock-fd", std::to_string(lockFd.get()),
-                                     "--logpriority", logLevelName(o.logLevel)};
-    if (!o.configFile.empty()) args.insert(args.end(), {"--config", o.configFile});
-    if (!o.logFile.empty()) args.insert(args.end(), {"--logfile", o.logFile});
-    if (!o.cmd.empty()) {
-        args.push_back("--");
-        args.insert(args.end(), o.cmd.begin(), o.cmd.end());
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-
-    pid_t pid = ::fork();
-    if (pid < 0) return Error::sys("fork the supervisor");
-    if (pid == 0) {
-        ::setsid();
-        int null = ::open("/dev/null", O_RDWR);
-        for (int i = 0; i < 3; ++i) ::dup2(null, i);
-        if (null > 2) ::close(null);
-        ::fcntl(writeEnd.get(), F_SETFD, 0);
-        ::fcntl(lockFd.get(), F_SETFD, 0);
-        ::execv(argv[0], argv.data());
-        std::string msg = "err " + Error::sys("run the supervisor " + args[0]).serialize();
-        (void)!::write(writeEnd.get(), msg.data(), msg.size());
-        ::_exit(127);
-    }
-    writeEnd.reset();
-    lockFd.reset();
-    XC_ASSIGN(std::string report, readAllWithTimeout(readEnd.get(), o.timeout));
-    if (report.rfind("ok", 0) == 0) return {};
-    if (report.rfind("err ", 0) == 0) return Error::deserialize(report.substr(4));
-    int status = 0;
-    ::waitpid(pid, &status, WNOHANG);
-    return Error::msg("the supervisor exited before the container ran; see " +
-                          (o.logFile.empty() ? paths_.logFile() : o.logFile),
-                      EIO);
+    ours.reset();  // hung up: the supervisor abandons the start
+    if (!report) return failedStart(*this, sup, "err " + report.error().serialize(), false, o);
+    return failedStart(*this, sup, *report, timedOut, o);
 }
 
 Status Container::stop(const StopOptions& o) {

@@ -15,7 +15,7 @@ namespace xc {
 namespace {
 Result<pid_t> runningInit(const Container& c) {
     XC_ASSIGN(StateInfo st, c.state());
-    if (st.state == State::Stopped) return Error::msg("is not running", ESRCH);
+    if (st.state == State::Stopped) return c.notRunningError();
     if (st.initPid <= 0) return Error::msg("has no init yet (it is " + std::string(stateName(st.state)) + ")", ESRCH);
     return st.initPid;
 }

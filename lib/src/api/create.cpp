@@ -11,6 +11,7 @@
 #include "xc/container.hpp"
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
+#include "base/scope.hpp"
 #include "net/net.hpp"
 #include "process/process.hpp"
 
@@ -18,23 +19,12 @@ namespace xc {
 
 namespace {
 
-// Removes a half-made container directory unless committed.
-class DirGuard {
-public:
-    explicit DirGuard(std::string path) : path_(std::move(path)) {}
-    ~DirGuard() {
-        if (!path_.empty()) (void)removeTree(path_);
-    }
-    void commit() { path_.clear(); }
-
-private:
-    std::string path_;
-};
-
 Result<std::string> findTemplate(const HostPaths& host, const std::string& name) {
     if (name.empty()) return Error::msg("no template given (use -t busybox, or -t /path/to/template)", EINVAL);
     std::string path = name.find('/') != std::string::npos ? name : host.templateDir + "/" + name;
-    if (::access(path.c_str(), X_OK) == 0) return path;
+    // One that exists is run: if it cannot be (not executable, a missing
+    // interpreter), the exec's errno says why.
+    if (::access(path.c_str(), F_OK) == 0) return path;
     std::string avail;
     if (auto names = listDir(host.templateDir))
         for (const auto& n : *names)
@@ -87,16 +77,14 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     }
     // No lock file is left, whatever happens (declared after `lock`, so
     // it runs while the lock is still held).
-    struct LockFileGuard {
-        RunLock& lock;
-        ~LockFileGuard() { lock.removeFile(); }
-    } lockFileGuard{*lock};
+    ScopeExit dropLockFile([&] { lock->removeFile(); });
     XC_TRY(makeDirs(paths_.base(), 0755));
     if (::mkdir(paths_.dir().c_str(), 0750) < 0) {
         if (errno == EEXIST) return Error::msg("already exists in " + paths_.base(), EEXIST);
         return Error::sys("create " + paths_.dir());
     }
-    DirGuard guard(paths_.dir());
+    // A half-made container directory goes unless the create commits.
+    ScopeExit removeDir([&] { (void)removeTree(paths_.dir()); });
     if (::mkdir(paths_.defaultRootfs().c_str(), 0755) < 0) return Error::sys("create " + paths_.defaultRootfs());
 
     std::string tmplConf = paths_.dir() + "/template.conf";
@@ -112,13 +100,13 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     XC_ASSIGN(text, assignHwaddrs(text));
     XC_TRY(writeFileAtomic(paths_.configFile(), text, 0640));
     ::unlink(tmplConf.c_str());
-    guard.commit();
+    removeDir.dismiss();
     log.info("created with template " + tmpl);
     return {};
 }
 
 Status Container::destroy(bool force) {
-    if (!defined() && !pathExists(paths_.dir())) return Error::msg("no such container under " + paths_.base(), ENOENT);
+    if (!defined() && !pathExists(paths_.dir())) return undefinedError();
     XC_TRY(makeDirs(paths_.runDir(), 0700));
     auto lock = RunLock::tryAcquire(paths_.lockFile());
     if (!lock && lock.error().code() == EBUSY) {

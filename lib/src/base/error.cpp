@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/number.hpp"
+
 namespace xc {
 
 std::string Error::message() const {
@@ -20,23 +22,33 @@ Error Error::wrap(const std::string& context) && {
     return std::move(*this);
 }
 
-// "<errno> <showReason> <text>"; text may hold any byte.
+// "<errno> <showReason> <hint length> <hint><text>"; hint and text may hold any byte.
 std::string Error::serialize() const {
-    return std::to_string(errno_) + " " + (showReason_ ? "1" : "0") + " " + what_;
+    return std::to_string(errno_) + " " + (showReason_ ? "1" : "0") + " " + std::to_string(hint_.size()) + " " +
+           hint_ + what_;
 }
 
 Error Error::deserialize(const std::string& wire) {
-    Error e;
-    size_t sp1 = wire.find(' ');
-    size_t sp2 = sp1 == std::string::npos ? sp1 : wire.find(' ', sp1 + 1);
-    if (sp2 == std::string::npos) return Error(EPROTO, "malformed error message: " + wire);
-    try {
-        e.errno_ = std::stoi(wire.substr(0, sp1));
-    } catch (...) {
-        return Error(EPROTO, "malformed error message: " + wire);
+    auto malformed = [&] { return Error(EPROTO, "malformed error message: " + wire); };
+    // Three space-separated numbers, then the hint and the text.
+    size_t pos = 0;
+    long long fields[3];
+    for (long long& f : fields) {
+        size_t sp = wire.find(' ', pos);
+        if (sp == std::string::npos) return malformed();
+        auto v = parseNumber<long long>(std::string_view(wire).substr(pos, sp - pos));
+        if (!v) return malformed();
+        f = *v;
+        pos = sp + 1;
     }
-    e.showReason_ = wire.substr(sp1 + 1, sp2 - sp1 - 1) == "1";
-    e.what_ = wire.substr(sp2 + 1);
+    if (fields[0] < 0 || fields[0] > 4095 || fields[1] < 0 || fields[1] > 1 || fields[2] < 0 ||
+        static_cast<unsigned long long>(fields[2]) > wire.size() - pos)
+        return malformed();
+    Error e;
+    e.errno_ = static_cast<int>(fields[0]);
+    e.showReason_ = fields[1] == 1;
+    e.hint_ = wire.substr(pos, static_cast<size_t>(fields[2]));
+    e.what_ = wire.substr(pos + static_cast<size_t>(fields[2]));
     return e;
 }
 

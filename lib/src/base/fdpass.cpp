@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace xc {
@@ -29,7 +30,7 @@ Status sendPacket(int sock, const std::string& data, const std::vector<int>& fds
     }
 }
 
-Result<Packet> recvPacket(int sock, size_t maxSize, const char* what) {
+Result<Packet> recvPacket(int sock, size_t maxSize, size_t maxFds, const char* what) {
     char probe;
     ssize_t size;
     do size = ::recv(sock, &probe, 1, MSG_PEEK | MSG_TRUNC);
@@ -39,12 +40,15 @@ Result<Packet> recvPacket(int sock, size_t maxSize, const char* what) {
     Packet p;
     std::string buf(static_cast<size_t>(size) + 1, '\0');
     struct iovec iov = {buf.data(), buf.size()};
-    alignas(struct cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * 16)];
+    // cmsghdr-aligned room for maxFds descriptors (at least one, so that a
+    // packet with fds we did not expect shows up as MSG_CTRUNC).
+    const size_t room = CMSG_SPACE(sizeof(int) * std::max<size_t>(maxFds, 1));
+    std::vector<struct cmsghdr> ctrl((room + sizeof(struct cmsghdr) - 1) / sizeof(struct cmsghdr));
     struct msghdr mh = {};
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    mh.msg_control = ctrl;
-    mh.msg_controllen = sizeof ctrl;
+    mh.msg_control = ctrl.data();
+    mh.msg_controllen = room;
     ssize_t n;
     do n = ::recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
@@ -58,6 +62,15 @@ Result<Packet> recvPacket(int sock, size_t maxSize, const char* what) {
             p.fds.emplace_back(fd);
         }
     }
+    if (mh.msg_flags & MSG_CTRUNC)
+        return Error::msg(std::string("receive on ") + what + ": more file descriptors than the " +
+                              std::to_string(maxFds) + " expected (the rest were lost)",
+                          EPROTO);
+    if (p.fds.size() > maxFds)
+        return Error::msg(std::string("receive on ") + what + ": " + std::to_string(p.fds.size()) +
+                              " file descriptors, expected at most " + std::to_string(maxFds),
+                          EPROTO);
+    if (mh.msg_flags & MSG_TRUNC) return Error::msg(std::string("truncated packet on ") + what, EPROTO);
     if (n == 0) {
         p.eof = true;
         return p;

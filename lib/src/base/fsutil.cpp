@@ -123,24 +123,22 @@ static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string
         return {};
     }
     if (st.st_dev != dev) return Error::sys(EBUSY, "remove " + shown + " (another filesystem is mounted there)");
-    int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return Error::sys("open " + shown);
-    DIR* dir = ::fdopendir(fd);
-    if (!dir) {
-        ::close(fd);
-        return Error::sys("open " + shown);
-    }
+    UniqueFd fd(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return Error::sys("open " + shown);
+    UniqueDir dir(::fdopendir(fd.get()));
+    if (!dir) return Error::sys("open " + shown);
+    (void)fd.release();  // the stream owns it now
     Status result;
-    while (struct dirent* de = ::readdir(dir)) {
+    while (struct dirent* de = ::readdir(dir.get())) {
         std::string n = de->d_name;
         if (n == "." || n == "..") continue;
-        Status st2 = removeAt(::dirfd(dir), de->d_name, dev, shown + "/" + n);
+        Status st2 = removeAt(::dirfd(dir.get()), de->d_name, dev, shown + "/" + n);
         if (!st2) {
             result = std::move(st2);
             break;
         }
     }
-    ::closedir(dir);
+    dir.reset();
     if (!result) return result;
     if (::unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) return Error::sys("remove " + shown);
     return {};
@@ -156,14 +154,13 @@ Status removeTree(const std::string& path) {
 }
 
 Result<std::vector<std::string>> listDir(const std::string& path) {
-    DIR* dir = ::opendir(path.c_str());
+    UniqueDir dir(::opendir(path.c_str()));
     if (!dir) return Error::sys("open directory " + path);
     std::vector<std::string> names;
-    while (struct dirent* de = ::readdir(dir)) {
+    while (struct dirent* de = ::readdir(dir.get())) {
         std::string n = de->d_name;
         if (n != "." && n != "..") names.push_back(n);
     }
-    ::closedir(dir);
     return names;
 }
 

@@ -3,14 +3,24 @@
 // (rootdir.hpp) instead, which never follows the container's symlinks.
 #pragma once
 
+#include <dirent.h>
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "xc/result.hpp"
 
 namespace xc {
+
+// Owner of a directory stream (closedir on destruction).
+struct DirCloser {
+    void operator()(DIR* d) const {
+        if (d) ::closedir(d);
+    }
+};
+using UniqueDir = std::unique_ptr<DIR, DirCloser>;
 
 Status makeDirs(const std::string& path, mode_t mode);
 Status makeParentDirs(const std::string& path, mode_t mode);

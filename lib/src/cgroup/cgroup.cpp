@@ -16,6 +16,8 @@
 
 #include "xc/fd.hpp"
 #include "base/fsutil.hpp"
+#include "base/number.hpp"
+#include "base/scope.hpp"
 
 namespace xc {
 
@@ -42,24 +44,14 @@ Result<std::string> cgRead(const std::string& path) {
 
 Result<uint64_t> cgReadU64(const std::string& path) {
     XC_ASSIGN(std::string s, cgRead(path));
-    try {
-        size_t used = 0;
-        unsigned long long v = std::stoull(s, &used);
-        if (used == s.size()) return static_cast<uint64_t>(v);
-    } catch (...) {
-    }
+    if (auto v = parseU64(s)) return *v;
     return Error::msg("read " + path + ": not a number: '" + s + "'", EINVAL);
 }
 
 // A signed v1 value such as cpu.cfs_quota_us (-1 = no limit).
 Result<int64_t> cgReadI64(const std::string& path) {
     XC_ASSIGN(std::string s, cgRead(path));
-    try {
-        size_t used = 0;
-        long long v = std::stoll(s, &used);
-        if (used == s.size()) return static_cast<int64_t>(v);
-    } catch (...) {
-    }
+    if (auto v = parseI64(s)) return *v;
     return Error::msg("read " + path + ": not a number: '" + s + "'", EINVAL);
 }
 
@@ -92,14 +84,14 @@ std::vector<std::string> components(const std::string& rel) {
 
 // Sub-directories (sub-cgroups) of a cgroup directory; a missing dir has none.
 Result<std::vector<std::string>> subGroups(const std::string& dir) {
-    DIR* d = ::opendir(dir.c_str());
+    UniqueDir d(::opendir(dir.c_str()));
     if (!d) {
         if (errno == ENOENT) return std::vector<std::string>{};
         int e = errno;
         return Error::sys(e, "open directory " + dir);
     }
     std::vector<std::string> out;
-    while (struct dirent* de = ::readdir(d)) {
+    while (struct dirent* de = ::readdir(d.get())) {
         std::string n = de->d_name;
         if (n == "." || n == "..") continue;
         bool isDir = de->d_type == DT_DIR;
@@ -109,7 +101,6 @@ Result<std::vector<std::string>> subGroups(const std::string& dir) {
         }
         if (isDir) out.push_back(n);
     }
-    ::closedir(d);
     return out;
 }
 
@@ -139,18 +130,6 @@ Status removeGroupTree(const std::string& dir) {
     }
     return {};
 }
-
-// Removes the directories it holds, newest first, unless committed.
-struct DirRollback {
-    std::vector<std::string> dirs;
-    bool committed = false;
-    ~DirRollback() {
-        if (committed) return;
-        int saved = errno;
-        for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) ::rmdir(it->c_str());
-        errno = saved;
-    }
-};
 
 // cpuset.cpus/mems of a new v1 cpuset group start empty, and such a group
 // takes no process (ENOSPC): copy the parent's.
@@ -264,7 +243,7 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& rel
             if (layout.forController(c) == u) enable.push_back(c);
 
     const auto parts = components(relPath);
-    DirRollback rollback;
+    Rollback rollback;  // each directory made, removed newest first unless the whole group is made
     for (const auto& h : layout.hierarchies()) {
         const bool cpuset = !h.unified && h.has("cpuset");
         // A concurrent destroy may remove a shared parent ("xc") between our
@@ -278,7 +257,7 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& rel
                 const bool leaf = i + 1 == parts.size();
                 if (h.unified) XC_TRY(enableControllers(parent, enable));
                 if (::mkdir(path.c_str(), 0755) == 0) {
-                    rollback.dirs.push_back(path);
+                    rollback.add("remove " + path, [path] { ::rmdir(path.c_str()); });
                 } else if (errno == EEXIST) {
                     if (leaf) return Error::msg("cgroup " + path + " already exists", EEXIST);
                 } else if (errno == ENOENT && attempt < 3) {
@@ -293,7 +272,7 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& rel
             if (!vanished) break;
         }
     }
-    rollback.committed = true;
+    rollback.commit();
     return Cgroup(layout, relPath);
 }
 
@@ -405,7 +384,10 @@ Status Cgroup::set(const std::string& key, const std::string& value) {
             if (memsw < kV1Unlimited) {
                 const uint64_t swap = memsw > oldLimit ? memsw - oldLimit : 0;
                 const bool toMax = ws[0].value == "-1";
-                const uint64_t newLimit = toMax ? UINT64_MAX : std::stoull(ws[0].value);
+                auto parsed = parseU64(ws[0].value);
+                if (!toMax && !parsed)
+                    return Error::msg("cgroup " + key + ": unexpected value '" + ws[0].value + "'", EINVAL);
+                const uint64_t newLimit = toMax ? UINT64_MAX : *parsed;
                 const std::string newMemsw = toMax ? "-1" : std::to_string(newLimit + swap);
                 // memsw may never be below the memory limit: raise it first.
                 if (newLimit > oldLimit) {
@@ -453,18 +435,17 @@ Result<std::string> Cgroup::get(const std::string& key) const {
     if (key == "cpu.stat") {
         if (v1) return cgRead(path);
         XC_ASSIGN(std::string usec, keyedField(path, "usage_usec"));
-        return std::to_string(std::stoull(usec) * 1000);
+        auto us = parseU64(usec);
+        if (!us) return Error::msg("read " + path + ": usage_usec is not a number: '" + usec + "'", EINVAL);
+        return std::to_string(*us * 1000);
     }
     return cgRead(path);
 }
 
 Result<uint64_t> Cgroup::cpuUsageNs() const {
     XC_ASSIGN(std::string v, get("cpu.stat"));
-    try {
-        return static_cast<uint64_t>(std::stoull(v));
-    } catch (...) {
-        return Error::msg("cpu usage of cgroup " + rel_ + ": not a number: '" + v + "'", EINVAL);
-    }
+    if (auto n = parseU64(v)) return *n;
+    return Error::msg("cpu usage of cgroup " + rel_ + ": not a number: '" + v + "'", EINVAL);
 }
 
 Result<uint64_t> Cgroup::memoryUsage() const {
@@ -666,6 +647,37 @@ Result<FreezerState> Cgroup::freezerState() const {
         if (ost && *ost != FreezerState::Thawed) return *ost;
     }
     return st;
+}
+
+// ---------------------------------------------------------------- owner
+
+Result<OwnedCgroup> OwnedCgroup::create(const CgroupLayout& layout, const std::string& relPath) {
+    XC_ASSIGN(Cgroup cg, Cgroup::create(layout, relPath));
+    return OwnedCgroup(std::move(cg));
+}
+
+OwnedCgroup& OwnedCgroup::operator=(OwnedCgroup&& o) noexcept {
+    if (this != &o) {
+        (void)remove();
+        cg_ = std::move(o.cg_);
+        owned_ = std::exchange(o.owned_, false);
+    }
+    return *this;
+}
+
+Status OwnedCgroup::remove(std::chrono::milliseconds wait) {
+    if (!owned_) return {};
+    owned_ = false;
+    if (!cg_.exists()) return {};
+    // Once the group is gone, whatever the kill or the wait said no longer
+    // matters; if it stays, the first cause is the one to report.
+    Status killed = cg_.killAll();
+    Status emptied = killed ? cg_.waitEmpty(wait) : Status{};
+    Status removed = cg_.destroy();
+    if (removed) return {};
+    if (!killed) return std::move(killed).error().wrap("remove cgroup " + cg_.relPath());
+    if (!emptied) return std::move(emptied).error().wrap("remove cgroup " + cg_.relPath());
+    return removed;
 }
 
 }  // namespace xc

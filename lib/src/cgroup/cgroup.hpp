@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "xc/config.hpp"
@@ -143,6 +144,42 @@ public:
 private:
     CgroupLayout layout_;
     std::string rel_;
+};
+
+// A cgroup this process made, owned: unless released, the owner's end (or
+// remove()) kills what is left in it, waits for it to empty and removes
+// it, so no early return leaves a container's group behind. The Cgroup
+// stays usable after removal (its operations then fail with ENOENT).
+class OwnedCgroup {
+public:
+    OwnedCgroup() = default;
+    // Cgroup::create, owned.
+    static Result<OwnedCgroup> create(const CgroupLayout& layout, const std::string& relPath);
+    OwnedCgroup(OwnedCgroup&& o) noexcept : cg_(std::move(o.cg_)), owned_(std::exchange(o.owned_, false)) {}
+    OwnedCgroup& operator=(OwnedCgroup&& o) noexcept;
+    OwnedCgroup(const OwnedCgroup&) = delete;
+    OwnedCgroup& operator=(const OwnedCgroup&) = delete;
+    ~OwnedCgroup() { (void)remove(); }
+
+    Cgroup& operator*() { return cg_; }
+    const Cgroup& operator*() const { return cg_; }
+    Cgroup* operator->() { return &cg_; }
+    const Cgroup* operator->() const { return &cg_; }
+    bool owned() const { return owned_; }
+
+    // Kills every process left, waits up to `wait` for the group to empty
+    // and removes it now. Nothing is owned afterwards, whatever the result.
+    Status remove(std::chrono::milliseconds wait = std::chrono::milliseconds(5000));
+    // Keeps the group: it is no longer removed here.
+    Cgroup release() {
+        owned_ = false;
+        return cg_;
+    }
+
+private:
+    explicit OwnedCgroup(Cgroup cg) : cg_(std::move(cg)), owned_(true) {}
+    Cgroup cg_;
+    bool owned_ = false;
 };
 
 }  // namespace xc

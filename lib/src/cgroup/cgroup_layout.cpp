@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cgroup/cgroup.hpp"
+#include "base/number.hpp"
 #include "base/fsutil.hpp"
 
 namespace xc {
@@ -32,7 +33,7 @@ std::string unescapeMountField(const std::string& s) {
         if (s[i] == '\\' && i + 3 < s.size()) {
             const std::string oct = s.substr(i + 1, 3);
             if (std::all_of(oct.begin(), oct.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-                out += static_cast<char>(std::stoi(oct, nullptr, 8));
+                out += static_cast<char>(parseNumber<int>(oct, 8).value_or(0));
                 i += 3;
                 continue;
             }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "base/cgroup_files.hpp"
 #include "cgroup/cgroup.hpp"
 
 namespace xc {
@@ -115,26 +116,13 @@ Result<const CgroupHierarchy*> need(const CgroupLayout& layout, const std::strin
     return h;
 }
 
-// Files that move processes, or run programs on the host, or change how
-// children are made: never written through a key.
-bool refusedFile(const std::string& name) {
-    static const char* const kRefused[] = {
-        "cgroup.procs",           "tasks",
-        "cgroup.subtree_control", "release_agent",
-        "notify_on_release",      "cgroup.clone_children",
-        "cgroup.threads",         "cgroup.kill",
-    };
-    for (const char* r : kRefused)
-        if (name == r) return true;
-    return false;
-}
-
 // A raw "controller.file" name: the controller it belongs to ("" = a cgroup2
 // core file such as cgroup.max.depth).
 Result<std::string> rawController(const CgroupLayout& layout, const std::string& key, bool forWrite) {
     if (key.find('/') != std::string::npos || key.find("..") != std::string::npos)
         return Error::msg("cgroup key '" + key + "': not a file name", EINVAL);
-    if (forWrite && refusedFile(key)) return Error::msg("cgroup key '" + key + "': refused (not settable)", EPERM);
+    if (forWrite && isManagedCgroupFile(key))
+        return Error::msg("cgroup key '" + key + "': refused (managed by xc, not settable)", EPERM);
     bool chars = std::all_of(key.begin(), key.end(),
                              [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
     size_t dot = key.find('.');

@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "base/cgroup_files.hpp"
 #include "config/config_internal.hpp"
 #include "base/fsutil.hpp"
 #include "xc/paths.hpp"
@@ -163,20 +164,6 @@ Status environment(const std::vector<std::string>& vars) {
     return {};
 }
 
-// Files that move processes, change the tree or belong to xc itself: a raw
-// write there would escape or break the container's cgroup.
-bool forbiddenCgroupFile(const std::string& file) {
-    static const char* const kForbidden[] = {
-        "cgroup.procs", "cgroup.threads", "cgroup.subtree_control", "cgroup.type", "cgroup.kill",
-        "cgroup.freeze", "cgroup.clone_children", "cgroup.sane_behavior", "cgroup.event_control",
-        "freezer.state", "release_agent", "notify_on_release", "tasks",
-    };
-    for (const char* f : kForbidden)
-        if (file == f) return true;
-    std::string key = file.substr(file.rfind('.') + 1);
-    return key == "procs" || key == "tasks" || key == "threads";
-}
-
 Result<std::pair<std::string, std::string>> cgroupRaw(const std::string& entry) {
     size_t eq = entry.find('=');
     std::string file = entry.substr(0, eq);
@@ -188,7 +175,7 @@ Result<std::pair<std::string, std::string>> cgroupRaw(const std::string& entry) 
     size_t dot = file.find('.');
     if (!chars || dot == 0 || dot == std::string::npos || file.back() == '.' || file.find("..") != std::string::npos)
         return bad("FILE must be CONTROLLER.KEY of [a-z0-9_.]");
-    if (forbiddenCgroupFile(file)) return bad("'" + file + "' is managed by xc and cannot be set");
+    if (isManagedCgroupFile(file)) return bad("'" + file + "' is managed by xc and cannot be set");
     if (value.empty()) return bad("empty value");
     for (char c : value)
         if (c == '\n' || c == '\0') return bad("VALUE must be one line");

@@ -21,6 +21,9 @@ struct Header {
     uint32_t length;
 };
 constexpr size_t kMaxPacket = 1 << 20;
+// No command answers with more than two fds (Tty: the master and the
+// console stream); requests carry none.
+constexpr size_t kMaxPacketFds = 2;
 
 Status sendFrame(int fd, uint16_t code, const std::string& payload, const std::vector<int>& fds) {
     Header h = {kIpcMagic, kIpcVersion, code, static_cast<uint32_t>(payload.size())};
@@ -36,7 +39,7 @@ struct Frame {
 };
 
 Result<Frame> recvFrame(int fd) {
-    XC_ASSIGN(Packet p, recvPacket(fd, kMaxPacket, "command socket"));
+    XC_ASSIGN(Packet p, recvPacket(fd, kMaxPacket, kMaxPacketFds, "command socket"));
     if (p.eof) return Error::msg("the supervisor closed the connection without an answer", EPIPE);
     size_t n = p.data.size();
     if (n < sizeof(Header)) return Error::msg("short packet on command socket", EPROTO);

@@ -76,19 +76,27 @@ int rebootSignalFor(const ContainerConfig& cfg, int halt) {
 
 class Monitor {
 public:
-    explicit Monitor(const MonitorOptions& o)
-        : opts_(o), host_(HostPaths::fromEnvironment()), paths_(host_, o.base, o.name), ring_(128 * 1024) {}
+    explicit Monitor(MonitorOptions o)
+        : opts_(std::move(o)), host_(HostPaths::fromEnvironment()), paths_(host_, opts_.base, opts_.name),
+          ring_(128 * 1024) {}
 
     Status start();
     int loop();
     // Undoes a start that failed half-way: no cgroup, no socket left.
     void abortStart();
-    void reportReady(const Status& st);
+    // Tells the starter; false if it is gone (it gave up waiting).
+    bool reportReady(const Status& st);
+    // The start is rolled back after the init ran: ABORTING while every
+    // process of the container is killed, then STOPPED and gone (loop()).
+    void beginAbort(const std::string& why);
     const Log& log() const { return log_; }
 
 private:
     Status loadAndPrepare();
     Status launch();
+    Status takePtys();
+    // The starter hung up the ready socket: it no longer waits for us.
+    bool starterGone() const;
     void cleanupCgroup();
     void onSignal();
     void onAccept();
@@ -114,8 +122,7 @@ private:
     Log log_;
     ContainerConfig cfg_;
     CgroupLayout layout_;
-    Cgroup cgroup_;
-    bool cgroupMade_ = false;
+    OwnedCgroup cgroup_;  // made by launch(), removed when the container stops
     bool listening_ = false;
     SpawnSpec spec_;
     SpawnedInit init_;
@@ -133,6 +140,10 @@ private:
         pid_t pid = -1;
     };
     std::map<int, TtyClient> ttyClients_;
+    // The master of tty n (0: the console), or why there is none.
+    Result<int> ttyMaster(int n) const;
+    // Registers a lease (and the console's output stream) with epoll.
+    Status watchLease(const TtyClient& cl);
     bool consolePaused_ = false;
     uint64_t bootStart_ = 0;  // ring position where this boot's output begins
     UniqueFd consoleLog_;
@@ -171,22 +182,44 @@ void Monitor::cleanupCgroup() {
     if (auto st = cg.destroy(); !st) log_.warn("remove cgroup: " + st.error().message());
 }
 
+bool Monitor::starterGone() const {
+    if (!opts_.ready) return false;
+    struct pollfd p = {opts_.ready.get(), 0, 0};
+    return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+// Our own peer of every pty (so a master never reads EOF while nothing
+// inside holds its slave open), and a console we can drain without blocking.
+Status Monitor::takePtys() {
+    auto peer = [](const UniqueFd& master, const std::string& what) -> Result<UniqueFd> {
+        UniqueFd fd(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+        if (!fd) return Error::sys("open the peer of " + what);
+        return fd;
+    };
+    XC_ASSIGN(consolePeer_, peer(init_.console, "the console"));
+    ttyPeers_.clear();
+    for (size_t i = 0; i < init_.ttys.size(); ++i) {
+        XC_ASSIGN(UniqueFd p, peer(init_.ttys[i], "tty " + std::to_string(i + 1)));
+        ttyPeers_.push_back(std::move(p));
+    }
+    int fl = ::fcntl(init_.console.get(), F_GETFL);
+    if (fl < 0 || ::fcntl(init_.console.get(), F_SETFL, fl | O_NONBLOCK) < 0)
+        return Error::sys("make the console non-blocking");
+    return {};
+}
+
 Status Monitor::launch() {
     cleanupCgroup();  // left by a crashed supervisor, or the previous boot of a reboot
-    XC_ASSIGN(cgroup_, Cgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
-    cgroupMade_ = true;
-    XC_TRY(cgroup_.applyDeviceAllowList().ctx("set up the device allow-list"));
-    XC_TRY(cgroup_.apply(cfg_.cgroup).ctx("apply cgroup limits"));
-    XC_ASSIGN(init_, spawnInit(spec_, cgroup_, [this](pid_t pid) -> Status {
+    XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
+    XC_TRY(cgroup_->applyDeviceAllowList().ctx("set up the device allow-list"));
+    XC_TRY(cgroup_->apply(cfg_.cgroup).ctx("apply cgroup limits"));
+    if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
+    XC_ASSIGN(init_, spawnInit(spec_, *cgroup_, [this](pid_t pid) -> Status {
                   XC_ASSIGN(network_, ContainerNetwork::setup(cfg_, pid, log_).ctx("set up the network"));
                   return {};
               }));
-    consolePeer_.reset(::ioctl(init_.console.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    ttyPeers_.clear();
-    for (const auto& t : init_.ttys) ttyPeers_.emplace_back(::ioctl(t.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    XC_TRY(takePtys());
     bootStart_ = ring_.total();
-    int fl = ::fcntl(init_.console.get(), F_GETFL);
-    ::fcntl(init_.console.get(), F_SETFL, fl | O_NONBLOCK);
     haltSignal_ = haltSignalFor(cfg_, init_.child.pid());
     state_ = State::Running;
     log_.info("started init " + spec_.argv[0] + " as pid " + std::to_string(init_.child.pid()));
@@ -203,15 +236,20 @@ Status Monitor::addFd(int fd) {
 
 Status Monitor::start() {
     std::string logPath = opts_.logFile.empty() ? paths_.logFile() : opts_.logFile;
+    // Without a log the supervisor still runs (its errors reach xc-start
+    // through the ready socket); clients name a log only if it exists.
     if (auto l = Log::open(logPath, opts_.logLevel, "xc-monitor " + opts_.name + ":"); l) log_ = std::move(*l);
-    if (opts_.lockFd >= 0) {
-        lock_.reset(opts_.lockFd);
-        ::fcntl(lock_.get(), F_SETFD, FD_CLOEXEC);
+    if (opts_.lock) {
+        lock_ = std::move(opts_.lock);
+        if (::fcntl(lock_.get(), F_SETFD, FD_CLOEXEC) < 0) return Error::sys("keep the run lock from the init");
     } else {
         XC_ASSIGN(RunLock l, RunLock::tryAcquire(paths_.lockFile()));
         lock_.reset(l.release());
     }
+    if (opts_.ready && ::fcntl(opts_.ready.get(), F_SETFD, FD_CLOEXEC) < 0)
+        return Error::sys("keep the ready socket from the init");
     XC_TRY(loadAndPrepare());
+    if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     if (!cfg_.consoleLog.empty()) {
         XC_TRY(makeParentDirs(cfg_.consoleLog, 0755));
         consoleLog_.reset(::open(cfg_.consoleLog.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
@@ -235,19 +273,30 @@ Status Monitor::start() {
     return {};
 }
 
-void Monitor::reportReady(const Status& st) {
-    if (opts_.readyFd < 0) return;
+bool Monitor::reportReady(const Status& st) {
+    if (!opts_.ready) return true;
     std::string msg = st ? "ok " + std::to_string(init_.child.pid()) : "err " + st.error().serialize();
-    ssize_t n = ::write(opts_.readyFd, msg.data(), msg.size());
-    (void)n;
-    ::close(opts_.readyFd);
-    opts_.readyFd = -1;
+    // One small send: it is queued whole before the starter's shutdown, or
+    // fails (EPIPE) after it; never half of it.
+    ssize_t n;
+    do n = ::send(opts_.ready.get(), msg.data(), msg.size(), MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    opts_.ready.reset();
+    return n == static_cast<ssize_t>(msg.size());
+}
+
+void Monitor::beginAbort(const std::string& why) {
+    log_.notice("aborting the start: " + why);
+    if (state_ != State::Running) return;
+    state_ = State::Aborting;
+    (void)cgroup_->thaw();
+    onStopTimer();  // kills every process; the init's exit ends the loop
 }
 
 std::string Monitor::stateText() {
     State s = state_;
     if (s == State::Running) {
-        auto f = cgroup_.freezerState();
+        auto f = cgroup_->freezerState();
         if (f && *f == FreezerState::Frozen) s = State::Frozen;
         if (f && *f == FreezerState::Freezing) s = State::Freezing;
     }
@@ -287,10 +336,10 @@ void Monitor::handle(int conn, const Request& req) {
         long long ms = 5000;
         std::istringstream(req.payload) >> ms;
         if (state_ != State::Running) return reply(Error::msg("the container is not running", EBUSY));
-        return reply(cgroup_.freeze(milliseconds(ms)));
+        return reply(cgroup_->freeze(milliseconds(ms)));
     }
     case Command::Thaw:
-        return reply(cgroup_.thaw());
+        return reply(cgroup_->thaw());
     case Command::ConsoleLog:
         return reply({}, ring_.tail(kConsoleLogPacket));
     case Command::Tty:
@@ -306,7 +355,7 @@ void Monitor::handle(int conn, const Request& req) {
 void Monitor::beginStop(milliseconds timeout, bool kill) {
     if (state_ == State::Running) {
         // A frozen container cannot act on its halt signal.
-        (void)cgroup_.thaw();
+        (void)cgroup_->thaw();
         state_ = State::Stopping;
         rebootRequested_ = false;
         if (!kill && timeout.count() > 0) {
@@ -323,9 +372,11 @@ void Monitor::beginStop(milliseconds timeout, bool kill) {
             struct itimerspec its = {};
             its.it_value.tv_sec = timeout.count() / 1000;
             its.it_value.tv_nsec = (timeout.count() % 1000) * 1000000;
-            ::timerfd_settime(stopTimer_.get(), 0, &its, nullptr);
-            return;
+            if (::timerfd_settime(stopTimer_.get(), 0, &its, nullptr) == 0) return;
+            // No timer, no escalation later: kill now rather than never.
+            log_.warn(Error::sys("arm the stop timer").message() + ": killing at once");
         }
+        kill = true;
     } else if (state_ != State::Stopping) {
         return;
     }
@@ -337,7 +388,7 @@ void Monitor::onStopTimer() {
     ssize_t n = ::read(stopTimer_.get(), &ticks, sizeof ticks);
     (void)n;
     log_.notice("killing every process of the container");
-    if (auto st = cgroup_.killAll(); !st) {
+    if (auto st = cgroup_->killAll(); !st) {
         log_.warn(st.error().message());
         (void)sendSignal(init_.child.pidfd(), SIGKILL);
     }
@@ -346,21 +397,22 @@ void Monitor::onStopTimer() {
 void Monitor::initExited(int status) {
     log_.info("init " + describeWaitStatus(status));
     bool reboot = rebootRequested_ || (WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
-    if (state_ == State::Stopping) reboot = false;
+    if (state_ == State::Stopping || state_ == State::Aborting) reboot = false;
     // Whatever the init left behind goes with it.
-    if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
-    if (auto st = cgroup_.waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
+    if (auto st = cgroup_->killAll(); !st) log_.warn(st.error().message());
+    if (auto st = cgroup_->waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
     // The console's last words, then every terminal client learns why its
     // lease ends; the masters must leave epoll before they close (a client
     // may still hold a copy, which would keep the registration alive).
     pauseConsole(false);
     onConsole();
-    if (init_.console) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, init_.console.get(), nullptr);
+    // (A failed EPOLL_CTL_DEL can only mean it was not registered.)
+    if (init_.console) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, init_.console.get(), nullptr);
     consolePaused_ = false;
     {
+        bool requested = state_ == State::Stopping || state_ == State::Aborting;
         std::string notice = reboot ? std::string("reboot")
-                                    : "stopped " + std::string(state_ == State::Stopping ? "1 " : "0 ") +
-                                          std::to_string(status);
+                                    : "stopped " + std::string(requested ? "1 " : "0 ") + std::to_string(status);
         std::vector<int> held;
         for (const auto& [n, c] : ttyClients_) held.push_back(n);
         for (int n : held) releaseTtyClient(n, notice);
@@ -374,36 +426,28 @@ void Monitor::initExited(int status) {
         log_.notice("rebooting");
         rebootRequested_ = false;
         state_ = State::Starting;
-        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
-        cgroupMade_ = false;
-        if (auto st = launch(); st) {
-            if (addFd(init_.console.get())) return;
-        } else {
-            log_.error("restart failed: " + st.error().message());
-        }
+        if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
+        auto st = launch();
+        if (st) st = addFd(init_.console.get());
+        if (st) return;
+        log_.error("restart failed: " + st.error().message());
     }
     finish();
 }
 
 void Monitor::abortStart() {
+    state_ = State::Aborting;
+    init_ = SpawnedInit();  // kills and reaps an init that was spawned
     if (network_) network_->teardown();
     network_.reset();
-    if (cgroupMade_) {
-        if (auto st = cgroup_.killAll(); !st) log_.warn(st.error().message());
-        (void)cgroup_.waitEmpty(milliseconds(5000));
-        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
-        cgroupMade_ = false;
-    }
+    if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
     if (listening_) ::unlink(paths_.socket().c_str());
     if (lock_) removeLockFile(paths_.lockFile());
 }
 
 void Monitor::finish() {
     state_ = State::Stopped;
-    if (cgroupMade_) {
-        if (auto st = cgroup_.destroy(); !st) log_.warn(st.error().message());
-        cgroupMade_ = false;
-    }
+    if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
     ::unlink(paths_.socket().c_str());
     removeLockFile(paths_.lockFile());  // still held: nothing is left once stopped
     lock_.reset();  // stopped: a new start may begin while we exit
@@ -466,8 +510,37 @@ void Monitor::pauseConsole(bool pause) {
     struct epoll_event ev = {};
     ev.events = pause ? 0u : static_cast<uint32_t>(EPOLLIN);
     ev.data.fd = init_.console.get();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, init_.console.get(), &ev);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, init_.console.get(), &ev) < 0) {
+        // Unpaused we keep reading (a slow client only gets more queued);
+        // a console left paused would stall the container's writers.
+        log_.warn(Error::sys(pause ? "pause the console" : "resume the console").message());
+        if (pause) return;
+        (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, init_.console.get(), nullptr);
+        if (auto st = addFd(init_.console.get()); !st) log_.error("the console is no longer read: " + st.error().message());
+    }
     consolePaused_ = pause;
+}
+
+Result<int> Monitor::ttyMaster(int n) const {
+    if (n == 0 && init_.console) return init_.console.get();
+    if (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size()) return init_.ttys[n - 1].get();
+    if (!init_.console) return Error::msg("is not running", ESRCH);
+    return Error::msg("no tty " + std::to_string(n) + " (tty.count is " + std::to_string(init_.ttys.size()) + ")",
+                      ENODEV);
+}
+
+Status Monitor::watchLease(const TtyClient& cl) {
+    struct epoll_event ev = {};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.fd = cl.conn.get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.conn.get(), &ev) < 0) return Error::sys("watch the lease");
+    if (!cl.out) return {};
+    ev.events = 0;  // EPOLLOUT only while output waits; hang-ups always
+    ev.data.fd = cl.out.get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.out.get(), &ev) == 0) return {};
+    Error e = Error::sys("watch the console stream");
+    (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);
+    return e;
 }
 
 void Monitor::attachTty(int conn, const Request& req) {
@@ -479,16 +552,9 @@ void Monitor::attachTty(int conn, const Request& req) {
         if (w == "force") force = true;
         else if (w == "replay") replay = true;
     }
-    int master = -1;
-    if (n == 0) master = init_.console.get();
-    else if (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size()) master = init_.ttys[n - 1].get();
-    if (master < 0) {
-        if (!init_.console) {
-            (void)sendError(conn, Error::msg("is not running", ESRCH));
-            return;
-        }
-        (void)sendError(conn, Error::msg("no tty " + std::to_string(n) + " (tty.count is " +
-                                             std::to_string(init_.ttys.size()) + ")", ENODEV));
+    auto master = ttyMaster(n);
+    if (!master) {
+        (void)sendError(conn, master.error());
         return;
     }
     std::string what = n == 0 ? std::string("the console") : "tty " + std::to_string(n);
@@ -511,7 +577,7 @@ void Monitor::attachTty(int conn, const Request& req) {
     struct ucred cred = {};
     socklen_t len = sizeof cred;
     if (::getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) cl.pid = cred.pid;
-    std::vector<int> fds = {master};
+    std::vector<int> fds = {*master};
     UniqueFd theirs;
     if (n == 0) {
         int sv[2];
@@ -521,20 +587,20 @@ void Monitor::attachTty(int conn, const Request& req) {
         }
         cl.out.reset(sv[0]);
         theirs.reset(sv[1]);
-        ::shutdown(sv[0], SHUT_RD);
-        ::fcntl(sv[0], F_SETFL, ::fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+        (void)::shutdown(sv[0], SHUT_RD);  // output only (every send is MSG_DONTWAIT)
         if (replay) cl.pending = ring_.since(bootStart_);
         fds.push_back(theirs.get());
     }
-    if (!sendOk(conn, "tty " + std::to_string(n), fds)) return;
-    struct epoll_event ev = {};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.fd = cl.conn.get();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.conn.get(), &ev);
-    if (cl.out) {
-        ev.events = 0;  // EPOLLOUT only while output waits; hang-ups always
-        ev.data.fd = cl.out.get();
-        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cl.out.get(), &ev);
+    // Watched before it is handed out: a lease whose end we could not see
+    // would hold the tty forever.
+    if (auto st = watchLease(cl); !st) {
+        (void)sendError(conn, std::move(st).error().wrap(what));
+        return;
+    }
+    if (!sendOk(conn, "tty " + std::to_string(n), fds)) {
+        (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);
+        if (cl.out) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.out.get(), nullptr);
+        return;
     }
     log_.info(what + " attached by pid " + std::to_string(cl.pid));
     ttyClients_[n] = std::move(cl);
@@ -565,7 +631,11 @@ void Monitor::flushConsoleClient() {
     struct epoll_event ev = {};
     ev.events = cl.pending.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT);
     ev.data.fd = cl.out.get();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, cl.out.get(), &ev);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, cl.out.get(), &ev) < 0) {
+        log_.warn(Error::sys("watch the console client").message());
+        releaseTtyClient(0, "");  // it would never get the rest
+        return;
+    }
     if (consolePaused_ && cl.pending.size() < kConsoleLow) pauseConsole(false);
 }
 
@@ -615,8 +685,8 @@ void Monitor::releaseTtyClient(int tty, const std::string& notice) {
         }
     }
     if (!notice.empty()) (void)sendOk(cl.conn.get(), notice);
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);
-    if (cl.out) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.out.get(), nullptr);
+    (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);  // fails only if not watched
+    if (cl.out) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.out.get(), nullptr);
     ttyClients_.erase(it);
     if (tty == 0) pauseConsole(false);
 }
@@ -632,8 +702,11 @@ void Monitor::sendConsoleHistory(int conn) {
         (void)sendError(conn, Error::sys("write the console history"));
         return;
     }
-    ::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-    ::lseek(mem.get(), 0, SEEK_SET);
+    // Sealed, so the client may trust its size (it reads with pread).
+    if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        (void)sendError(conn, Error::sys("seal the console history"));
+        return;
+    }
     (void)sendOk(conn, std::to_string(all.size()), {mem.get()});
 }
 
@@ -669,18 +742,23 @@ Status runStart(Monitor& m) {
 
 }  // namespace
 
-int runMonitor(const MonitorOptions& opts) {
+int runMonitor(MonitorOptions opts) {
     ::prctl(PR_SET_NAME, "xc-monitor", 0, 0, 0);
     // A client (or xc-start, for the ready report) that goes away must not
     // take the supervisor with it: write errors come back as EPIPE instead.
     ::signal(SIGPIPE, SIG_IGN);
-    Monitor m(opts);
+    Monitor m(std::move(opts));
     Status st = runStart(m);
-    if (!st) m.abortStart();
+    if (!st) {
+        m.abortStart();
+        (void)m.reportReady(st);
+        return 1;
+    }
     // Give back what parsing and set-up used: we now idle for the container's life.
     ::malloc_trim(0);
-    m.reportReady(st);
-    if (!st) return 1;
+    // Nobody to hear "ok" (xc-start timed out, or was killed): the start
+    // failed for its caller, so the container must not run on.
+    if (!m.reportReady(st)) m.beginAbort("xc-start stopped waiting for the container to run");
     return m.loop();
 }
 

@@ -91,9 +91,8 @@ Result<UniqueFd> RootDir::makeFile(const std::string& relPath, mode_t mode) cons
     std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
     XC_ASSIGN(UniqueFd dir, makeDirs(parent, 0755));
     // The last component is created or opened without following a symlink.
-    int fd = ::openat(dir.get(), base.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd >= 0) ::close(fd);
-    else if (errno != EEXIST) return Error::sys("create file /" + rel + " in " + shown_);
+    UniqueFd made(::openat(dir.get(), base.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode));
+    if (!made && errno != EEXIST) return Error::sys("create file /" + rel + " in " + shown_);
     UniqueFd out(::openat(dir.get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     if (!out) return Error::sys("open /" + rel + " in " + shown_);
     struct stat st;

@@ -29,8 +29,8 @@ Status Channel::send(const std::string& msg, const std::vector<int>& fds) const 
     return sendPacket(fd_.get(), msg, fds, "sync channel");
 }
 
-Result<Channel::Message> Channel::recv() const {
-    XC_ASSIGN(Packet p, recvPacket(fd_.get(), 1 << 20, "sync channel"));
+Result<Channel::Message> Channel::recv(size_t maxFds) const {
+    XC_ASSIGN(Packet p, recvPacket(fd_.get(), 1 << 20, maxFds, "sync channel"));
     Message m;
     m.data = std::move(p.data);
     m.fds = std::move(p.fds);
@@ -40,8 +40,8 @@ Result<Channel::Message> Channel::recv() const {
 
 void Channel::sendError(const Error& e) const { (void)send("err " + e.serialize()); }
 
-Result<Channel::Message> Channel::expect(const std::string& what) const {
-    XC_ASSIGN(Message m, recv());
+Result<Channel::Message> Channel::expect(const std::string& what, size_t maxFds) const {
+    XC_ASSIGN(Message m, recv(maxFds));
     if (m.eof) return Error::msg(what + ": the other side exited without a word", EPIPE);
     if (m.data.rfind("err ", 0) == 0) return Error::deserialize(m.data.substr(4));
     return m;
@@ -169,7 +169,7 @@ namespace {
     closeFdsFrom(3, keep);
     for (int fd : cmd.keepFds) {
         int fl = ::fcntl(fd, F_GETFD);
-        if (fl >= 0) ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+        if (fl < 0 || ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) fail("keep fd " + std::to_string(fd) + " open");
     }
     if (!cmd.cwd.empty() && ::chdir(cmd.cwd.c_str()) < 0) fail("change to " + cmd.cwd);
     std::vector<char*> argv, envp;
@@ -211,12 +211,13 @@ Result<Process> startProgram(const Program& cmd) {
 
 Result<ProgramOutput> runProgram(const Program& cmdIn, const std::string& input, std::chrono::milliseconds timeout) {
     constexpr size_t kCap = 1 << 20;
+    if (cmdIn.argv.empty()) return Error::msg("run a command: no program given", EINVAL);
     int in[2], out[2], err[2];
-    if (::pipe2(in, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv.at(0));
+    if (::pipe2(in, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv[0]);
     UniqueFd inR(in[0]), inW(in[1]);
-    if (::pipe2(out, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv.at(0));
+    if (::pipe2(out, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv[0]);
     UniqueFd outR(out[0]), outW(out[1]);
-    if (::pipe2(err, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv.at(0));
+    if (::pipe2(err, O_CLOEXEC) < 0) return Error::sys("make a pipe for " + cmdIn.argv[0]);
     UniqueFd errR(err[0]), errW(err[1]);
     Program cmd = cmdIn;
     cmd.stdinFd = inR.get();
@@ -226,7 +227,11 @@ Result<ProgramOutput> runProgram(const Program& cmdIn, const std::string& input,
     inR.reset();
     outW.reset();
     errW.reset();
-    for (int fd : {inW.get(), outR.get(), errR.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    for (int fd : {inW.get(), outR.get(), errR.get()}) {
+        int fl = ::fcntl(fd, F_GETFL);
+        if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+            return Error::sys("make the pipes of " + cmd.argv[0] + " non-blocking");  // `child` is killed and reaped
+    }
     if (input.empty()) inW.reset();
 
     ProgramOutput res;

@@ -29,17 +29,20 @@ public:
 
     Status send(const std::string& msg, const std::vector<int>& fds = {}) const;
     // Receives one message; EOF gives an empty message with eof = true.
+    // `maxFds`: how many fds the protocol may pass in it; more is an error
+    // (EPROTO), never a silent loss.
     struct Message {
         std::string data;
         std::vector<UniqueFd> fds;
         bool eof = false;
     };
-    Result<Message> recv() const;
+    static constexpr size_t kDefaultMaxFds = 4;
+    Result<Message> recv(size_t maxFds = kDefaultMaxFds) const;
 
     // The child's side of reporting a failure before exec.
     void sendError(const Error& e) const;
     // Receives "ok..." or an error sent with sendError.
-    Result<Message> expect(const std::string& what) const;
+    Result<Message> expect(const std::string& what, size_t maxFds = kDefaultMaxFds) const;
 
 private:
     UniqueFd fd_;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 
 namespace xc {
 
@@ -293,10 +294,13 @@ constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kPendingCap = 256 * 1024;
 constexpr size_t kWriteBatch = 16 * 1024;
 
-void setNonBlocking(int fd) {
-    if (fd < 0) return;
+Status setNonBlocking(int fd) {
+    if (fd < 0) return {};
     int fl = ::fcntl(fd, F_GETFL);
-    if (fl >= 0 && !(fl & O_NONBLOCK)) ::fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    if (fl < 0) return Error::sys("read the file flags of fd " + std::to_string(fd));
+    if (!(fl & O_NONBLOCK) && ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return Error::sys("make fd " + std::to_string(fd) + " non-blocking");
+    return {};
 }
 
 // Writes as much of `pending` as fd takes now; false on a hard error.
@@ -314,154 +318,176 @@ bool flushSome(int fd, std::string& pending) {
     return true;
 }
 
-}  // namespace
+// One run of the proxy loop: its buffers and the steps of each wake-up.
+// Every step returns an end (the loop is over) or nullopt (go on).
+class Proxy {
+public:
+    explicit Proxy(const ProxyConfig& c) : c_(c), inOpen_(c.localIn >= 0), remoteOpen_(c.remoteIn >= 0), buf_(kChunk) {}
 
-Result<ProxyResult> runProxy(const ProxyConfig& c) {
-    setNonBlocking(c.remoteIn);
-    setNonBlocking(c.remoteOut);
-    if (c.winsizeFrom >= 0 && c.winsizeTo >= 0) (void)copyWindowSize(c.winsizeFrom, c.winsizeTo);
-
-    std::string toRemote, toLocal;
-    bool inOpen = c.localIn >= 0;
-    char lastSent = 0;  // the last keyboard byte, to tell whether a line is in progress
-    bool remoteOpen = c.remoteIn >= 0;
-    std::vector<char> buf(kChunk);
-    ProxyResult res;
-
-    auto finishLocal = [&]() {
-        if (c.localOut >= 0 && !toLocal.empty()) (void)writeFully(c.localOut, toLocal.data(), toLocal.size(), 2000);
-        toLocal.clear();
-    };
-    auto flushRemoteBestEffort = [&]() {
-        if (c.remoteOut >= 0 && !toRemote.empty()) (void)writeFully(c.remoteOut, toRemote.data(), toRemote.size(), 500);
-        toRemote.clear();
-    };
-
-    enum Slot { kSig, kLocalIn, kRemoteIn, kRemoteOut, kLocalOut, kFixed };
-    std::vector<struct pollfd> pfds(kFixed + c.watch.size());
-    for (;;) {
-        for (auto& p : pfds) p = {-1, 0, 0};
-        pfds[kSig] = {c.signalFd, POLLIN, 0};
-        if (inOpen && toRemote.size() < kPendingCap) pfds[kLocalIn] = {c.localIn, POLLIN, 0};
-        if (remoteOpen && toLocal.size() < kPendingCap) pfds[kRemoteIn] = {c.remoteIn, POLLIN, 0};
-        if (!toRemote.empty() && c.remoteOut >= 0) pfds[kRemoteOut] = {c.remoteOut, POLLOUT, 0};
-        if (!toLocal.empty() && c.localOut >= 0) pfds[kLocalOut] = {c.localOut, POLLOUT, 0};
-        for (size_t i = 0; i < c.watch.size(); ++i) pfds[kFixed + i] = {c.watch[i], POLLIN, 0};
-
-        int rc = ::poll(pfds.data(), pfds.size(), -1);
-        if (rc < 0) {
-            if (errno == EINTR) continue;
-            return Error::sys("wait for terminal I/O");
-        }
-
-        if (pfds[kSig].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            while (::read(c.signalFd, &si, sizeof si) == sizeof si) {
-                int sig = static_cast<int>(si.ssi_signo);
-                if (sig == SIGWINCH) {
-                    (void)copyWindowSize(c.winsizeFrom, c.winsizeTo);
-                } else if (sig == SIGPIPE || sig == SIGCHLD) {
-                    // EPIPE from the write tells us what we need.
-                } else {
-                    res.end = ProxyEnd::Signal;
-                    res.signal = sig;
-                    return res;
-                }
+    Result<ProxyResult> run() {
+        XC_TRY(setNonBlocking(c_.remoteIn).ctx("set up the terminal proxy"));
+        XC_TRY(setNonBlocking(c_.remoteOut).ctx("set up the terminal proxy"));
+        if (c_.winsizeFrom >= 0 && c_.winsizeTo >= 0) (void)copyWindowSize(c_.winsizeFrom, c_.winsizeTo);
+        std::vector<struct pollfd> pfds(kFixed + c_.watch.size());
+        for (;;) {
+            arm(pfds);
+            int rc = ::poll(pfds.data(), pfds.size(), -1);
+            if (rc < 0) {
+                if (errno == EINTR) continue;
+                return Error::sys("wait for terminal I/O");
             }
-        }
-
-        // Output first, so what is already read is not lost on an end below.
-        if (pfds[kLocalOut].revents & (POLLOUT | POLLERR | POLLHUP)) {
-            if (!flushSome(c.localOut, toLocal)) {
-                res.end = ProxyEnd::LocalClosed;
-                return res;
-            }
-        }
-        if (pfds[kRemoteOut].revents & (POLLOUT | POLLERR | POLLHUP)) {
-            if (!flushSome(c.remoteOut, toRemote)) toRemote.clear();  // the remote is gone; its EOF follows
-        }
-
-        if (pfds[kRemoteIn].revents & (POLLIN | POLLHUP | POLLERR)) {
-            // A few reads (a pty hands out at most 4 KiB each), then one
-            // write: fewer wake-ups, while batches small enough keep the
-            // writer inside and the reader outside both busy (measured:
-            // 16 KiB beats both 4 KiB and 256 KiB through two ptys).
-            while (toLocal.size() < kWriteBatch) {
-                ssize_t n = ::read(c.remoteIn, buf.data(), std::min(buf.size(), kPendingCap - toLocal.size()));
-                if (n > 0) {
-                    if (c.localOut >= 0) toLocal.append(buf.data(), static_cast<size_t>(n));
-                    continue;
-                }
-                if (n < 0 && errno == EINTR) continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-                remoteOpen = false;  // EOF, or EIO: every slave side is closed
-                break;
-            }
-            if (!toLocal.empty() && !flushSome(c.localOut, toLocal)) {
-                res.end = ProxyEnd::LocalClosed;
-                return res;
-            }
-            if (!remoteOpen) {
-                finishLocal();
-                res.end = ProxyEnd::RemoteClosed;
-                return res;
-            }
-        }
-
-        if (pfds[kLocalIn].revents & (POLLIN | POLLHUP | POLLERR)) {
-            ssize_t n = ::read(c.localIn, buf.data(), std::min(buf.size(), kPendingCap - toRemote.size()));
-            if (n > 0) {
-                lastSent = buf[static_cast<size_t>(n) - 1];
-                if (c.escape) {
-                    std::string out;
-                    auto act = c.escape->feed(buf.data(), static_cast<size_t>(n), out);
-                    toRemote += out;
-                    if (act == EscapeFilter::Action::Detach) {
-                        flushRemoteBestEffort();
-                        finishLocal();
-                        res.end = ProxyEnd::Detached;
-                        return res;
-                    }
-                } else {
-                    toRemote.append(buf.data(), static_cast<size_t>(n));
-                }
-                if (c.remoteOut >= 0 && !flushSome(c.remoteOut, toRemote)) toRemote.clear();
-            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                inOpen = false;
-                if (!c.eofSendsVeof) {
-                    flushRemoteBestEffort();
-                    finishLocal();
-                    res.end = ProxyEnd::LocalEof;
-                    return res;
-                }
-                // In canonical mode the line discipline turns VEOF into EOF (a
-                // line in progress needs one to be sent, a second to read as
-                // EOF); a program doing its own line editing (a shell) reads
-                // the character itself and takes it as EOF on an empty line.
-                struct termios t;
-                if (c.remoteOut >= 0 && ::tcgetattr(c.remoteOut, &t) == 0) {
-                    char veof = t.c_cc[VEOF] ? static_cast<char>(t.c_cc[VEOF]) : '\x04';
-                    toRemote.push_back(veof);
-                    if ((t.c_lflag & ICANON) && lastSent != '\n' && lastSent != 0) toRemote.push_back(veof);
-                    if (!flushSome(c.remoteOut, toRemote)) toRemote.clear();
-                }
-            }
-        }
-
-        for (size_t i = 0; i < c.watch.size(); ++i) {
-            if (pfds[kFixed + i].revents & (POLLIN | POLLHUP | POLLERR)) {
-                finishLocal();
-                res.end = ProxyEnd::Watched;
-                res.watchedFd = c.watch[i];
-                return res;
-            }
+            // Output first, so what is already read is not lost on an end below.
+            for (auto step : {&Proxy::onSignals, &Proxy::onWritable, &Proxy::onRemoteInput, &Proxy::onLocalInput,
+                              &Proxy::onWatched})
+                if (auto end = (this->*step)(pfds)) return *end;
         }
     }
-}
+
+private:
+    enum Slot { kSig, kLocalIn, kRemoteIn, kRemoteOut, kLocalOut, kFixed };
+    using End = std::optional<ProxyResult>;
+
+    static ProxyResult ended(ProxyEnd e, int sig = 0, int fd = -1) {
+        ProxyResult r;
+        r.end = e;
+        r.signal = sig;
+        r.watchedFd = fd;
+        return r;
+    }
+    void finishLocal() {
+        if (c_.localOut >= 0 && !toLocal_.empty()) (void)writeFully(c_.localOut, toLocal_.data(), toLocal_.size(), 2000);
+        toLocal_.clear();
+    }
+    void flushRemoteBestEffort() {
+        if (c_.remoteOut >= 0 && !toRemote_.empty())
+            (void)writeFully(c_.remoteOut, toRemote_.data(), toRemote_.size(), 500);
+        toRemote_.clear();
+    }
+
+    // What to wait for: input only while its queue has room, output only
+    // while something waits to go.
+    void arm(std::vector<struct pollfd>& pfds) const {
+        for (auto& p : pfds) p = {-1, 0, 0};
+        pfds[kSig] = {c_.signalFd, POLLIN, 0};
+        if (inOpen_ && toRemote_.size() < kPendingCap) pfds[kLocalIn] = {c_.localIn, POLLIN, 0};
+        if (remoteOpen_ && toLocal_.size() < kPendingCap) pfds[kRemoteIn] = {c_.remoteIn, POLLIN, 0};
+        if (!toRemote_.empty() && c_.remoteOut >= 0) pfds[kRemoteOut] = {c_.remoteOut, POLLOUT, 0};
+        if (!toLocal_.empty() && c_.localOut >= 0) pfds[kLocalOut] = {c_.localOut, POLLOUT, 0};
+        for (size_t i = 0; i < c_.watch.size(); ++i) pfds[kFixed + i] = {c_.watch[i], POLLIN, 0};
+    }
+
+    End onSignals(const std::vector<struct pollfd>& pfds) {
+        if (!(pfds[kSig].revents & POLLIN)) return std::nullopt;
+        struct signalfd_siginfo si;
+        while (::read(c_.signalFd, &si, sizeof si) == sizeof si) {
+            int sig = static_cast<int>(si.ssi_signo);
+            if (sig == SIGWINCH) (void)copyWindowSize(c_.winsizeFrom, c_.winsizeTo);
+            else if (sig != SIGPIPE && sig != SIGCHLD) return ended(ProxyEnd::Signal, sig);
+            // SIGPIPE, SIGCHLD: EPIPE from the write tells us what we need.
+        }
+        return std::nullopt;
+    }
+
+    End onWritable(const std::vector<struct pollfd>& pfds) {
+        if ((pfds[kLocalOut].revents & (POLLOUT | POLLERR | POLLHUP)) && !flushSome(c_.localOut, toLocal_))
+            return ended(ProxyEnd::LocalClosed);
+        if ((pfds[kRemoteOut].revents & (POLLOUT | POLLERR | POLLHUP)) && !flushSome(c_.remoteOut, toRemote_))
+            toRemote_.clear();  // the remote is gone; its EOF follows
+        return std::nullopt;
+    }
+
+    End onRemoteInput(const std::vector<struct pollfd>& pfds) {
+        if (!(pfds[kRemoteIn].revents & (POLLIN | POLLHUP | POLLERR))) return std::nullopt;
+        // A few reads (a pty hands out at most 4 KiB each), then one
+        // write: fewer wake-ups, while batches small enough keep the
+        // writer inside and the reader outside both busy (measured:
+        // 16 KiB beats both 4 KiB and 256 KiB through two ptys).
+        while (toLocal_.size() < kWriteBatch) {
+            ssize_t n = ::read(c_.remoteIn, buf_.data(), std::min(buf_.size(), kPendingCap - toLocal_.size()));
+            if (n > 0) {
+                if (c_.localOut >= 0) toLocal_.append(buf_.data(), static_cast<size_t>(n));
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+            remoteOpen_ = false;  // EOF, or EIO: every slave side is closed
+            break;
+        }
+        if (!toLocal_.empty() && !flushSome(c_.localOut, toLocal_)) return ended(ProxyEnd::LocalClosed);
+        if (remoteOpen_) return std::nullopt;
+        finishLocal();
+        return ended(ProxyEnd::RemoteClosed);
+    }
+
+    End onLocalInput(const std::vector<struct pollfd>& pfds) {
+        if (!(pfds[kLocalIn].revents & (POLLIN | POLLHUP | POLLERR))) return std::nullopt;
+        ssize_t n = ::read(c_.localIn, buf_.data(), std::min(buf_.size(), kPendingCap - toRemote_.size()));
+        if (n > 0) return onKeys(static_cast<size_t>(n));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) return std::nullopt;
+        inOpen_ = false;
+        if (!c_.eofSendsVeof) {
+            flushRemoteBestEffort();
+            finishLocal();
+            return ended(ProxyEnd::LocalEof);
+        }
+        sendVeof();
+        return std::nullopt;
+    }
+
+    End onKeys(size_t n) {
+        lastSent_ = buf_[n - 1];
+        if (c_.escape) {
+            std::string out;
+            auto act = c_.escape->feed(buf_.data(), n, out);
+            toRemote_ += out;
+            if (act == EscapeFilter::Action::Detach) {
+                flushRemoteBestEffort();
+                finishLocal();
+                return ended(ProxyEnd::Detached);
+            }
+        } else {
+            toRemote_.append(buf_.data(), n);
+        }
+        if (c_.remoteOut >= 0 && !flushSome(c_.remoteOut, toRemote_)) toRemote_.clear();
+        return std::nullopt;
+    }
+
+    // In canonical mode the line discipline turns VEOF into EOF (a line in
+    // progress needs one to be sent, a second to read as EOF); a program
+    // doing its own line editing (a shell) reads the character itself and
+    // takes it as EOF on an empty line.
+    void sendVeof() {
+        struct termios t;
+        if (c_.remoteOut < 0 || ::tcgetattr(c_.remoteOut, &t) != 0) return;
+        char veof = t.c_cc[VEOF] ? static_cast<char>(t.c_cc[VEOF]) : '\x04';
+        toRemote_.push_back(veof);
+        if ((t.c_lflag & ICANON) && lastSent_ != '\n' && lastSent_ != 0) toRemote_.push_back(veof);
+        if (!flushSome(c_.remoteOut, toRemote_)) toRemote_.clear();
+    }
+
+    End onWatched(const std::vector<struct pollfd>& pfds) {
+        for (size_t i = 0; i < c_.watch.size(); ++i) {
+            if (pfds[kFixed + i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                finishLocal();
+                return ended(ProxyEnd::Watched, 0, c_.watch[i]);
+            }
+        }
+        return std::nullopt;
+    }
+
+    const ProxyConfig& c_;
+    std::string toRemote_, toLocal_;
+    bool inOpen_, remoteOpen_;
+    char lastSent_ = 0;  // the last keyboard byte, to tell whether a line is in progress
+    std::vector<char> buf_;
+};
+
+}  // namespace
+
+Result<ProxyResult> runProxy(const ProxyConfig& c) { return Proxy(c).run(); }
 
 void drainRemote(int remoteIn, int localOut, std::chrono::milliseconds idle, std::chrono::milliseconds limit) {
-    if (remoteIn < 0) return;
-    setNonBlocking(remoteIn);
+    if (remoteIn < 0 || !setNonBlocking(remoteIn)) return;  // a blocking read could hang here
     auto deadline = std::chrono::steady_clock::now() + limit;
     std::vector<char> buf(kChunk);
     for (;;) {

@@ -16,6 +16,7 @@
 
 #include "xc/fd.hpp"
 #include "xc/result.hpp"
+#include "xc/terminal.hpp"
 
 namespace xc {
 
@@ -76,11 +77,7 @@ private:
     bool restore_ = false;
 };
 
-// The escape character of xc-console: "a", "^a", "^A", "C-a" and "ctrl-a"
-// all mean Ctrl-a (1); a single control character stands for itself.
-Result<int> parseEscapeChar(const std::string& text);
-// "Ctrl+a" for 1.
-std::string escapeName(int c);
+// parseEscapeChar and escapeName: xc/terminal.hpp.
 
 // Keyboard input filter: <prefix> q detaches, <prefix> <prefix> sends one
 // literal prefix, <prefix> followed by anything else sends both bytes

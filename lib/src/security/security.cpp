@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "base/fsutil.hpp"
+#include "base/number.hpp"
 
 namespace xc {
 
@@ -100,11 +101,7 @@ Result<std::vector<SeccompRule>> seccompRules(const std::string& profile) {
         std::string errText;
         words >> r.syscall >> errText;
         if (!errText.empty()) {
-            try {
-                r.errnum = std::stoi(errText);
-            } catch (...) {
-                r.errnum = -1;
-            }
+            r.errnum = parseInt(errText).value_or(-1);
             if (r.errnum < 1 || r.errnum > 4095)
                 return Error::msg(profile + ":" + std::to_string(lineNo) + ": bad errno '" + errText + "'", EINVAL);
         }

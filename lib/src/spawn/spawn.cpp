@@ -17,6 +17,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "mount/mount.hpp"
 #include "mount/rootdir.hpp"
 
@@ -367,9 +369,13 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
     XC_TRY(cgroup.addProcess(child.pid()).ctx("move the init into its cgroup"));
     if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
     XC_TRY(parentEnd.send("go"));
-    XC_ASSIGN(Channel::Message ptys, parentEnd.expect("set up the container"));
-    if (ptys.data != "ptys" || ptys.fds.empty())
-        return Error::msg("set up the container: unexpected message '" + ptys.data + "'", EPROTO);
+    // The console's master and one per tty: all of them, or an error.
+    const size_t wantFds = 1 + static_cast<size_t>(std::max(spec.ttyCount, 0));
+    XC_ASSIGN(Channel::Message ptys, parentEnd.expect("set up the container", wantFds));
+    if (ptys.data != "ptys" || ptys.fds.size() != wantFds)
+        return Error::msg("set up the container: unexpected message '" + ptys.data + "' with " +
+                              std::to_string(ptys.fds.size()) + " of " + std::to_string(wantFds) + " ptys",
+                          EPROTO);
     // EOF now means the exec succeeded (the channel is close-on-exec).
     XC_ASSIGN(Channel::Message last, parentEnd.recv());
     if (last.data.rfind("err ", 0) == 0) return Error::deserialize(last.data.substr(4));
