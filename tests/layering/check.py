@@ -22,7 +22,7 @@ MAX_FUNCTION_LINES = 80
 PUBLIC_OWNER = {
     "result.hpp": "base", "fd.hpp": "base", "log.hpp": "base", "paths.hpp": "base",
     "state.hpp": "base", "config.hpp": "config", "settings.hpp": "config",
-    "container.hpp": "api",
+    "container.hpp": "api", "bridge.hpp": "net",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
