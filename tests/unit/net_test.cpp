@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "xc/config.hpp"
@@ -264,4 +267,19 @@ TEST(NetBridgeConfig, ErrorsNameFileLineAndKey) {
         ASSERT_FALSE(r.ok()) << k.text;
         EXPECT_TRUE(contains(r.error().message(), k.want)) << k.text << " -> " << r.error().message();
     }
+}
+
+TEST(NetBridgeConfig, FileErrorsNameThePathAndLine) {
+    char dir[] = "/tmp/xc-netconf-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    std::string file = std::string(dir) + "/xc-net.conf";
+    {
+        std::ofstream out(file);
+        out << "# comment\nbridge = \"xct9\";\nnat6 = true;\ndomian = \"lab\";\n";
+    }
+    auto r = loadBridgeConfig(file);
+    ::unlink(file.c_str());
+    ::rmdir(dir);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message(), file + ":4: domian: unknown key (did you mean 'domain'?)");
 }

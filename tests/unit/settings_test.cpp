@@ -88,3 +88,29 @@ TEST_F(SettingsTest, RefusesUnknownKeysAndBadValues) {
     ASSERT_FALSE(s.ok());
     EXPECT_NE(s.error().message().find("syntax error"), std::string::npos);
 }
+
+// xc.conf goes through the same key table reader as the container config:
+// FILE:LINE: KEY on every error, "did you mean" for a near miss.
+TEST_F(SettingsTest, ErrorsNameFileLineKeyAndSuggest) {
+    struct Case {
+        const char* text;
+        const char* want;
+    } cases[] = {
+        {"path = \"/srv/xc\";\npaht = \"x\";\n", "xc.conf:2: paht: unknown key (did you mean 'path'?)"},
+        {"log = { levl = \"info\"; };\n", "xc.conf:1: log.levl: unknown key (did you mean 'log.level'?)"},
+        {"\n\nlevel = \"info\";\n", "xc.conf:3: level: unknown key (did you mean 'log.level'?)"},
+        {"path = 5;\n", "xc.conf:1: path: expected a string, got an integer"},
+        {"log = \"info\";\n", "xc.conf:1: log: expected a group { ... }, got a string"},
+        {"log = { level = true; };\n", "xc.conf:1: log.level: expected a string, got a boolean"},
+        {"\npath = \"relative\";\n", "xc.conf:2: path: must be an absolute path, got 'relative'"},
+        {"log = {\n  level = \"LOUD\";\n};\n", "xc.conf:2: log.level: unknown log level 'LOUD'"},
+    };
+    for (const auto& k : cases) {
+        write(k.text);
+        auto s = loadGlobalSettings(host_);
+        ASSERT_FALSE(s.ok()) << k.text;
+        EXPECT_NE(s.error().message().find(dir_ + "/" + k.want), std::string::npos)
+            << k.text << " -> " << s.error().message();
+        EXPECT_EQ(s.error().code(), EINVAL) << k.text;
+    }
+}
