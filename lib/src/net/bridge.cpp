@@ -129,8 +129,8 @@ Status HostBridge::Impl::addresses(Run& r) const {
 
 Status HostBridge::Impl::nat(Run& r) const {
     if (!cfg.nat) return {};
-    XC_ASSIGN(std::string prog, nft());
-    XC_ASSIGN(auto before, bridge::nftTables(prog, table()));
+    XC_ASSIGN(std::string prog, nft().ctx("set up NAT"));
+    XC_ASSIGN(auto before, bridge::nftTables(prog, table()).ctx("set up NAT"));
     XC_TRY(bridge::nftRun(prog, bridge::natScript(cfg)).ctx("set up NAT"));
     if (!before.found)
         r.undo.add("delete nft table inet " + table(),
