@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "harness.hpp"
+#include "xc/bridge.hpp"
 
 namespace xcit {
 namespace {
@@ -59,6 +60,7 @@ protected:
         stateDir_ = stateParent_ + "/state";
         netConf_ = stateParent_ + "/xc-net.conf";
         writeNetConf("");
+        linksBefore_ = hostLinks();
         RunResult r = xcNet("start");
         XC_ASSERT_OK(r);
         netStarted_ = true;
@@ -95,9 +97,10 @@ protected:
         for (const auto& l : extraLinks_)
             if (linkExists(l)) run({ipBin_, "link", "del", l});
         for (const auto& ns : netns_) run({ipBin_, "netns", "del", ns});
-        // Nothing of xc's on the host: no veth left by this test's containers.
-        for (const auto& l : xcVeths()) {
-            ADD_FAILURE() << "veth left on the host: " << l;
+        // Nothing left on the host: no veth, bridge or macvlan that was not
+        // there before the test, whoever made it (containers, xc-net, the test).
+        for (const auto& l : newLinks()) {
+            ADD_FAILURE() << "link left on the host: " << l;
             run({ipBin_, "link", "del", l});
         }
         XcTest::TearDown();
@@ -117,15 +120,31 @@ protected:
     std::string outside(int host) const { return "172.31." + std::to_string(n_) + "." + std::to_string(host); }
 
     bool linkExists(const std::string& name) { return run({ipBin_, "link", "show", "dev", name}).ok(); }
-    // Host links whose names have xc's host-veth form, created by this
-    // test's containers (their names are derived from this base).
+    // Every host link of a kind a test can make (veth, bridge, macvlan), by name.
+    std::set<std::string> hostLinks() {
+        std::set<std::string> out;
+        std::regex re("^[0-9]+: ([^:@ ]+)[@:]");
+        for (const char* type : {"veth", "bridge", "macvlan"})
+            for (const auto& l : lines(run({ipBin_, "-o", "link", "show", "type", type}).out)) {
+                std::smatch m;
+                if (std::regex_search(l, m, re)) out.insert(m[1].str());
+            }
+        return out;
+    }
+    // Those links that were not there when the test began.
+    std::vector<std::string> newLinks() {
+        std::vector<std::string> out;
+        for (const auto& l : hostLinks())
+            if (!linksBefore_.count(l)) out.push_back(l);
+        return out;
+    }
+    // Host links with xc's host-veth name form that appeared during the
+    // test: every container veth, recorded by linkOf() or not.
     std::vector<std::string> xcVeths() {
         std::vector<std::string> out;
-        std::regex re("^[0-9]+: (xc[0-9a-f]{10}-[0-9]+)[@:]");
-        for (const auto& l : lines(run({ipBin_, "-o", "link"}).out)) {
-            std::smatch m;
-            if (std::regex_search(l, m, re) && mine_.count(m[1].str())) out.push_back(m[1].str());
-        }
+        std::regex re("^xc[0-9a-f]{10}-[0-9]+$");
+        for (const auto& l : newLinks())
+            if (std::regex_match(l, re)) out.push_back(l);
         return out;
     }
     // The Link: line of xc-info (the host veth).
@@ -173,7 +192,8 @@ protected:
     std::string tag_, bridge_, stateParent_, stateDir_, netConf_;
     bool netStarted_ = false;
     std::vector<std::string> extraLinks_, netns_;
-    std::set<std::string> mine_;  // host veths of this test's containers
+    std::set<std::string> mine_;         // host veths of this test's containers (xc-info Link:)
+    std::set<std::string> linksBefore_;  // host veths, bridges, macvlans before the test
 };
 
 TEST_F(NetworkTest, XcNetStatusIdempotentStartAndCleanStop) {
@@ -472,6 +492,71 @@ TEST_F(NetworkTest, NatMasqueradesTrafficLeavingTheSubnet) {
     XC_ASSERT_OK(start("n"));
     RunResult q = attach("n", {"ping", "-c", "1", "-W", "1", outside(2)});
     EXPECT_FALSE(q.ok()) << "a reply came back without NAT: " << q.describe();
+}
+
+// A failed xc-net start leaves nothing behind: every step before the one
+// that failed is undone (bridge, its addresses, the nft table, forwarding,
+// state files), whichever step fails.
+TEST_F(NetworkTest, FailedBridgeStartRollsBackEveryStep) {
+    std::string br = "xct" + tag_ + "r", conf = stateParent_ + "/rollback.conf";
+    std::string v4 = outside(1), v6 = "fd00:255:" + std::to_string(n_) + "::1";
+    extraLinks_.push_back(br);  // removed by TearDown should an assertion stop the test
+    ASSERT_TRUE(writeText(conf, "bridge = \"" + br + "\";\nipv4 = \"" + v4 + "/24\";\nipv6 = \"" + v6 + "/64\";\n"));
+    std::string forward = readText("/proc/sys/net/ipv4/ip_forward");
+    xc::HostBridgeOptions o;
+    o.configFile = conf;
+    o.stateDir = stateParent_ + "/rb-state";
+    o.runRoot = stateParent_ + "/rb-run";
+    auto expectNothingLeft = [&](const std::string& when) {
+        EXPECT_FALSE(linkExists(br)) << when << ": bridge left";
+        std::string addrs = run({ipBin_, "-o", "addr"}).out;
+        EXPECT_FALSE(contains(addrs, v4 + "/")) << when << ": IPv4 address left";
+        EXPECT_FALSE(contains(addrs, v6 + "/")) << when << ": IPv6 address left";
+        EXPECT_FALSE(contains(run({nftBin_, "list", "tables"}).out, "xcnet_" + br)) << when << ": nft table left";
+        EXPECT_EQ(readText("/proc/sys/net/ipv4/ip_forward"), forward) << when << ": forwarding changed";
+        EXPECT_FALSE(exists(o.stateDir)) << when << ": state dir left";
+        EXPECT_FALSE(exists(o.runRoot + "/net-forward.restore")) << when << ": forwarding marker left";
+    };
+    // The last step fails (dnsmasq): bridge, addresses and NAT were made.
+    o.dnsmasqProgram = "/bin/false";
+    {
+        auto hb = xc::HostBridge::open(o);
+        ASSERT_TRUE(hb.ok()) << hb.error().message();
+        xc::Status st = hb->start();
+        ASSERT_FALSE(st.ok());
+        EXPECT_TRUE(contains(st.error().message(), "start dnsmasq on " + br)) << st.error().message();
+        expectNothingLeft("dnsmasq failed");
+        EXPECT_FALSE(hb->status().running());
+    }
+    // The NAT step fails: nft exits non-zero, or cannot be run at all.
+    for (const char* nft : {"/bin/false", "/nonexistent/nft"}) {
+        o.dnsmasqProgram = "";
+        o.nftProgram = nft;
+        auto hb = xc::HostBridge::open(o);
+        ASSERT_TRUE(hb.ok()) << hb.error().message();
+        xc::Status st = hb->start();
+        ASSERT_FALSE(st.ok());
+        EXPECT_TRUE(contains(st.error().message(), "NAT")) << st.error().message();
+        if (std::string(nft) == "/nonexistent/nft") {
+            EXPECT_TRUE(contains(st.error().message(), "No such file or directory")) << st.error().message();
+        }
+        expectNothingLeft(std::string("nft ") + nft + " failed");
+    }
+    // A bridge made by hand stays, as it was (down, no address).
+    ASSERT_TRUE(run({ipBin_, "link", "add", br, "type", "bridge"}).ok());
+    o.nftProgram = "";
+    o.dnsmasqProgram = "/bin/false";
+    {
+        auto hb = xc::HostBridge::open(o);
+        ASSERT_TRUE(hb.ok());
+        ASSERT_FALSE(hb->start().ok());
+    }
+    EXPECT_TRUE(linkExists(br)) << "a hand-made bridge was deleted";
+    RunResult show = run({ipBin_, "-o", "addr", "show", "dev", br});
+    EXPECT_FALSE(contains(show.out, v4 + "/")) << show.out;
+    EXPECT_FALSE(contains(run({ipBin_, "-o", "link", "show", "dev", br}).out, ",UP")) << "left up";
+    run({ipBin_, "link", "del", br});
+    expectNothingLeft("hand-made bridge");
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ PUBLIC_OWNER = {
     "state.hpp": "base", "config.hpp": "config", "settings.hpp": "config",
     "container.hpp": "api", "hostcheck.hpp": "base", "hostprobe.hpp": "api",
     "context.hpp": "api", "supervisor.hpp": "monitor", "terminal.hpp": "pty",
+    "bridge.hpp": "net",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -512,3 +512,20 @@ TEST(CgroupMap, ConfigAndRuntimeRefuseTheSameFiles) {
         if (!v2r.ok() && std::string(file).rfind("cgroup.", 0) == 0) EXPECT_EQ(v2r.error().code(), EPERM) << file;
     }
 }
+
+// cpu.max and CPU lists have one parser (config's): the config file and a
+// key set through the cgroup vocabulary accept and refuse the same values.
+TEST(CgroupMap, CpuValuesAgreeWithTheConfig) {
+    auto inConfig = [](const std::string& group, const std::string& key, const std::string& v) {
+        std::string text = "name = \"c\"; rootfs = { path = \"/r\"; };\ncgroup = { " + group + " = { " + key +
+                           " = \"" + v + "\"; }; };\n";
+        return parseConfig(text, "t.conf").ok();
+    };
+    for (const char* v : {"50000 100000", "max", "-1 20000", "  25000 ", "", "half", "50000 100000 3", "999 100000",
+                          "50000 999", "50000 1000001", "-5 100000", "50000 max", "1.5 100000", "max 1000"})
+        EXPECT_EQ(inConfig("cpu", "max", v), mapCgroupKey(v2(), "cpu.max", v).ok()) << "'" << v << "'";
+    for (const char* v : {"0", "0-3", "0-1,3", "4095", "", "a", "1-", "3-1", "0,,1", "0,", "-1", "4096", "1 2"}) {
+        EXPECT_EQ(inConfig("cpuset", "cpus", v), mapCgroupKey(hybrid(), "cpuset.cpus", v).ok()) << "'" << v << "'";
+        EXPECT_EQ(inConfig("cpuset", "mems", v), mapCgroupKey(v1(), "cpuset.mems", v).ok()) << "'" << v << "'";
+    }
+}

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "xc/config.hpp"
@@ -240,20 +243,23 @@ TEST(NetBridgeConfig, ErrorsNameFileLineAndKey) {
         const char* text;
         const char* want;
     } cases[] = {
-        {"brdge = \"x\";\n", "t.conf:1: brdge: unknown setting"},
-        {"\nbridge = 5;\n", "t.conf:2: bridge: must be a string"},
+        {"brdge = \"x\";\n", "t.conf:1: brdge: unknown key (did you mean 'bridge'?)"},
+        {"\nbridge = 5;\n", "t.conf:2: bridge: expected a string, got an integer"},
         {"bridge = \"much-too-long-bridge\";\n", "t.conf:1: bridge: invalid bridge name"},
         {"bridge = \"a/b\";\n", "invalid bridge name"},
-        {"nat = \"yes\";\n", "t.conf:1: nat: must be true or false"},
-        {"ipv4 = \"10.0.3.1\";\n", "ipv4: '10.0.3.1' must be an IPv4 ADDR/LEN"},
+        {"nat = \"yes\";\n", "t.conf:1: nat: expected a boolean (true or false), got a string"},
+        {"ipv4 = \"10.0.3.1\";\n", "t.conf:1: ipv4: '10.0.3.1' must be an IPv4 ADDR/LEN"},
         {"ipv4 = \"10.0.3.0/24\";\n", "network or broadcast address"},
         {"ipv4 = \"fd00::1/64\";\n", "must be an IPv4"},
         {"dhcp_range = \"10.0.3.2\";\n", "t.conf:1: dhcp_range: use \"FIRST,LAST\""},
-        {"dhcp_range = \"10.0.4.2,10.0.4.9\";\n", "is not inside 10.0.3.0/24"},
+        {"dhcp_range = \"10.0.4.2,10.0.4.9\";\n", "t.conf:1: dhcp_range: '10.0.4.2,10.0.4.9' is not inside 10.0.3.0/24"},
         {"dhcp_range = \"10.0.3.9,10.0.3.2\";\n", "the first address comes after the last"},
         {"ipv6 = \"fd00::1/48\";\n", "must be an IPv6 ADDR/64"},
         {"lease_time = \"soon\";\n", "invalid lease time"},
-        {"mtu = 20;\n", "mtu: must be 68-65535"},
+        {"mtu = 20;\n", "t.conf:1: mtu: must be between 68 and 65535, got 20"},
+        {"\n\nlease_tme = \"1h\";\n", "t.conf:3: lease_tme: unknown key (did you mean 'lease_time'?)"},
+        {"dhcp_max = \"many\";\n", "t.conf:1: dhcp_max: expected an integer, got a string"},
+        {"nat = true;\ndhcp_range = \"10.0.3.9,10.0.3.2\";\n", "t.conf:2: dhcp_range: the first address comes after the last"},
         {"bridge = \"x\";\nnat = ;\n", "t.conf:2"},  // a syntax error
     };
     for (const auto& k : cases) {
@@ -261,4 +267,19 @@ TEST(NetBridgeConfig, ErrorsNameFileLineAndKey) {
         ASSERT_FALSE(r.ok()) << k.text;
         EXPECT_TRUE(contains(r.error().message(), k.want)) << k.text << " -> " << r.error().message();
     }
+}
+
+TEST(NetBridgeConfig, FileErrorsNameThePathAndLine) {
+    char dir[] = "/tmp/xc-netconf-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    std::string file = std::string(dir) + "/xc-net.conf";
+    {
+        std::ofstream out(file);
+        out << "# comment\nbridge = \"xct9\";\nnat6 = true;\ndomian = \"lab\";\n";
+    }
+    auto r = loadBridgeConfig(file);
+    ::unlink(file.c_str());
+    ::rmdir(dir);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message(), file + ":4: domian: unknown key (did you mean 'domain'?)");
 }

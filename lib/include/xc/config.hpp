@@ -26,6 +26,11 @@ struct NetworkConfig {
     std::string ipv6;         // "fd00::10/64"
     std::string gateway6;
     std::string hostName;     // host-side veth name; "" = derived from the container
+
+    // Type "none": no interface of its own, the host's network stack.
+    bool hostNetwork() const { return type == "none"; }
+    // An interface inside the container ("empty" and "none" have none).
+    bool hasInterface() const { return type != "none" && type != "empty"; }
 };
 
 struct MountEntry {
@@ -91,6 +96,15 @@ struct ContainerConfig {
     StartSettings start;
     SecuritySettings security;
     std::vector<IdMap> idmap;
+
+    // The container shares the host's network namespace: the one place
+    // that says so (the config allows a "none" entry only alone and with
+    // security.allow_host_network).
+    bool hostNetwork() const {
+        for (const auto& n : network)
+            if (n.hostNetwork()) return true;
+        return false;
+    }
 };
 
 // Parses and validates a config file (with @include). Errors name the
@@ -117,6 +131,13 @@ Result<std::string> buildCreateConfig(const CreateInputs& in);
 // Value parsers shared with the tools (xc-cgroup) and tests.
 Result<uint64_t> parseSize(const std::string& text);  // "256M", "1G", "4096", "1.5G"
 Status validateCpuList(const std::string& text);      // "0-3,5,7-8"
+// cpu.max "QUOTA [PERIOD]": QUOTA in us (at least 1000) or "max" (or -1);
+// PERIOD 1000-1000000 us, 100000 if left out. quotaUs == -1: no limit.
+struct CpuMax {
+    int64_t quotaUs = -1;
+    uint64_t periodUs = 100000;
+};
+Result<CpuMax> parseCpuMax(const std::string& text);
 Result<int> parseSignal(const std::string& text);      // "SIGUSR1", "USR1", "SIGRTMIN+3", "10"
 
 // Every schema key with its type and description (for docs, --help and hints).

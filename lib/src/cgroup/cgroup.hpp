@@ -74,13 +74,8 @@ struct CgroupWrite {
 // to [2, 262144]; the reverse rounds, so weight -> shares -> weight is exact.
 uint64_t cpuSharesFromWeight(uint64_t weight);
 uint64_t cpuWeightFromShares(uint64_t shares);
-// cpu.max "QUOTA [PERIOD]": QUOTA in us or "max" (or -1); PERIOD defaults to
-// 100000 us. quotaUs == -1 means no limit.
-struct CpuMax {
-    int64_t quotaUs = -1;
-    uint64_t periodUs = 100000;
-};
-Result<CpuMax> parseCpuMax(const std::string& text);
+// cpu.max values are read by parseCpuMax and CPU lists checked by
+// validateCpuList (xc/config.hpp): one parser for the config and the keys.
 // A memory value of key: bytes or a size ("256M", "1.5G"); "max" or "-1"
 // give UINT64_MAX.
 Result<uint64_t> parseCgroupBytes(const std::string& key, const std::string& value);

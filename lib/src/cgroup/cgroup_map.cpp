@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/cgroup_files.hpp"
+#include "base/fsutil.hpp"
 #include "cgroup/cgroup.hpp"
 
 namespace xc {
@@ -16,9 +17,6 @@ namespace {
 constexpr uint64_t kMaxShares = 262144;
 constexpr uint64_t kMinShares = 2;
 constexpr uint64_t kMaxWeight = 10000;
-constexpr uint64_t kMinPeriodUs = 1000;     // 1 ms, the kernel's minimum
-constexpr uint64_t kMaxPeriodUs = 1000000;  // 1 s, the kernel's maximum
-constexpr int64_t kMinQuotaUs = 1000;
 
 Error badValue(const std::string& key, const std::string& value, const std::string& why) {
     return Error::msg("cgroup " + key + ": bad value '" + value + "' (" + why + ")", EINVAL);
@@ -91,25 +89,6 @@ std::string memV2(std::optional<uint64_t> v) {
     return v ? std::to_string(*v) : "max";
 }
 
-// "0-3,5,7-8": comma separated numbers and ranges.
-bool validList(const std::string& s) {
-    if (s.empty()) return false;
-    std::istringstream in(s);
-    std::string part;
-    size_t parts = 0;
-    while (std::getline(in, part, ',')) {
-        ++parts;
-        size_t dash = part.find('-');
-        auto a = parseU64(part.substr(0, dash));
-        if (!a) return false;
-        if (dash != std::string::npos) {
-            auto b = parseU64(part.substr(dash + 1));
-            if (!b || *b < *a) return false;
-        }
-    }
-    return parts > 0 && s.back() != ',';
-}
-
 Result<const CgroupHierarchy*> need(const CgroupLayout& layout, const std::string& key, const std::string& controller) {
     const CgroupHierarchy* h = layout.forController(controller);
     if (!h) return Error::msg("cgroup " + key + ": this host has no " + controller + " controller", ENOENT);
@@ -160,28 +139,6 @@ Result<uint64_t> parseCgroupBytes(const std::string& key, const std::string& val
     return v ? *v : UINT64_MAX;
 }
 
-Result<CpuMax> parseCpuMax(const std::string& text) {
-    std::istringstream in(text);
-    std::string q, p, extra;
-    in >> q >> p >> extra;
-    if (q.empty() || !extra.empty()) return badValue("cpu.max", text, "use \"QUOTA PERIOD\" in us, QUOTA may be max");
-    CpuMax m;
-    if (!isMax(q)) {
-        auto v = parseU64(q);
-        if (!v || *v < static_cast<uint64_t>(kMinQuotaUs) ||
-            *v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            return badValue("cpu.max", text, "quota is at least 1000 us, or max");
-        m.quotaUs = static_cast<int64_t>(*v);
-    }
-    if (!p.empty()) {
-        auto v = parseU64(p);
-        if (!v || *v < kMinPeriodUs || *v > kMaxPeriodUs)
-            return badValue("cpu.max", text, "period is 1000..1000000 us");
-        m.periodUs = *v;
-    }
-    return m;
-}
-
 Result<std::vector<CgroupWrite>> mapCgroupKey(const CgroupLayout& layout, const std::string& key,
                                               const std::string& value) {
     std::vector<CgroupWrite> w;
@@ -214,7 +171,7 @@ Result<std::vector<CgroupWrite>> mapCgroupKey(const CgroupLayout& layout, const 
             w.push_back({"cpu", "cpu.shares", std::to_string(cpuSharesFromWeight(*v))});
     } else if (key == "cpu.max") {
         XC_ASSIGN(auto h, need(layout, key, "cpu"));
-        XC_ASSIGN(CpuMax m, parseCpuMax(value));
+        XC_ASSIGN(CpuMax m, parseCpuMax(value).ctx("cgroup cpu.max"));
         std::string quota = m.quotaUs < 0 ? "" : std::to_string(m.quotaUs);
         if (h->unified) {
             w.push_back({"cpu", "cpu.max", (quota.empty() ? "max" : quota) + " " + std::to_string(m.periodUs)});
@@ -224,8 +181,8 @@ Result<std::vector<CgroupWrite>> mapCgroupKey(const CgroupLayout& layout, const 
         }
     } else if (key == "cpuset.cpus" || key == "cpuset.mems") {
         XC_TRY(need(layout, key, "cpuset"));
-        if (!validList(value)) return badValue(key, value, "a list like 0-3,5");
-        w.push_back({"cpuset", key, value});
+        XC_TRY(validateCpuList(value).ctx("cgroup " + key));
+        w.push_back({"cpuset", key, trim(value)});
     } else if (key == "pids.max") {
         XC_TRY(need(layout, key, "pids"));
         if (isMax(value)) {

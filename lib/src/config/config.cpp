@@ -10,7 +10,7 @@
 #include <memory>
 #include <set>
 
-#include "config/config_internal.hpp"
+#include "config/config_table.hpp"
 #include "base/fsutil.hpp"
 #include "xc/paths.hpp"
 
@@ -50,27 +50,6 @@ std::string dirOf(const std::string& file) {
 // (groups key by key, lists whole), so a config may include common.conf
 // and still set keys of its groups. An @include inside a group or list is
 // pasted in as text, as libconfig does.
-
-class SourceMap {
-public:
-    explicit SourceMap(std::string shownAs = "") : shownAs_(std::move(shownAs)) {}
-    void add(const std::string& file, int line) {
-        if (files_.empty() || files_.back() != file) files_.push_back(file);
-        lines_.emplace_back(files_.size() - 1, line);
-    }
-    // "FILE:LINE" of a line of the expanded text (1-based).
-    std::string where(unsigned line) const {
-        if (line == 0 || lines_.empty()) return shownAs_;
-        if (line > lines_.size()) line = static_cast<unsigned>(lines_.size());
-        const auto& [file, orig] = lines_[line - 1];
-        return files_[file] + ":" + std::to_string(orig);
-    }
-
-private:
-    std::string shownAs_;
-    std::vector<std::string> files_;
-    std::vector<std::pair<size_t, int>> lines_;
-};
 
 struct Segment {
     std::string text;
@@ -236,13 +215,6 @@ Status expand(const std::string& text, const std::string& file, int depth, Expan
 
 // ---- parsing ----
 
-struct ParsedPart {
-    std::unique_ptr<libconfig::Config> config;  // libconfig::Config cannot move
-    SourceMap map;
-};
-// A file's segments, parsed, in the order they apply.
-using Parsed = std::vector<ParsedPart>;
-
 Result<ParsedPart> parseSegment(Segment& seg, const std::string& shownAs) {
     ParsedPart p{std::make_unique<libconfig::Config>(), std::move(seg.map)};
     try {
@@ -257,170 +229,11 @@ Result<ParsedPart> parseSegment(Segment& seg, const std::string& shownAs) {
     return p;
 }
 
-// `file`: the file the text was read from, if any (the root of include loops).
-Result<Parsed> readConfigText(const std::string& text, const std::string& shownAs, const std::string& file = "") {
-    Expansion x{shownAs, {}, {}};
-    x.totalBytes = text.size();
-    if (!file.empty()) {
-        char* real = ::realpath(file.c_str(), nullptr);
-        x.stack.push_back(real ? real : file);
-        std::free(real);
-    }
-    x.newSegment();
-    XC_TRY(expand(text, shownAs, 0, x));
-    Parsed parts;
-    for (auto& seg : x.segments) {
-        if (seg.text.empty()) continue;
-        XC_ASSIGN(ParsedPart part, parseSegment(seg, shownAs));
-        parts.push_back(std::move(part));
-    }
-    return parts;
-}
-
-Result<Parsed> readConfigFile(const std::string& path) {
-    auto text = readRegularFile(path, kMaxConfigFileBytes);
-    if (!text && text.error().what() == "open " + path) return Error::sys(text.error().code(), "open config " + path);
-    if (!text) return std::move(text).error().wrap("read config");
-    return readConfigText(*text, path, path);
-}
-
-// ---- the schema walk ----
-
-const SchemaEntry* findEntry(const std::string& path) {
-    for (const auto& e : schemaTable())
-        if (path == e.path) return &e;
-    return nullptr;
-}
-
-// "cgroup" and "cgroup.memory" are groups because keys live below them.
-bool isGroupPath(const std::string& path) {
-    for (const auto& e : schemaTable())
-        if (std::strncmp(e.path, path.c_str(), path.size()) == 0 && e.path[path.size()] == '.') return true;
-    return false;
-}
-
-std::string lastPart(const std::string& path) { return path.substr(path.rfind('.') + 1); }
-std::string parentPart(const std::string& path) {
-    size_t dot = path.rfind('.');
-    return dot == std::string::npos ? "" : path.substr(0, dot);
-}
-
-// Optimal string alignment distance: a swap of two letters counts as one edit.
-size_t editDistance(const std::string& a, const std::string& b) {
-    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-    for (size_t i = 1; i <= a.size(); ++i)
-        for (size_t j = 1; j <= b.size(); ++j) {
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    return d[a.size()][b.size()];
-}
-
-// Every schema path and every group above one ("cgroup", "cgroup.memory").
-std::set<std::string> knownPaths() {
-    std::set<std::string> out;
-    for (const auto& e : schemaTable())
-        for (std::string p = e.path; !p.empty(); p = parentPart(p))
-            if (lastPart(p) != "[]") out.insert(p);
-    return out;
-}
-
-// " (did you mean 'X'?)" for a near miss of the full path, or for a key
-// that exists with the same name under another group (when only one does).
-std::string hint(const std::string& path, const std::string& shownParent) {
-    std::string last = lastPart(path);
-    size_t limit = last.size() <= 3 ? 1 : last.size() <= 6 ? 2 : 3;
-    std::vector<std::string> best;
-    size_t bestDist = limit + 1;
-    for (const auto& known : knownPaths()) {
-        size_t dist = editDistance(path, known);
-        if (lastPart(known) == last) dist = 0;
-        if (dist < bestDist) best.clear(), bestDist = dist;
-        if (dist == bestDist) best.push_back(known);
-    }
-    if (best.size() != 1) return "";
-    std::string shown = parentPart(best[0]) == parentPart(path) && !shownParent.empty()
-                            ? shownParent + "." + lastPart(best[0])
-                            : best[0];
-    for (size_t at; (at = shown.find(".[]")) != std::string::npos;) shown.replace(at, 3, "[]");
-    return " (did you mean '" + shown + "'?)";
-}
-
-// Walks parsed trees against the schema, storing values into `cfg` and
-// remembering where each key was set for the whole-config checks. Later
-// trees override earlier ones: scalars and arrays are replaced, a group
-// list starts over.
-class Walker {
-public:
-    Walker(const std::string& file, ContainerConfig& cfg) : file_(file), cfg_(cfg) {}
-
-    Status walk(const ParsedPart& part) {
-        map_ = &part.map;
-        return walkGroup(part.config->getRoot(), "", "");
-    }
-
-    bool has(const std::string& shown) const { return seen_.count(shown) != 0; }
-    // "FILE:LINE: KEY: what" for a key seen during the walk.
-    Error errorAt(const std::string& shown, const std::string& what) const {
-        auto it = seen_.find(shown);
-        return invalid((it != seen_.end() ? it->second : file_) + ": " + shown + ": " + what);
-    }
-
-private:
-    Status walkGroup(const Setting& group, const std::string& path, const std::string& shown) {
-        for (int i = 0; i < group.getLength(); ++i) {
-            const Setting& s = group[i];
-            std::string name = s.getName();
-            XC_TRY(walkSetting(s, path.empty() ? name : path + "." + name, shown.empty() ? name : shown + "." + name, shown));
-        }
-        return {};
-    }
-
-    Status walkSetting(const Setting& s, const std::string& path, const std::string& shown, const std::string& parent) {
-        seen_[shown] = map_->where(s.getSourceLine());
-        const SchemaEntry* e = findEntry(path);
-        if (!e && isGroupPath(path)) {
-            if (!s.isGroup()) return errorAt(shown, "expected a group { ... }, got " + describeType(s));
-            return walkGroup(s, path, shown);
-        }
-        if (!e) return errorAt(shown, "unknown key" + hint(path, parent));
-        if (!kindAccepts(e->kind, s))
-            return errorAt(shown, std::string("expected ") + kindExpected(e->kind) + ", got " + describeType(s));
-        if (e->kind == Kind::GroupList) return walkList(*e, s, path, shown);
-        auto st = e->apply(s, cfg_);
-        if (!st) return errorAt(shown, st.error().message());
-        return {};
-    }
-
-    // A list replaces an earlier one whole: apply() on the list clears it,
-    // then apply() on each element appends a default one to fill in.
-    Status walkList(const SchemaEntry& e, const Setting& list, const std::string& path, const std::string& shown) {
-        XC_TRY(e.apply(list, cfg_));
-        auto first = seen_.lower_bound(shown + "["), last = seen_.lower_bound(shown + "\\");  // '\\' follows '['
-        seen_.erase(first, last);
-        for (int i = 0; i < list.getLength(); ++i) {
-            std::string elem = shown + "[" + std::to_string(i) + "]";
-            seen_[elem] = map_->where(list[i].getSourceLine());
-            XC_TRY(e.apply(list[i], cfg_));
-            XC_TRY(walkGroup(list[i], path + ".[]", elem));
-        }
-        return {};
-    }
-
-    std::string file_;
-    const SourceMap* map_ = nullptr;
-    ContainerConfig& cfg_;
-    std::map<std::string, std::string> seen_;  // shown key -> "FILE:LINE"
-};
-
 // ---- whole-config checks and defaults ----
 
 std::string indexed(const char* list, size_t i) { return std::string(list) + "[" + std::to_string(i) + "]"; }
 
-Status checkNetworkEntries(ContainerConfig& c, const Walker& w) {
+Status checkNetworkEntries(ContainerConfig& c, const TableWalker& w) {
     std::set<std::string> used;
     for (const auto& n : c.network) used.insert(n.name);
     for (size_t i = 0; i < c.network.size(); ++i) {
@@ -429,7 +242,7 @@ Status checkNetworkEntries(ContainerConfig& c, const Walker& w) {
         if (n.type.empty()) return w.errorAt(key, "missing type (veth, macvlan, phys, empty or none)");
         if ((n.type == "macvlan" || n.type == "phys") && n.link.empty())
             return w.errorAt(key, "type \"" + n.type + "\" needs a link (the host interface)");
-        bool hasInterface = n.type != "none" && n.type != "empty";
+        bool hasInterface = n.hasInterface();
         // Unnamed interfaces take the first free eth<N>, in list order.
         for (int k = 0; hasInterface && n.name.empty(); ++k)
             if (used.insert("eth" + std::to_string(k)).second) n.name = "eth" + std::to_string(k);
@@ -443,9 +256,9 @@ Status checkNetworkEntries(ContainerConfig& c, const Walker& w) {
     return {};
 }
 
-Status checkHostNetwork(const ContainerConfig& c, const Walker& w) {
+Status checkHostNetwork(const ContainerConfig& c, const TableWalker& w) {
     for (size_t i = 0; i < c.network.size(); ++i) {
-        if (c.network[i].type != "none") continue;
+        if (!c.network[i].hostNetwork()) continue;
         std::string key = indexed("network", i) + ".type";
         if (!c.security.allowHostNetwork)
             return w.errorAt(key, "type \"none\" shares the host's network; set security.allow_host_network = true to allow it");
@@ -455,7 +268,7 @@ Status checkHostNetwork(const ContainerConfig& c, const Walker& w) {
     return {};
 }
 
-Status checkMounts(ContainerConfig& c, const Walker& w) {
+Status checkMounts(ContainerConfig& c, const TableWalker& w) {
     for (size_t i = 0; i < c.mounts.size(); ++i) {
         MountEntry& m = c.mounts[i];
         std::string key = indexed("mounts", i);
@@ -466,7 +279,7 @@ Status checkMounts(ContainerConfig& c, const Walker& w) {
     return {};
 }
 
-Status checkIdmaps(const ContainerConfig& c, const Walker& w) {
+Status checkIdmaps(const ContainerConfig& c, const TableWalker& w) {
     bool users = false, groups = false;
     for (size_t i = 0; i < c.idmap.size(); ++i) {
         std::string key = indexed("idmap", i);
@@ -484,7 +297,7 @@ Status checkIdmaps(const ContainerConfig& c, const Walker& w) {
 }
 
 // Checks that hold for every file, including create-time inputs.
-Status checkEntries(ContainerConfig& c, const Walker& w) {
+Status checkEntries(ContainerConfig& c, const TableWalker& w) {
     XC_TRY(checkNetworkEntries(c, w));
     XC_TRY(checkMounts(c, w));
     return checkIdmaps(c, w);
@@ -492,7 +305,7 @@ Status checkEntries(ContainerConfig& c, const Walker& w) {
 
 // Checks across keys that different input files may set: only the final
 // config has to satisfy them.
-Status checkComplete(ContainerConfig& c, const Walker& w, const std::string& file) {
+Status checkComplete(ContainerConfig& c, const TableWalker& w, const std::string& file) {
     if (c.name.empty()) return invalid(file + ": name: missing (the container's name)");
     if (c.rootfsPath.empty()) return invalid(file + ": rootfs.path: missing (where the root file system is)");
     if (c.hostname.empty()) c.hostname = c.name;
@@ -504,12 +317,8 @@ Status checkComplete(ContainerConfig& c, const Walker& w, const std::string& fil
 Result<ContainerConfig> validate(const Parsed& parts, const std::string& file, bool complete) {
     ContainerConfig c;
     c.sourceFile = file;
-    Walker w(file, c);
-    try {
-        for (const auto& part : parts) XC_TRY(w.walk(part));
-    } catch (const libconfig::ConfigException& e) {
-        return invalid(file + ": " + e.what());
-    }
+    TableWalker w = walkerFor(file, schemaTable(), c);
+    XC_TRY(w.walkAll(parts));
     XC_TRY(checkEntries(c, w));
     if (complete) XC_TRY(checkComplete(c, w, file));
     return c;
@@ -600,6 +409,45 @@ Status mergeInputs(libconfig::Config& out, const CreateInputs& in, std::string& 
 }
 
 }  // namespace
+
+namespace config_detail {
+
+namespace {
+
+// `file`: the file the text was read from, if any (the root of include loops).
+Result<Parsed> expandAndParse(const std::string& text, const std::string& shownAs, const std::string& file) {
+    Expansion x{shownAs, {}, {}};
+    x.totalBytes = text.size();
+    if (!file.empty()) {
+        char* real = ::realpath(file.c_str(), nullptr);
+        x.stack.push_back(real ? real : file);
+        std::free(real);
+    }
+    x.newSegment();
+    XC_TRY(expand(text, shownAs, 0, x));
+    Parsed parts;
+    for (auto& seg : x.segments) {
+        if (seg.text.empty()) continue;
+        XC_ASSIGN(ParsedPart part, parseSegment(seg, shownAs));
+        parts.push_back(std::move(part));
+    }
+    return parts;
+}
+
+}  // namespace
+
+Result<Parsed> readConfigText(const std::string& text, const std::string& shownAs) {
+    return expandAndParse(text, shownAs, "");
+}
+
+Result<Parsed> readConfigFile(const std::string& path) {
+    auto text = readRegularFile(path, kMaxConfigFileBytes);
+    if (!text && text.error().what() == "open " + path) return Error::sys(text.error().code(), "open config " + path);
+    if (!text) return std::move(text).error().wrap("read config");
+    return expandAndParse(*text, path, path);
+}
+
+}  // namespace config_detail
 
 Result<ContainerConfig> loadConfig(const std::string& path) {
     XC_ASSIGN(Parsed p, readConfigFile(path));

@@ -25,20 +25,14 @@ enum class Kind {
     GroupList,    // ( { ... }, { ... } ): each element is walked as a group
 };
 
-// Stores a checked value in the config; returns a message-only error
-// (the walker adds "FILE:LINE: KEY: ").
-using ApplyFn = Status (*)(const libconfig::Setting& value, ContainerConfig& cfg);
-
-// One key. Paths are dotted; "[]" stands for every element of a group list.
-// For GroupList keys apply is called first with the list itself (to clear
-// what an earlier list set), then once per element before its keys (to
-// append a default element that the element's keys then fill in).
-struct SchemaEntry {
-    const char* path;
-    Kind kind;
-    const char* description;
-    ApplyFn apply;
-};
+template <class T>
+struct KeyEntry;
+// The container config's keys. Paths are dotted; "[]" stands for every
+// element of a group list. For GroupList keys apply is called first with
+// the list itself (to clear what an earlier list set), then once per
+// element before its keys (to append a default element that the element's
+// keys then fill in).
+using SchemaEntry = KeyEntry<ContainerConfig>;
 
 const std::vector<SchemaEntry>& schemaTable();
 // The documented default of a key ("128K", "the container name"), or

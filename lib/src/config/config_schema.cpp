@@ -11,6 +11,7 @@
 
 #include "base/cgroup_files.hpp"
 #include "config/config_internal.hpp"
+#include "config/config_table.hpp"
 #include "base/fsutil.hpp"
 #include "xc/paths.hpp"
 
@@ -24,9 +25,15 @@ Error invalid(const std::string& what) { return Error::msg(what, EINVAL); }
 
 namespace {
 
+using config_detail::absolutePath;
+using config_detail::integer;
+using config_detail::intIn;
 using config_detail::invalid;
+using config_detail::isString;
 using config_detail::Kind;
 using config_detail::SchemaEntry;
+using config_detail::strings;
+using config_detail::text;
 using libconfig::Setting;
 
 std::string lower(std::string s) {
@@ -43,31 +50,6 @@ bool allDigits(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// ---- reading values whose type the walker has already checked ----
-
-std::string text(const Setting& v) { return v.c_str(); }
-
-bool isString(const Setting& v) { return v.getType() == Setting::TypeString; }
-
-int64_t integer(const Setting& v) {
-    if (v.getType() == Setting::TypeInt64) return static_cast<long long>(v);
-    return static_cast<int>(v);
-}
-
-std::vector<std::string> strings(const Setting& v) {
-    std::vector<std::string> out;
-    for (int i = 0; i < v.getLength(); ++i) out.push_back(v[i].c_str());
-    return out;
-}
-
-Result<int64_t> intIn(const Setting& v, int64_t lo, int64_t hi) {
-    int64_t n = integer(v);
-    if (n < lo || n > hi)
-        return invalid("must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                       std::to_string(n));
-    return n;
-}
-
 Result<uint64_t> sizeValue(const Setting& v) {
     if (isString(v)) return parseSize(text(v));
     int64_t n = integer(v);
@@ -82,11 +64,6 @@ Result<uint64_t> sizeOrMax(const Setting& v) {
 }
 
 // ---- value validators ----
-
-Status absolutePath(const std::string& p) {
-    if (p.empty() || p[0] != '/') return invalid("must be an absolute path, got '" + p + "'");
-    return {};
-}
 
 Status oneOf(const std::string& v, std::initializer_list<const char*> allowed) {
     std::string list;
@@ -180,30 +157,6 @@ Result<std::pair<std::string, std::string>> cgroupRaw(const std::string& entry) 
     for (char c : value)
         if (c == '\n' || c == '\0') return bad("VALUE must be one line");
     return std::make_pair(file, value);
-}
-
-// "QUOTA [PERIOD]" in microseconds, QUOTA may be "max".
-Status cpuMax(const std::string& v, CgroupSettings& cg) {
-    auto bad = [&](const std::string& why) { return invalid("bad cpu.max '" + v + "': " + why); };
-    std::string t = trim(v);
-    size_t sp = t.find_first_of(" \t");
-    std::string quota = t.substr(0, sp);
-    std::string period = sp == std::string::npos ? "" : trim(t.substr(sp));
-    int64_t q = -1;
-    uint64_t p = 100000;
-    if (quota != "max") {
-        if (!allDigits(quota) || quota.size() > 12) return bad("QUOTA must be microseconds or \"max\"");
-        q = std::stoll(quota);
-        if (q < 1000) return bad("QUOTA must be at least 1000 microseconds");
-    }
-    if (!period.empty()) {
-        if (!allDigits(period) || period.size() > 8) return bad("PERIOD must be microseconds");
-        p = std::stoull(period);
-        if (p < 1000 || p > 1000000) return bad("PERIOD must be between 1000 and 1000000 microseconds");
-    }
-    cg.cpuQuotaUs = q;
-    cg.cpuPeriodUs = p;
-    return {};
 }
 
 // Capability names as of Linux 6.x (CAP_CHOWN = 0 .. CAP_CHECKPOINT_RESTORE = 40).
@@ -366,7 +319,12 @@ const std::vector<SchemaEntry> kSchema = {
     {"cgroup.cpu.weight", Kind::Int, "CPU share (1-10000, 100 is the default)",
      APPLY { XC_ASSIGN(c.cgroup.cpuWeight, intIn(v, 1, 10000)); return {}; }},
     {"cgroup.cpu.max", Kind::StringOrInt, "\"QUOTA PERIOD\" in microseconds (QUOTA may be \"max\"; PERIOD 100000 if left out)",
-     APPLY { return cpuMax(isString(v) ? text(v) : std::to_string(integer(v)), c.cgroup); }},
+     APPLY {
+         XC_ASSIGN(CpuMax m, parseCpuMax(isString(v) ? text(v) : std::to_string(integer(v))));
+         c.cgroup.cpuQuotaUs = m.quotaUs;
+         c.cgroup.cpuPeriodUs = m.periodUs;
+         return {};
+     }},
     {"cgroup.cpuset.cpus", Kind::String, "CPUs the container may use, e.g. \"0-1,3\"",
      STRING_INTO(c.cgroup.cpusetCpus, validateCpuList(s))},
     {"cgroup.cpuset.mems", Kind::String, "memory nodes the container may use, e.g. \"0\"",
@@ -585,6 +543,27 @@ Status validateCpuList(const std::string& input) {
         start = comma + 1;
     }
     return {};
+}
+
+Result<CpuMax> parseCpuMax(const std::string& v) {
+    auto bad = [&](const std::string& why) { return invalid("bad cpu.max '" + v + "': " + why); };
+    std::string t = trim(v);
+    size_t sp = t.find_first_of(" \t");
+    std::string quota = t.substr(0, sp);
+    std::string period = sp == std::string::npos ? "" : trim(t.substr(sp));
+    CpuMax m;
+    if (quota.empty()) return bad("use \"QUOTA [PERIOD]\" in microseconds, QUOTA may be \"max\"");
+    if (quota != "max" && quota != "-1") {
+        if (!allDigits(quota) || quota.size() > 12) return bad("QUOTA must be microseconds or \"max\"");
+        m.quotaUs = std::stoll(quota);
+        if (m.quotaUs < 1000) return bad("QUOTA must be at least 1000 microseconds");
+    }
+    if (!period.empty()) {
+        if (!allDigits(period) || period.size() > 8) return bad("PERIOD must be microseconds");
+        m.periodUs = std::stoull(period);
+        if (m.periodUs < 1000 || m.periodUs > 1000000) return bad("PERIOD must be between 1000 and 1000000 microseconds");
+    }
+    return m;
 }
 
 Result<int> parseSignal(const std::string& input) {

@@ -189,7 +189,7 @@ Status Network::makeOne(size_t i, pid_t pid) {
     XC_ASSIGN(Static st, staticOf(n, entryName(n, i)));
     Made m;
     m.index = i;
-    if (n.type == "empty" || n.type == "none") return {};
+    if (!n.hasInterface()) return {};
     std::string mac = n.hwaddr;
     if (mac.empty() && n.type != "phys")
         mac = stableHwaddr(cfg_.name + '\0' + cfg_.rootfsPath + '\0' + std::to_string(i));
@@ -340,7 +340,7 @@ Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
     // "none" shares the host's network namespace (the config refuses it
     // without security.allow_host_network): nothing to make or check.
     bool needsHost = false;
-    for (const auto& n : cfg.network) needsHost = needsHost || (n.type != "empty" && n.type != "none");
+    for (const auto& n : cfg.network) needsHost = needsHost || n.hasInterface();
     if (!needsHost) return {};
     XC_ASSIGN(nl::Socket host, nl::Socket::open());
     std::set<std::string> names;
@@ -386,9 +386,7 @@ Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
 
 Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const ContainerConfig& cfg, pid_t pid, const Log& log) {
     auto net = std::make_unique<Network>(cfg, log);
-    bool hostNetwork = false;
-    for (const auto& n : cfg.network) hostNetwork = hostNetwork || n.type == "none";
-    if (hostNetwork) return std::unique_ptr<ContainerNetwork>(std::move(net));
+    if (cfg.hostNetwork()) return std::unique_ptr<ContainerNetwork>(std::move(net));
     if (cfg.network.empty() || pid <= 0) {
         // Still bring up loopback: a container always has a working lo.
         if (pid > 0) {

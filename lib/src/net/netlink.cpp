@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <memory>
+#include <system_error>
 #include <thread>
 
 namespace xc::nl {
@@ -47,38 +49,43 @@ int toErrno(int nlerr) {
 
 Error nlError(int err, const std::string& what) { return Error(toErrno(err), what); }
 
-struct LinkPtr {
-    struct rtnl_link* p = nullptr;
-    LinkPtr() = default;
-    explicit LinkPtr(struct rtnl_link* l) : p(l) {}
-    LinkPtr(const LinkPtr&) = delete;
-    LinkPtr& operator=(const LinkPtr&) = delete;
-    ~LinkPtr() {
-        if (p) rtnl_link_put(p);
+// Owners of libnl objects: move-only, freed once.
+template <class T, void (*Free)(T*)>
+struct NlFree {
+    void operator()(T* p) const {
+        if (p) Free(p);
     }
 };
-struct AddrPtr {
-    struct nl_addr* p = nullptr;
-    ~AddrPtr() {
-        if (p) nl_addr_put(p);
+using LinkPtr = std::unique_ptr<struct rtnl_link, NlFree<struct rtnl_link, rtnl_link_put>>;
+using AddrPtr = std::unique_ptr<struct nl_addr, NlFree<struct nl_addr, nl_addr_put>>;
+using CachePtr = std::unique_ptr<struct nl_cache, NlFree<struct nl_cache, nl_cache_free>>;
+using RtAddr = std::unique_ptr<struct rtnl_addr, NlFree<struct rtnl_addr, rtnl_addr_put>>;
+using VethPtr = std::unique_ptr<struct rtnl_link, NlFree<struct rtnl_link, rtnl_link_veth_release>>;
+using RoutePtr = std::unique_ptr<struct rtnl_route, NlFree<struct rtnl_route, rtnl_route_put>>;
+
+// Runs `fn` on a short-lived thread (setns(CLONE_NEWNET) there changes only
+// that thread). std::thread reports a failure to start by throwing, which
+// must not leave the library: it becomes the error.
+template <class T, class Fn>
+Result<T> onThread(const std::string& what, Fn fn) {
+    Result<T> out = Error::msg(what + ": the thread did not run", EAGAIN);
+    try {
+        std::thread t([&] { out = fn(); });
+        t.join();
+    } catch (const std::system_error& e) {
+        return Error::sys(e.code().value(), what + ": start a thread");
     }
-};
-struct CachePtr {
-    struct nl_cache* p = nullptr;
-    ~CachePtr() {
-        if (p) nl_cache_free(p);
-    }
-};
+    return out;
+}
 
 Result<Hwaddr> macOf(const std::string& text) { return parseHwaddr(text); }
 
 Status setHwaddr(struct rtnl_link* l, const std::string& text) {
     if (text.empty()) return {};
     XC_ASSIGN(Hwaddr mac, macOf(text));
-    AddrPtr a;
-    a.p = nl_addr_build(AF_LLC, mac.data(), mac.size());
-    if (!a.p) return Error::sys(ENOMEM, "hwaddr " + text);
-    rtnl_link_set_addr(l, a.p);
+    AddrPtr a(nl_addr_build(AF_LLC, mac.data(), mac.size()));
+    if (!a) return Error::sys(ENOMEM, "hwaddr " + text);
+    rtnl_link_set_addr(l, a.get());
     return {};
 }
 
@@ -101,9 +108,8 @@ Link toLink(struct rtnl_link* l) {
 }
 
 AddrPtr toNlAddr(const IpPrefix& a) {
-    AddrPtr out;
-    out.p = nl_addr_build(a.family, a.bytes.data(), a.size());
-    if (out.p) nl_addr_set_prefixlen(out.p, a.prefix);
+    AddrPtr out(nl_addr_build(a.family, a.bytes.data(), a.size()));
+    if (out) nl_addr_set_prefixlen(out.get(), a.prefix);
     return out;
 }
 
@@ -122,33 +128,21 @@ Result<Socket> Socket::open() {
 }
 
 Result<Socket> Socket::openIn(int netnsFd) {
-    Result<Socket> out = Error::msg("no socket");
     // setns(CLONE_NEWNET) changes only the calling thread; the socket keeps
     // the namespace it was created in after the thread is gone.
-    std::thread t([&] {
-        if (::setns(netnsFd, CLONE_NEWNET) < 0) {
-            out = Error::sys("enter the container's network namespace");
-            return;
-        }
-        out = open();
+    return onThread<Socket>("open a netlink socket in the container's network namespace", [&]() -> Result<Socket> {
+        if (::setns(netnsFd, CLONE_NEWNET) < 0) return Error::sys("enter the container's network namespace");
+        return open();
     });
-    t.join();
-    return out;
 }
 
 Result<UniqueFd> socketIn(int netnsFd, int domain, int type, int protocol) {
-    Result<UniqueFd> out = Error::msg("no socket");
-    std::thread t([&] {
-        if (::setns(netnsFd, CLONE_NEWNET) < 0) {
-            out = Error::sys("enter the container's network namespace");
-            return;
-        }
+    return onThread<UniqueFd>("create a socket in the container's network namespace", [&]() -> Result<UniqueFd> {
+        if (::setns(netnsFd, CLONE_NEWNET) < 0) return Error::sys("enter the container's network namespace");
         UniqueFd fd(::socket(domain, type | SOCK_CLOEXEC, protocol));
-        if (!fd) out = Error::sys("create a socket in the container's network namespace");
-        else out = std::move(fd);
+        if (!fd) return Error::sys("create a socket in the container's network namespace");
+        return fd;
     });
-    t.join();
-    return out;
 }
 
 Result<UniqueFd> openNetns(pid_t pid) {
@@ -179,10 +173,11 @@ Result<std::optional<Link>> findLink(const Socket& s, int index) {
 }
 
 Result<std::vector<Link>> listLinks(const Socket& s) {
-    CachePtr c;
-    if (int err = rtnl_link_alloc_cache(s.get(), AF_UNSPEC, &c.p); err < 0) return nlError(err, "list links");
+    struct nl_cache* raw = nullptr;
+    if (int err = rtnl_link_alloc_cache(s.get(), AF_UNSPEC, &raw); err < 0) return nlError(err, "list links");
+    CachePtr c(raw);
     std::vector<Link> out;
-    for (struct nl_object* o = nl_cache_get_first(c.p); o; o = nl_cache_get_next(o))
+    for (struct nl_object* o = nl_cache_get_first(c.get()); o; o = nl_cache_get_next(o))
         out.push_back(toLink(reinterpret_cast<struct rtnl_link*>(o)));
     return out;
 }
@@ -190,10 +185,7 @@ Result<std::vector<Link>> listLinks(const Socket& s) {
 Status createVeth(const Socket& s, const VethSpec& v) {
     struct rtnl_link* l = rtnl_link_veth_alloc();
     if (!l) return Error::sys(ENOMEM, "allocate veth");
-    struct Release {
-        struct rtnl_link* l;
-        ~Release() { rtnl_link_veth_release(l); }
-    } release{l};
+    VethPtr release(l);
     struct rtnl_link* peer = rtnl_link_veth_get_peer(l);
     LinkPtr peerRef(peer);
     rtnl_link_set_name(l, v.hostName.c_str());
@@ -211,29 +203,29 @@ Status createVeth(const Socket& s, const VethSpec& v) {
 
 Status createMacvlan(const Socket& s, const MacvlanSpec& m) {
     LinkPtr l(rtnl_link_macvlan_alloc());
-    if (!l.p) return Error::sys(ENOMEM, "allocate macvlan");
-    rtnl_link_set_name(l.p, m.name.c_str());
-    rtnl_link_set_link(l.p, m.parent);
+    if (!l) return Error::sys(ENOMEM, "allocate macvlan");
+    rtnl_link_set_name(l.get(), m.name.c_str());
+    rtnl_link_set_link(l.get(), m.parent);
     int mode = rtnl_link_macvlan_str2mode(m.mode.empty() ? "private" : m.mode.c_str());
     if (mode < 0) return Error::msg("unknown macvlan mode '" + m.mode + "'", EINVAL);
-    if (int err = rtnl_link_macvlan_set_mode(l.p, static_cast<uint32_t>(mode)); err < 0)
+    if (int err = rtnl_link_macvlan_set_mode(l.get(), static_cast<uint32_t>(mode)); err < 0)
         return nlError(err, "macvlan mode " + m.mode);
-    if (m.mtu > 0) rtnl_link_set_mtu(l.p, static_cast<unsigned>(m.mtu));
-    XC_TRY(setHwaddr(l.p, m.hwaddr));
-    if (m.pid > 0) rtnl_link_set_ns_pid(l.p, m.pid);
-    if (int err = rtnl_link_add(s.get(), l.p, NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    if (m.mtu > 0) rtnl_link_set_mtu(l.get(), static_cast<unsigned>(m.mtu));
+    XC_TRY(setHwaddr(l.get(), m.hwaddr));
+    if (m.pid > 0) rtnl_link_set_ns_pid(l.get(), m.pid);
+    if (int err = rtnl_link_add(s.get(), l.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
         return nlError(err, "create macvlan " + m.name);
     return {};
 }
 
 Status createBridge(const Socket& s, const std::string& name, int mtu, const std::string& hwaddr) {
     LinkPtr l(rtnl_link_bridge_alloc());
-    if (!l.p) return Error::sys(ENOMEM, "allocate bridge");
-    rtnl_link_set_name(l.p, name.c_str());
-    XC_TRY(setHwaddr(l.p, hwaddr));
-    if (mtu > 0) rtnl_link_set_mtu(l.p, static_cast<unsigned>(mtu));
-    rtnl_link_set_flags(l.p, IFF_UP);
-    if (int err = rtnl_link_add(s.get(), l.p, NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    if (!l) return Error::sys(ENOMEM, "allocate bridge");
+    rtnl_link_set_name(l.get(), name.c_str());
+    XC_TRY(setHwaddr(l.get(), hwaddr));
+    if (mtu > 0) rtnl_link_set_mtu(l.get(), static_cast<unsigned>(mtu));
+    rtnl_link_set_flags(l.get(), IFF_UP);
+    if (int err = rtnl_link_add(s.get(), l.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
         return nlError(err, "create bridge " + name);
     return {};
 }
@@ -252,46 +244,47 @@ namespace {
 // Applies `changes` to link `index` (RTM_NEWLINK on the existing link).
 Status changeLink(const Socket& s, int index, struct rtnl_link* changes, const std::string& what) {
     LinkPtr orig(rtnl_link_alloc());
-    if (!orig.p) return Error::sys(ENOMEM, what);
-    rtnl_link_set_ifindex(orig.p, index);
-    if (int err = rtnl_link_change(s.get(), orig.p, changes, 0); err < 0) return nlError(err, what);
+    if (!orig) return Error::sys(ENOMEM, what);
+    rtnl_link_set_ifindex(orig.get(), index);
+    if (int err = rtnl_link_change(s.get(), orig.get(), changes, 0); err < 0) return nlError(err, what);
     return {};
 }
 }  // namespace
 
 Status moveLinkToPid(const Socket& s, int index, pid_t pid, const std::string& newName) {
     LinkPtr c(rtnl_link_alloc());
-    if (!c.p) return Error::sys(ENOMEM, "move link");
-    rtnl_link_set_ns_pid(c.p, pid);
-    if (!newName.empty()) rtnl_link_set_name(c.p, newName.c_str());
-    return changeLink(s, index, c.p, "move link " + std::to_string(index) + " to the network namespace of pid " +
+    if (!c) return Error::sys(ENOMEM, "move link");
+    rtnl_link_set_ns_pid(c.get(), pid);
+    if (!newName.empty()) rtnl_link_set_name(c.get(), newName.c_str());
+    return changeLink(s, index, c.get(), "move link " + std::to_string(index) + " to the network namespace of pid " +
                                          std::to_string(pid));
 }
 
 Status setLinkUp(const Socket& s, int index, bool up, int mtu, const std::string& hwaddr) {
     LinkPtr c(rtnl_link_alloc());
-    if (!c.p) return Error::sys(ENOMEM, "change link");
-    if (up) rtnl_link_set_flags(c.p, IFF_UP);
-    else rtnl_link_unset_flags(c.p, IFF_UP);
-    if (mtu > 0) rtnl_link_set_mtu(c.p, static_cast<unsigned>(mtu));
-    XC_TRY(setHwaddr(c.p, hwaddr));
-    return changeLink(s, index, c.p, std::string(up ? "bring up" : "bring down") + " link " + std::to_string(index));
+    if (!c) return Error::sys(ENOMEM, "change link");
+    if (up) rtnl_link_set_flags(c.get(), IFF_UP);
+    else rtnl_link_unset_flags(c.get(), IFF_UP);
+    if (mtu > 0) rtnl_link_set_mtu(c.get(), static_cast<unsigned>(mtu));
+    XC_TRY(setHwaddr(c.get(), hwaddr));
+    return changeLink(s, index, c.get(), std::string(up ? "bring up" : "bring down") + " link " + std::to_string(index));
 }
 
 Status deleteLink(const Socket& s, int index) {
     LinkPtr l(rtnl_link_alloc());
-    if (!l.p) return Error::sys(ENOMEM, "delete link");
-    rtnl_link_set_ifindex(l.p, index);
-    if (int err = rtnl_link_delete(s.get(), l.p); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
+    if (!l) return Error::sys(ENOMEM, "delete link");
+    rtnl_link_set_ifindex(l.get(), index);
+    if (int err = rtnl_link_delete(s.get(), l.get()); err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV)
         return nlError(err, "delete link " + std::to_string(index));
     return {};
 }
 
 Result<std::vector<Address>> listAddresses(const Socket& s) {
-    CachePtr c;
-    if (int err = rtnl_addr_alloc_cache(s.get(), &c.p); err < 0) return nlError(err, "list addresses");
+    struct nl_cache* raw = nullptr;
+    if (int err = rtnl_addr_alloc_cache(s.get(), &raw); err < 0) return nlError(err, "list addresses");
+    CachePtr c(raw);
     std::vector<Address> out;
-    for (struct nl_object* o = nl_cache_get_first(c.p); o; o = nl_cache_get_next(o)) {
+    for (struct nl_object* o = nl_cache_get_first(c.get()); o; o = nl_cache_get_next(o)) {
         auto* a = reinterpret_cast<struct rtnl_addr*>(o);
         struct nl_addr* local = rtnl_addr_get_local(a);
         if (!local) continue;
@@ -311,52 +304,43 @@ Result<std::vector<Address>> listAddresses(const Socket& s) {
 }
 
 namespace {
-struct RtAddr {
-    struct rtnl_addr* p = rtnl_addr_alloc();
-    ~RtAddr() {
-        if (p) rtnl_addr_put(p);
-    }
-};
 Status buildAddr(RtAddr& r, int ifindex, const IpPrefix& a) {
-    if (!r.p) return Error::sys(ENOMEM, "allocate address");
+    if (!r) return Error::sys(ENOMEM, "allocate address");
     AddrPtr local = toNlAddr(a);
-    if (!local.p) return Error::sys(ENOMEM, "allocate address");
-    rtnl_addr_set_ifindex(r.p, ifindex);
-    rtnl_addr_set_family(r.p, a.family);
-    if (int err = rtnl_addr_set_local(r.p, local.p); err < 0) return nlError(err, "address " + a.text());
-    rtnl_addr_set_prefixlen(r.p, a.prefix);
+    if (!local) return Error::sys(ENOMEM, "allocate address");
+    rtnl_addr_set_ifindex(r.get(), ifindex);
+    rtnl_addr_set_family(r.get(), a.family);
+    if (int err = rtnl_addr_set_local(r.get(), local.get()); err < 0) return nlError(err, "address " + a.text());
+    rtnl_addr_set_prefixlen(r.get(), a.prefix);
     return {};
 }
 }  // namespace
 
 Status addAddress(const Socket& s, int ifindex, const IpPrefix& a, bool nodad) {
-    RtAddr r;
+    RtAddr r(rtnl_addr_alloc());
     XC_TRY(buildAddr(r, ifindex, a));
     if (a.family == AF_INET && a.prefix < 31) {
         AddrPtr brd = toNlAddr(a.broadcast());
-        if (brd.p) rtnl_addr_set_broadcast(r.p, brd.p);
+        if (brd) rtnl_addr_set_broadcast(r.get(), brd.get());
     }
-    if (a.family == AF_INET6 && nodad) rtnl_addr_set_flags(r.p, IFA_F_NODAD);
-    if (int err = rtnl_addr_add(s.get(), r.p, NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    if (a.family == AF_INET6 && nodad) rtnl_addr_set_flags(r.get(), IFA_F_NODAD);
+    if (int err = rtnl_addr_add(s.get(), r.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
         return nlError(err, "add address " + a.text());
     return {};
 }
 
 Status deleteAddress(const Socket& s, int ifindex, const IpPrefix& a) {
-    RtAddr r;
+    RtAddr r(rtnl_addr_alloc());
     XC_TRY(buildAddr(r, ifindex, a));
-    if (int err = rtnl_addr_delete(s.get(), r.p, 0); err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)
+    if (int err = rtnl_addr_delete(s.get(), r.get(), 0); err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)
         return nlError(err, "delete address " + a.text());
     return {};
 }
 
 Status addDefaultRoute(const Socket& s, int ifindex, const IpPrefix& gateway, bool onlink) {
-    struct rtnl_route* r = rtnl_route_alloc();
-    if (!r) return Error::sys(ENOMEM, "allocate route");
-    struct Put {
-        struct rtnl_route* r;
-        ~Put() { rtnl_route_put(r); }
-    } put{r};
+    RoutePtr route(rtnl_route_alloc());
+    if (!route) return Error::sys(ENOMEM, "allocate route");
+    struct rtnl_route* r = route.get();
     rtnl_route_set_family(r, static_cast<uint8_t>(gateway.family));
     rtnl_route_set_table(r, RT_TABLE_MAIN);
     rtnl_route_set_protocol(r, RTPROT_STATIC);
@@ -365,15 +349,15 @@ Status addDefaultRoute(const Socket& s, int ifindex, const IpPrefix& gateway, bo
     IpPrefix any;
     any.family = gateway.family;
     AddrPtr dst = toNlAddr(any);
-    if (!dst.p) return Error::sys(ENOMEM, "allocate route");
-    rtnl_route_set_dst(r, dst.p);
+    if (!dst) return Error::sys(ENOMEM, "allocate route");
+    rtnl_route_set_dst(r, dst.get());
     struct rtnl_nexthop* nh = rtnl_route_nh_alloc();
     if (!nh) return Error::sys(ENOMEM, "allocate route");
     rtnl_route_nh_set_ifindex(nh, ifindex);
     IpPrefix gw = gateway;
     gw.prefix = gw.family == AF_INET ? 32 : 128;
     AddrPtr via = toNlAddr(gw);
-    rtnl_route_nh_set_gateway(nh, via.p);
+    rtnl_route_nh_set_gateway(nh, via.get());
     if (onlink) rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
     rtnl_route_add_nexthop(r, nh);  // owned by the route now
     if (int err = rtnl_route_add(s.get(), r, NLM_F_CREATE | NLM_F_REPLACE); err < 0)

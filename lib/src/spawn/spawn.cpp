@@ -69,7 +69,7 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     s.security = cfg.security;
     XC_ASSIGN(s.seccomp, seccompRules(cfg.security.seccomp));
     s.cgroupLayout = layout;
-    for (const auto& n : cfg.network) s.hostNetwork = s.hostNetwork || n.type == "none";
+    s.hostNetwork = cfg.hostNetwork();
     return s;
 }
 
