@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config_internal.hpp"
+#include "config/config_table.hpp"
 #include "xc/config.hpp"
 
 using namespace xc;

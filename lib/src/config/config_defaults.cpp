@@ -5,6 +5,7 @@
 // the runtime really do, and the generator refuses an entry for a key that
 // the schema does not have.
 #include "config/config_internal.hpp"
+#include "config/config_table.hpp"
 
 #include <cstring>
 

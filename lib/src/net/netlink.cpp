@@ -232,10 +232,10 @@ Status createBridge(const Socket& s, const std::string& name, int mtu, const std
 
 Status createPlainLink(const Socket& s, const std::string& name, const std::string& kind) {
     LinkPtr l(rtnl_link_alloc());
-    if (!l.p) return Error::sys(ENOMEM, "allocate " + kind + " link");
-    rtnl_link_set_name(l.p, name.c_str());
-    if (int err = rtnl_link_set_type(l.p, kind.c_str()); err < 0) return nlError(err, kind + " link " + name);
-    if (int err = rtnl_link_add(s.get(), l.p, NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    if (!l) return Error::sys(ENOMEM, "allocate " + kind + " link");
+    rtnl_link_set_name(l.get(), name.c_str());
+    if (int err = rtnl_link_set_type(l.get(), kind.c_str()); err < 0) return nlError(err, kind + " link " + name);
+    if (int err = rtnl_link_add(s.get(), l.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
         return nlError(err, "create " + kind + " link " + name);
     return {};
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config_internal.hpp"
+#include "config/config_table.hpp"
 
 namespace {
 
