@@ -126,21 +126,77 @@ pid_t Process::release() {
 }
 
 Result<Process> cloneChild(unsigned long long flags) {
+    if (flags == 0) {
+        // A plain child through glibc's fork: its at-fork handlers reset
+        // malloc's and stdio's locks in the child, so the child may
+        // allocate even if another thread of the caller (a Python
+        // binding, a daemon) held one of those locks at the fork. The
+        // pidfd is opened before the parent could reap the child, so it
+        // names exactly this child.
+        pid_t pid = ::fork();
+        if (pid < 0) return Error::sys("fork a child");
+        if (pid == 0) return Process(0, UniqueFd());
+        UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+        if (!fd) {
+            Error e = Error::sys("open a pidfd for child " + std::to_string(pid));
+            ::kill(pid, SIGKILL);
+            int st;
+            while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+            }
+            return e;
+        }
+        return Process(pid, std::move(fd));
+    }
     int pidfd = -1;
     struct clone_args args = {};
     args.flags = flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid < 0) return Error::sys(flags & ~CLONE_PIDFD ? "clone a child with new namespaces" : "fork a child");
+    if (pid < 0) return Error::sys("clone a child with new namespaces");
     if (pid == 0) return Process(0, UniqueFd());
     return Process(static_cast<pid_t>(pid), UniqueFd(pidfd));
 }
 
 namespace {
 
-// In the child of startProgram: never returns.
-[[noreturn]] void execProgram(const Program& cmd, const Channel& report) {
+// What the child of startProgram needs, made before the clone: the child
+// only makes system calls, so it cannot deadlock on a lock (malloc's)
+// that another thread of a multi-threaded caller held at the clone.
+struct PreparedExec {
+    std::vector<std::string> envStore;
+    std::vector<char*> argv, envp;
+    bool ownEnv = false;
+    std::vector<int> keepSorted;  // Program::keepFds plus the report channel
+};
+
+// Where the child failed, as it reports it: a stage and an errno.
+enum class ExecStage : int { DevNull, Stdio, KeepFd, Chdir, Exec };
+struct ExecFailure {
+    ExecStage stage;
+    int err;
+};
+
+PreparedExec prepareExec(const Program& cmd, int reportFd) {
+    PreparedExec px;
+    for (const auto& a : cmd.argv) px.argv.push_back(const_cast<char*>(a.c_str()));
+    px.argv.push_back(nullptr);
+    px.ownEnv = !(cmd.inheritEnv && cmd.env.empty());
+    if (px.ownEnv) {
+        if (cmd.inheritEnv)
+            for (char** e = environ; *e; ++e) px.envStore.emplace_back(*e);
+        px.envStore.insert(px.envStore.end(), cmd.env.begin(), cmd.env.end());
+        for (auto& e : px.envStore) px.envp.push_back(e.data());
+        px.envp.push_back(nullptr);
+    }
+    px.keepSorted = cmd.keepFds;
+    px.keepSorted.push_back(reportFd);
+    std::sort(px.keepSorted.begin(), px.keepSorted.end());
+    return px;
+}
+
+// In the child of startProgram: system calls only, never returns.
+[[noreturn]] void execProgram(const Program& cmd, const PreparedExec& px, int reportFd) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -148,45 +204,46 @@ namespace {
         if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
     if (cmd.parentDeathSignal) ::prctl(PR_SET_PDEATHSIG, cmd.parentDeathSignal);
     if (cmd.newSession) ::setsid();
-    auto fail = [&](const std::string& what) {
-        report.sendError(Error::sys(what));
+    auto fail = [&](ExecStage stage) {
+        ExecFailure f{stage, errno};
+        (void)!::send(reportFd, &f, sizeof f, MSG_NOSIGNAL);
         ::_exit(127);
     };
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0) fail("open /dev/null");
+    if (null < 0) fail(ExecStage::DevNull);
     // Move the wanted fds above 2 first, so that dup2 cannot clobber one
     // stdio source with another.
     int src[3] = {cmd.stdinFd, cmd.stdoutFd, cmd.stderrFd};
     for (int i = 0; i < 3; ++i) {
         int from = src[i] < 0 ? null : src[i];
         src[i] = ::fcntl(from, F_DUPFD_CLOEXEC, 3);
-        if (src[i] < 0) fail("set up the standard fds");
+        if (src[i] < 0) fail(ExecStage::Stdio);
     }
     for (int i = 0; i < 3; ++i)
-        if (::dup2(src[i], i) < 0) fail("set up the standard fds");
-    std::vector<int> keep = cmd.keepFds;
-    keep.push_back(report.fd());
-    closeFdsFrom(3, keep);
+        if (::dup2(src[i], i) < 0) fail(ExecStage::Stdio);
+    closeFdsExcept(3, px.keepSorted.data(), px.keepSorted.size());
     for (int fd : cmd.keepFds) {
         int fl = ::fcntl(fd, F_GETFD);
-        if (fl < 0 || ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) fail("keep fd " + std::to_string(fd) + " open");
+        if (fl < 0 || ::fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) fail(ExecStage::KeepFd);
     }
-    if (!cmd.cwd.empty() && ::chdir(cmd.cwd.c_str()) < 0) fail("change to " + cmd.cwd);
-    std::vector<char*> argv, envp;
-    for (const auto& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (cmd.inheritEnv && cmd.env.empty()) {
-        ::execv(argv[0], argv.data());
-    } else {
-        std::vector<std::string> env = cmd.env;
-        if (cmd.inheritEnv)
-            for (char** e = environ; *e; ++e) env.insert(env.begin(), *e);
-        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-        envp.push_back(nullptr);
-        ::execve(argv[0], argv.data(), envp.data());
-    }
-    fail("run " + cmd.argv[0]);
+    if (!cmd.cwd.empty() && ::chdir(cmd.cwd.c_str()) < 0) fail(ExecStage::Chdir);
+    if (px.ownEnv)
+        ::execve(px.argv[0], px.argv.data(), px.envp.data());
+    else
+        ::execv(px.argv[0], px.argv.data());
+    fail(ExecStage::Exec);
     ::_exit(127);
+}
+
+Error execError(const Program& cmd, const ExecFailure& f) {
+    switch (f.stage) {
+        case ExecStage::DevNull: return Error::sys(f.err, "run " + cmd.argv[0] + ": open /dev/null");
+        case ExecStage::Stdio: return Error::sys(f.err, "run " + cmd.argv[0] + ": set up the standard fds");
+        case ExecStage::KeepFd: return Error::sys(f.err, "run " + cmd.argv[0] + ": keep the inherited fds open");
+        case ExecStage::Chdir: return Error::sys(f.err, "run " + cmd.argv[0] + ": change to " + cmd.cwd);
+        case ExecStage::Exec: break;
+    }
+    return Error::sys(f.err, "run " + cmd.argv[0]);
 }
 
 }  // namespace
@@ -194,19 +251,19 @@ namespace {
 Result<Process> startProgram(const Program& cmd) {
     if (cmd.argv.empty()) return Error::msg("run a command: no program given", EINVAL);
     XC_ASSIGN(auto chans, Channel::pair());
+    PreparedExec px = prepareExec(cmd, chans.second.fd());
     XC_ASSIGN(Process child, cloneChild(0));
-    if (child.pid() == 0) {
-        chans.first.close();
-        execProgram(cmd, chans.second);
-    }
+    if (child.pid() == 0) execProgram(cmd, px, chans.second.fd());
     chans.second.close();
-    // EOF: the exec happened (the channel is close-on-exec); else its error.
-    XC_ASSIGN(Channel::Message m, chans.first.recv());
-    if (!m.eof) {
-        if (m.data.rfind("err ", 0) == 0) return Error::deserialize(m.data.substr(4));
-        return Error::msg("run " + cmd.argv[0] + ": unexpected message from the child", EPROTO);
-    }
-    return child;
+    // EOF: the exec happened (the channel is close-on-exec); else its failure.
+    ExecFailure f{};
+    ssize_t n;
+    do n = ::recv(chans.first.fd(), &f, sizeof f, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0) return child;
+    if (n == sizeof f) return execError(cmd, f);
+    if (n < 0) return Error::sys("run " + cmd.argv[0] + ": read the child's report");
+    return Error::msg("run " + cmd.argv[0] + ": unexpected message from the child", EPROTO);
 }
 
 Result<ProgramOutput> runProgram(const Program& cmdIn, const std::string& input, std::chrono::milliseconds timeout) {
@@ -311,16 +368,21 @@ Status sendSignal(int pidfd, int sig) {
     return {};
 }
 
-void closeFdsFrom(int from, const std::vector<int>& keep) {
-    std::vector<int> k = keep;
-    std::sort(k.begin(), k.end());
+void closeFdsExcept(int from, const int* sortedKeep, size_t count) {
     int next = from;
-    for (int fd : k) {
+    for (size_t i = 0; i < count; ++i) {
+        int fd = sortedKeep[i];
         if (fd < next) continue;
         if (fd > next) ::syscall(SYS_close_range, next, fd - 1, 0);
         next = fd + 1;
     }
     ::syscall(SYS_close_range, next, ~0U, 0);
+}
+
+void closeFdsFrom(int from, const std::vector<int>& keep) {
+    std::vector<int> k = keep;
+    std::sort(k.begin(), k.end());
+    closeFdsExcept(from, k.data(), k.size());
 }
 
 }  // namespace xc

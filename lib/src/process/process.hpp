@@ -88,8 +88,9 @@ private:
     UniqueFd pidfd_;
 };
 
-// clone3(flags | CLONE_PIDFD). Like fork, the child sees an empty Process
-// (pid() == 0 there); the parent owns the child.
+// clone3(flags | CLONE_PIDFD), or with no flags glibc's fork (safe to
+// allocate in the child of a threaded caller) plus pidfd_open. Like fork,
+// the child sees an empty Process (pid() == 0 there); the parent owns it.
 Result<Process> cloneChild(unsigned long long flags);
 
 // A program to run: argv[0] is the path executed (no PATH search).
@@ -131,5 +132,7 @@ std::string signalName(int sig);  // "SIGUSR1", "SIGRTMIN+3"
 
 // Closes every fd from `from` up, except those listed.
 void closeFdsFrom(int from, const std::vector<int>& keep = {});
+// The same without allocating (safe in a child of a threaded process).
+void closeFdsExcept(int from, const int* sortedKeep, size_t count);
 
 }  // namespace xc
