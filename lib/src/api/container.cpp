@@ -18,6 +18,7 @@
 #include "base/fsutil.hpp"
 #include "monitor/ipc.hpp"
 #include "base/lock.hpp"
+#include "api/libexec.hpp"
 #include "monitor/monitor.hpp"
 #include "process/process.hpp"
 
@@ -27,21 +28,6 @@ using std::chrono::milliseconds;
 
 namespace {
 constexpr milliseconds kCallTimeout{10000};
-
-// The supervisor binary: the installed one, else the one beside this
-// program (a build tree).
-std::string monitorBinary(const HostPaths& host) {
-    std::string installed = host.monitorBinary();
-    if (::access(installed.c_str(), X_OK) == 0 || std::getenv("XC_LIBEXEC_DIR")) return installed;
-    char self[4096];
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        std::string dir(self, static_cast<size_t>(n));
-        dir = dir.substr(0, dir.rfind('/'));
-        if (::access((dir + "/xc-monitor").c_str(), X_OK) == 0) return dir + "/xc-monitor";
-    }
-    return installed;
-}
 
 Result<std::string> readAllWithTimeout(int fd, milliseconds timeout) {
     std::string out;
@@ -63,6 +49,19 @@ Result<std::string> readAllWithTimeout(int fd, milliseconds timeout) {
     }
 }
 }  // namespace
+
+std::string libexecProgram(const HostPaths& host, const std::string& name) {
+    std::string installed = host.libexecDir + "/" + name;
+    if (::access(installed.c_str(), X_OK) == 0 || std::getenv("XC_LIBEXEC_DIR")) return installed;
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        std::string dir(self, static_cast<size_t>(n));
+        dir = dir.substr(0, dir.rfind('/'));
+        if (::access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+    }
+    return installed;
+}
 
 Result<Container> Container::open(const HostPaths& host, const std::string& base, const std::string& name) {
     XC_TRY(validateName(name));
@@ -133,7 +132,7 @@ Status Container::start(const StartOptions& o) {
         return Error::sys("create pipe");
     }
     UniqueFd readEnd(pfd[0]), writeEnd(pfd[1]), lockFd(mo.lockFd);
-    std::vector<std::string> args = {monitorBinary(host_), "--name", name(), "--path", paths_.base(),
+    std::vector<std::string> args = {libexecProgram(host_, "xc-monitor"), "--name", name(), "--path", paths_.base(),
                                      "--ready-fd", std::to_string(writeEnd.get()),
                                      "--lock-fd", std::to_string(lockFd.get()),
                                      "--logpriority", logLevelName(o.logLevel)};
