@@ -44,8 +44,12 @@ PtyPlan planPty(AttachOptions::Pty mode) {
     return p;
 }
 
-// The exit status, or the error the child reported on the channel.
-Result<AttachExit> attachExit(int waitStatus, const std::string& lastMessage) {
+// The exit status, or the error the child reported on the channel. No
+// message at all: the attach died before the command ran (OOM, a kill).
+Result<AttachExit> attachExit(int waitStatus, const Channel::Message& last) {
+    const std::string& lastMessage = last.data;
+    if (last.eof)
+        return Error::msg("the attach ended before the command ran (" + describeWaitStatus(waitStatus) + ")", ECHILD);
     AttachExit out;
     out.status = exitCodeOf(waitStatus);
     if (lastMessage.rfind("err ", 0) == 0) {
@@ -79,7 +83,7 @@ Result<AttachExit> runWithPty(Process& child, const PtyPlan& plan, Channel& ch) 
         XC_ASSIGN(int status, child.wait());
         if (!master && first->data.rfind("err ", 0) != 0)
             return Error::msg("the attach child sent no pty", EPROTO);
-        return attachExit(status, first->data);
+        return attachExit(status, *first);
     }
     XC_ASSIGN(SignalFd sigs, SignalFd::create({SIGWINCH, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE}));
     TermiosGuard raw;  // after sigs: restored before any blocked signal is let through
@@ -121,7 +125,7 @@ Result<AttachExit> runWithPty(Process& child, const PtyPlan& plan, Channel& ch) 
         break;
     }
     raw.restore();
-    return attachExit(status, first->data);
+    return attachExit(status, *first);
 }
 
 // The init and the confinement it runs under, from its supervisor.
@@ -176,7 +180,7 @@ Result<AttachExit> Container::attach(const AttachOptions& o) {
     // process group). We wait: "exec" or the error first, then the status.
     XC_ASSIGN(Channel::Message msg, chans.first.recv());
     XC_ASSIGN(int status, child.wait());
-    return attachExit(status, msg.data);
+    return attachExit(status, msg);
 }
 
 }  // namespace xc
