@@ -1,4 +1,6 @@
 // xc-attach: run a command inside a running container.
+#include <signal.h>
+
 #include <cstdlib>
 
 #include "common.hpp"
@@ -9,7 +11,8 @@ int main(int argc, char** argv) {
                  "DESCRIPTION\n"
                  "  Joins every namespace and cgroup of the container's init and runs CMD (default:\n"
                  "  the user's shell from the container's /etc/passwd, else /bin/sh) with the\n"
-                 "  container's capability bounding set and seccomp filter, in the user's home\n"
+                 "  capability bounding set and seccomp filter the running init got (from the\n"
+                 "  config it was started with, not the file as it is now), in the user's home\n"
                  "  directory. The environment is clean (PATH, HOME, container=xc and the caller's\n"
                  "  TERM) unless --keep-env; -v adds or overrides variables.\n\n"
                  "  Terminals (--pty=auto, the default): those of stdin, stdout and stderr that\n"
@@ -56,6 +59,16 @@ int main(int argc, char** argv) {
     }
     auto c = t.container();
     if (!c) return t.fail(c.error());
+    // Ctrl-C and Ctrl-\ are for the command (it shares our process group,
+    // or gets them through its pty); we only wait for its status. A no-op
+    // handler, not SIG_IGN, which the command would inherit; an ignore we
+    // inherited stays (and the command inherits it, as from any shell).
+    for (int sig : {SIGINT, SIGQUIT}) {
+        struct sigaction old = {}, wait = {};
+        wait.sa_handler = [](int) {};
+        wait.sa_flags = SA_RESTART;
+        if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_IGN) ::sigaction(sig, &wait, nullptr);
+    }
     auto r = c->attach(o);
     if (!r) return t.fail(r.error());
     if (r->execError) t.fail(*r->execError);

@@ -509,13 +509,3 @@ TEST_F(Terminal, StartForegroundReportsAFailingInit) {
     EXPECT_TRUE(contains(r.err, "exited with status 3")) << r.describe();
     EXPECT_TRUE(contains(r.err, "see ")) << "points to the log\n" << r.describe();
 }
-
-TEST_F(Terminal, AttachToAFrozenContainerFailsAtOnce) {
-    startBusybox("z1");
-    XC_ASSERT_OK(xc("xc-freeze", {"-n", "z1"}));
-    RunResult r = attach("z1", {"true"});
-    EXPECT_EQ(r.status, 1) << r.describe();
-    EXPECT_TRUE(contains(r.err, "frozen")) << r.describe();
-    EXPECT_LT(r.seconds, 2.0);
-    XC_EXPECT_OK(xc("xc-unfreeze", {"-n", "z1"}));
-}

@@ -20,6 +20,7 @@
 #include "monitor/ipc.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
+#include "api/libexec.hpp"
 #include "monitor/monitor.hpp"
 #include "process/process.hpp"
 
@@ -33,26 +34,28 @@ constexpr milliseconds kCallTimeout{10000};
 // (killing the container's processes may take the cgroup's 10 s wait).
 constexpr milliseconds kAbortGrace{15000};
 
-// The supervisor binary: the installed one, else the one beside this
-// program (a build tree).
-std::string monitorBinary(const HostPaths& host) {
-    std::string installed = host.monitorBinary();
+}  // namespace
+
+std::string libexecProgram(const HostPaths& host, const std::string& name) {
+    std::string installed = host.libexecDir + "/" + name;
     if (::access(installed.c_str(), X_OK) == 0 || std::getenv("XC_LIBEXEC_DIR")) return installed;
     char self[4096];
     ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {
         std::string dir(self, static_cast<size_t>(n));
         dir = dir.substr(0, dir.rfind('/'));
-        if (::access((dir + "/xc-monitor").c_str(), X_OK) == 0) return dir + "/xc-monitor";
+        if (::access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
     }
     return installed;
 }
+
+namespace {
 
 // The supervisor outlives its starter (a daemon: its own session, no
 // parent-death signal); it keeps the ready socket and the run lock.
 Result<Process> launchSupervisor(const HostPaths& host, const MonitorOptions& mo, int readyFd, int lockFd) {
     Program p;
-    p.argv = {monitorBinary(host)};
+    p.argv = {libexecProgram(host, "xc-monitor")};
     auto args = supervisorArgs(mo, readyFd, lockFd);
     p.argv.insert(p.argv.end(), args.begin(), args.end());
     p.keepFds = {readyFd, lockFd};

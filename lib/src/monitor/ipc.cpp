@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <sstream>
 
 namespace xc {
 
@@ -138,5 +139,50 @@ Status sendOk(int connfd, const std::string& payload, const std::vector<int>& fd
 }
 
 Status sendError(int connfd, const Error& err) { return sendFrame(connfd, 1, err.serialize(), {}); }
+
+// One "key word word..." line per field; names never hold spaces
+// (capability and syscall names are checked when the config is loaded).
+std::string encodeAttachInfo(const AttachInfo& info) {
+    std::ostringstream out;
+    out << "state " << info.state << "\npid " << info.initPid << "\ncap_drop";
+    for (const auto& c : info.capDrop) out << ' ' << c;
+    out << "\ncap_keep";
+    for (const auto& c : info.capKeep) out << ' ' << c;
+    out << "\nseccomp";
+    for (const auto& r : info.seccomp) out << ' ' << r.syscall << ':' << r.errnum;
+    out << '\n';
+    return out.str();
+}
+
+Result<AttachInfo> decodeAttachInfo(const std::string& payload) {
+    AttachInfo info;
+    std::istringstream in(payload);
+    std::string line;
+    bool haveState = false, havePid = false;
+    while (std::getline(in, line)) {
+        std::istringstream words(line);
+        std::string key, w;
+        words >> key;
+        while (words >> w) {
+            if (key == "state") {
+                info.state = w;
+                haveState = true;
+            } else if (key == "pid") {
+                info.initPid = static_cast<pid_t>(std::strtol(w.c_str(), nullptr, 10));
+                havePid = info.initPid > 0;
+            } else if (key == "cap_drop") {
+                info.capDrop.push_back(w);
+            } else if (key == "cap_keep") {
+                info.capKeep.push_back(w);
+            } else if (key == "seccomp") {
+                size_t colon = w.rfind(':');
+                if (colon == std::string::npos) return Error::msg("bad seccomp rule '" + w + "' from the supervisor", EPROTO);
+                info.seccomp.push_back({w.substr(0, colon), std::atoi(w.c_str() + colon + 1)});
+            }  // unknown keys: added by a newer supervisor, ignored
+        }
+    }
+    if (!haveState || !havePid) return Error::msg("the supervisor's attach answer lacks the state or the init's pid", EPROTO);
+    return info;
+}
 
 }  // namespace xc

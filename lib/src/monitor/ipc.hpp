@@ -4,16 +4,22 @@
 #pragma once
 
 #include <chrono>
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "security/security.hpp"
+#include "xc/config.hpp"
 #include "xc/fd.hpp"
 #include "xc/result.hpp"
 
 namespace xc {
 
 constexpr uint32_t kIpcMagic = 0x58433031;  // "XC01"
+// Commands are only ever added, never changed: a supervisor older than
+// its client answers a new one with ENOSYS ("unknown command").
 constexpr uint16_t kIpcVersion = 1;
 
 enum class Command : uint16_t {
@@ -34,7 +40,21 @@ enum class Command : uint16_t {
     // "stopped REQUESTED WAITSTATUS"; the client ends it by closing.
     Tty = 8,
     ConsoleHistory = 9,  // -> fd: a sealed memfd holding the whole console ring buffer
+    // -> an AttachInfo (encodeAttachInfo), fd: pidfd of the init. The
+    // confinement is the one the running init got, whatever the config
+    // file on disk says now (xc-start -f, edits since the start).
+    AttachInfo = 10,
 };
+
+// What xc-attach needs to confine a command exactly like the running init.
+struct AttachInfo {
+    std::string state;  // "RUNNING", "FROZEN", ...
+    pid_t initPid = -1;
+    std::vector<std::string> capDrop, capKeep;  // as SecuritySettings
+    std::vector<SeccompRule> seccomp;           // the resolved filter
+};
+std::string encodeAttachInfo(const AttachInfo& info);
+Result<AttachInfo> decodeAttachInfo(const std::string& payload);
 
 struct Response {
     std::string payload;

@@ -114,6 +114,7 @@ private:
     void initExited(int status);
     void finish();
     std::string stateText();
+    std::string attachInfo();
     Status addFd(int fd);
 
     MonitorOptions opts_;
@@ -303,6 +304,18 @@ std::string Monitor::stateText() {
     return std::string(stateName(s)) + " " + std::to_string(init_.child.pid());
 }
 
+// The confinement the init was started with (spec_), not the config file.
+std::string Monitor::attachInfo() {
+    AttachInfo info;
+    std::string text = stateText();
+    info.state = text.substr(0, text.find(' '));
+    info.initPid = init_.child.pid();
+    info.capDrop = spec_.security.capDrop;
+    info.capKeep = spec_.security.capKeep;
+    info.seccomp = spec_.seccomp;
+    return encodeAttachInfo(info);
+}
+
 void Monitor::handle(int conn, const Request& req) {
     auto reply = [&](const Status& st, const std::string& payload = "") {
         if (st) (void)sendOk(conn, payload);
@@ -314,6 +327,9 @@ void Monitor::handle(int conn, const Request& req) {
         return;
     case Command::InitPidfd:
         (void)sendOk(conn, stateText(), {init_.child.pidfd()});
+        return;
+    case Command::AttachInfo:
+        (void)sendOk(conn, attachInfo(), {init_.child.pidfd()});
         return;
     case Command::Stop: {
         long long ms = 60000;

@@ -103,7 +103,12 @@ Result<UniqueFd> RootDir::makeFile(const std::string& relPath, mode_t mode) cons
 }
 
 Result<std::string> RootDir::readFile(const std::string& relPath) const {
-    XC_ASSIGN(UniqueFd fd, openIn(relPath, O_RDONLY | O_NOCTTY));
+    // Non-blocking and no symlink at the end: a FIFO, a device or a link
+    // put there by the container is refused, never waited on.
+    XC_ASSIGN(UniqueFd fd, openIn(relPath, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) return Error::sys("stat /" + relPath + " in " + shown_);
+    if (!S_ISREG(st.st_mode)) return Error::msg("/" + relPath + " in " + shown_ + ": not a regular file", EINVAL);
     std::string out;
     char buf[4096];
     for (;;) {

@@ -28,7 +28,9 @@ public:
     // Makes relPath an (empty) regular file if missing, parents too; the
     // fd is O_PATH. Refuses a non-regular existing object.
     Result<UniqueFd> makeFile(const std::string& relPath, mode_t mode) const;
-    // Reads a whole small file (e.g. /etc/passwd), confined to the root.
+    // Reads a whole small regular file (e.g. /etc/passwd), confined to the
+    // root: no symlink as the last component, never blocks on a FIFO or a
+    // device, at most 1 MiB.
     Result<std::string> readFile(const std::string& relPath) const;
 
 private:

@@ -1,0 +1,66 @@
+// Attaching to a running container, in three processes:
+//
+//   caller (the tool, a Python program ...)   never changes its own state
+//    └─ entering child (attach_enter.cpp)      host pid namespace, invisible
+//        │  joins cgroups and namespaces, enters the init's root, makes the
+//        │  pty, drops to the container's confinement and the user, then
+//        │  execs a sealed in-memory copy of xc-attach-init
+//        └─ xc-attach-init (attach_init.cpp)    still invisible; forks the
+//            └─ command                         first process the container
+//                                               can see, already confined
+//
+// Protocol on the sync channel, child to caller: "pty" with the master
+// (only with a pty), then "exec" once the command runs, or "err <error>".
+// EOF without either: the child died (its wait status says how).
+#pragma once
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup.hpp"
+#include "process/process.hpp"
+#include "security/security.hpp"
+#include "xc/container.hpp"
+
+namespace xc {
+
+constexpr const char* kAttachInitName = "xc-attach-init";
+constexpr const char* kAttachExecMessage = "exec";
+
+// Which std fds go on a pty, and the caller's terminal settings to copy.
+struct PtyPlan {
+    bool use = false;
+    bool fd[3] = {false, false, false};
+    int ttyFd = -1;  // the caller's terminal that gives settings and size
+    bool haveTermios = false, haveWinsize = false;
+    struct termios tios = {};
+    struct winsize ws = {};
+};
+
+// Everything the entering child needs, resolved by the caller before the
+// clone (the child only executes).
+struct EnterPlan {
+    AttachOptions opts;
+    int initPidfd = -1;
+    pid_t initPid = -1;
+    Cgroup cgroup;
+    SecuritySettings security;  // cap_drop / cap_keep of the running init
+    std::vector<SeccompRule> seccomp;
+    PtyPlan pty;
+    int helperFd = -1;  // xc-attach-init, opened on the host
+    pid_t caller = -1;
+};
+
+// In the entering child: never returns (execs xc-attach-init, or reports
+// the failure on `ch` and exits 1).
+[[noreturn]] void enterContainer(const EnterPlan& plan, const Channel& ch);
+
+// xc-attach-init's main. argv: xc-attach-init CHANNEL_FD CTTY_FD CALLER_PID
+// -- CMD [ARG...]; envp: the command's environment (PATH included).
+int runAttachInit(int argc, char** argv, char** envp);
+
+}  // namespace xc
