@@ -6,7 +6,9 @@ int main(int argc, char** argv) {
     tool::Tool t("xc-destroy", "Destroy a system container",
                  "DESCRIPTION\n"
                  "  Removes <path>/<name> (config and rootfs). A running container is refused\n"
-                 "  unless -f, which kills it first.\n\n"
+                 "  unless -f, which kills it first (waiting for a start in progress to end).\n"
+                 "  The directory is moved aside in one rename before anything is removed: an\n"
+                 "  interrupted destroy leaves the whole container or none of it.\n\n"
                  "EXAMPLES\n  xc-destroy -n web\n  xc-destroy -n web -f\n\n"
                  "EXIT STATUS\n  0 destroyed, 1 failed, 2 usage error");
     bool force = false;
@@ -14,6 +16,6 @@ int main(int argc, char** argv) {
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
     auto c = t.container();
     if (!c) return t.fail(c.error());
-    if (auto st = c->destroy(force); !st) return t.fail(st.error());
+    if (auto st = c->destroy(force, t.log()); !st) return t.fail(st.error());
     return 0;
 }

@@ -105,7 +105,10 @@ int main(int argc, char** argv) {
     tool::Tool t("xc-ls", "List containers",
                  "DESCRIPTION\n"
                  "  Lists the containers under the base directory (-P). -f prints the columns\n"
-                 "  NAME STATE AUTOSTART GROUPS IPV4 IPV6; -1 one name per line.\n\n"
+                 "  NAME STATE AUTOSTART GROUPS IPV4 IPV6; -1 one name per line. What an\n"
+                 "  interrupted xc-create or xc-destroy left (hidden .xc-staging-NAME-* and\n"
+                 "  .xc-trash-NAME-* directories) is never listed; it is removed, with a line\n"
+                 "  on stderr, unless another command holds that container.\n\n"
                  "EXAMPLES\n  xc-ls\n  xc-ls -f --running\n\n"
                  "EXIT STATUS\n  0 done, 1 failed, 2 usage error",
                  false);
@@ -117,6 +120,10 @@ int main(int argc, char** argv) {
     t.app().add_flag("--stopped", f.stopped, "Only stopped containers");
     t.app().add_flag("--frozen", f.frozen, "Only frozen containers");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    // What interrupted creates and destroys left is hidden and never listed;
+    // it is removed here (each under its container's lock), and said so.
+    if (auto cleaned = cleanInterrupted(t.host(), t.base(), t.log()))
+        for (const auto& line : *cleaned) std::fprintf(stderr, "xc-ls: %s\n", line.c_str());
     auto names = t.context().containerNames();
     if (!names) return t.fail(names.error());
     auto rows = collectRows(t.context(), *names, f, fancy);

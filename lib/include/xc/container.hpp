@@ -133,7 +133,11 @@ public:
     Status thaw();
     // Runs a command inside and waits for it.
     Result<AttachExit> attach(const AttachOptions& o);
-    Status destroy(bool force);
+    // Refuses a running container unless `force` (then killed first), and
+    // one that another command is starting, creating or destroying. The
+    // directory is renamed away first, so a killed destroy leaves either
+    // the whole container or none of it.
+    Status destroy(bool force, const Log& log = Log());
 
     Result<StateInfo> state() const;
     Result<Stats> stats() const;
@@ -174,5 +178,12 @@ private:
 
 // Names of the containers defined under a base directory, sorted.
 Result<std::vector<std::string>> listContainers(const std::string& base);
+
+// Removes what interrupted creates and destroys left under `base` (hidden
+// BASE/.xc-staging-NAME-* and BASE/.xc-trash-NAME-* directories), each
+// under NAME's run lock; names another command holds, or whose lock cannot
+// be taken, are left alone. Returns one line per directory removed (also
+// logged at NOTICE).
+Result<std::vector<std::string>> cleanInterrupted(const HostPaths& host, const std::string& base, const Log& log);
 
 }  // namespace xc

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <thread>
 
+#include "api/staging.hpp"
 #include "cgroup/cgroup.hpp"
 #include "xc/container.hpp"
 #include "base/fsutil.hpp"
@@ -34,22 +36,45 @@ Result<std::string> findTemplate(const HostPaths& host, const std::string& name)
                       ENOENT);
 }
 
-Status runTemplate(const std::string& tmpl, const std::vector<std::string>& args, const Log& log) {
-    Program cmd;
-    cmd.argv = {tmpl};
-    cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
-    cmd.stdinFd = 0;
-    cmd.stdoutFd = 1;
-    cmd.stderrFd = 2;
-    std::string cmdline;
-    for (const auto& a : cmd.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
-    log.info("running template: " + cmdline);
-    // The template dies with us (parent-death signal): a killed xc-create
-    // leaves no template writing into a directory nobody will commit.
-    XC_ASSIGN(Process child, startProgram(cmd).ctx("run template " + tmpl));
-    XC_ASSIGN(int status, child.wait().ctx("wait for template " + tmpl));
-    if (status != 0) return Error::msg("template " + tmpl + " failed: it " + describeWaitStatus(status), EIO);
-    return {};
+constexpr std::chrono::seconds kBusyWait{30};
+
+// Why a destroy cannot take the lock now: another command holds it.
+Error busyError(const Container& c, State s) {
+    if (s == State::Stopping || s == State::Aborting)
+        return Error::msg("busy: a stop is in progress; try again, or use -f to wait for it", EBUSY);
+    // The supervisor answers STARTING; before its socket exists, the holder
+    // may as well be a create or another destroy.
+    if (pathExists(c.paths().socket()))
+        return Error::msg("busy: a start is in progress; try again, or use -f to wait for it and kill the container",
+                          EBUSY);
+    return Error::msg("busy: a start, create or destroy is in progress; try again, or use -f to wait for it", EBUSY);
+}
+
+// The run lock for a destroy, the same lock start, create and the
+// supervisor hold. A running or frozen container is refused, or killed with
+// `force`; one in the middle of a start or stop is refused, or waited for
+// with `force` (then killed if it ends up running).
+Result<RunLock> lockForDestroy(Container& c, bool force) {
+    auto deadline = std::chrono::steady_clock::now() + kBusyWait;
+    for (;;) {
+        auto lock = RunLock::tryAcquire(c.paths().lockFile());
+        if (lock || lock.error().code() != EBUSY) return lock;
+        XC_ASSIGN(StateInfo st, c.state());
+        bool moving = st.state == State::Starting || st.state == State::Stopping || st.state == State::Aborting;
+        if (st.state != State::Stopped && !moving) {
+            if (!force) return Error::msg("is running; stop it first (xc-stop -n " + c.name() + ") or use -f", EBUSY);
+            StopOptions so;
+            so.kill = true;
+            auto stopped = c.stop(so);
+            auto now = c.state();
+            if (!stopped && (!now || now->state != State::Stopped)) return std::move(stopped).error().wrap("destroy");
+        } else if (moving) {
+            if (!force) return busyError(c, st.state);
+            if (std::chrono::steady_clock::now() > deadline)
+                return busyError(c, st.state).wrap("destroy: still busy after " + std::to_string(kBusyWait.count()) + " s");
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
 }
 
 }  // namespace
@@ -78,45 +103,42 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     // No lock file is left, whatever happens (declared after `lock`, so
     // it runs while the lock is still held).
     ScopeExit dropLockFile([&] { lock->removeFile(); });
+    XC_TRY(staging::removeLeftovers(paths_.base(), name(), log));
+    if (defined() || pathExists(paths_.dir())) return Error::msg("already exists in " + paths_.base(), EEXIST);
     XC_TRY(makeDirs(paths_.base(), 0755));
-    if (::mkdir(paths_.dir().c_str(), 0750) < 0) {
-        if (errno == EEXIST) return Error::msg("already exists in " + paths_.base(), EEXIST);
-        return Error::sys("create " + paths_.dir());
-    }
-    // A half-made container directory goes unless the create commits.
-    ScopeExit removeDir([&] { (void)removeTree(paths_.dir()); });
-    if (::mkdir(paths_.defaultRootfs().c_str(), 0755) < 0) return Error::sys("create " + paths_.defaultRootfs());
+    // Everything is built in a hidden directory that becomes BASE/NAME in
+    // one rename, or goes: until then there is no container to see.
+    XC_ASSIGN(std::string stage, staging::makeStagingDir(paths_).ctx("create"));
+    ScopeExit removeStage([&] { (void)removeTree(stage); });
+    std::string rootfs = stage + "/rootfs";
+    if (::mkdir(rootfs.c_str(), 0755) < 0) return Error::sys("create " + rootfs);
 
-    std::string tmplConf = paths_.dir() + "/template.conf";
-    std::vector<std::string> args = {"--name", name(), "--path", paths_.dir(), "--rootfs", paths_.defaultRootfs(),
-                                     "--config", tmplConf};
+    std::string tmplConf = stage + "/template.conf";
+    std::vector<std::string> args = {"--name", name(), "--path", stage, "--rootfs", rootfs, "--config", tmplConf};
     args.insert(args.end(), o.templateArgs.begin(), o.templateArgs.end());
-    XC_TRY(runTemplate(tmpl, args, log));
+    XC_TRY(staging::runTemplate(tmpl, args, lock->fd(), log));
 
     // The template's output is untrusted input like any config file.
     if (pathExists(tmplConf)) in.templateConf = tmplConf;
     XC_ASSIGN(std::string text, buildCreateConfig(in).ctx("config written by template " + o.templateName));
     // Each veth/macvlan gets its hardware address now, once: kept across restarts.
     XC_ASSIGN(text, assignHwaddrs(text));
-    XC_TRY(writeFileAtomic(paths_.configFile(), text, 0640));
+    XC_TRY(writeFileAtomic(stage + "/config", text, 0640));
     ::unlink(tmplConf.c_str());
-    removeDir.dismiss();
+    XC_TRY(staging::commit(stage, paths_));
+    removeStage.dismiss();
     log.info("created with template " + tmpl);
     return {};
 }
 
-Status Container::destroy(bool force) {
-    if (!defined() && !pathExists(paths_.dir())) return undefinedError();
+Status Container::destroy(bool force, const Log& log) {
+    bool leftovers = !staging::leftoversOf(paths_.base(), name()).empty();
+    if (!defined() && !pathExists(paths_.dir()) && !leftovers) return undefinedError();
     XC_TRY(makeDirs(paths_.runDir(), 0700));
-    auto lock = RunLock::tryAcquire(paths_.lockFile());
-    if (!lock && lock.error().code() == EBUSY) {
-        if (!force) return Error::msg("is running; stop it first (xc-stop -n " + name() + ") or use -f", EBUSY);
-        StopOptions so;
-        so.kill = true;
-        XC_TRY(stop(so).ctx("destroy"));
-        lock = RunLock::tryAcquire(paths_.lockFile());
-    }
-    if (!lock) return std::move(lock).error();
+    XC_ASSIGN(RunLock lock, lockForDestroy(*this, force));
+    ScopeExit dropLockFile([&] { lock.removeFile(); });
+    XC_TRY(staging::removeLeftovers(paths_.base(), name(), log));
+    if (!defined() && !pathExists(paths_.dir())) return undefinedError();
     // Nobody supervises it, yet processes may be left (a supervisor killed
     // before it could take them down): they go with the container.
     if (auto layout = CgroupLayout::detect()) {
@@ -127,8 +149,15 @@ Status Container::destroy(bool force) {
             XC_TRY(cg.destroy().ctx("destroy: remove the container's cgroup"));
         }
     }
-    XC_TRY(removeTree(paths_.dir()).ctx("destroy"));
-    lock->removeFile();
+    // So may its socket: under the lock nobody serves it. Then the lock
+    // file and the base's runtime directory can go too.
+    ::unlink(paths_.socket().c_str());
+    // One rename, and the container is gone; what follows only frees space.
+    XC_ASSIGN(std::string trash, staging::moveToTrash(paths_).ctx("destroy"));
+    if (auto st = removeTree(trash); !st)
+        return std::move(st).error().wrap("destroy: the container is gone, but removing its files failed")
+            .withHint("the next xc-create, xc-destroy or xc-ls removes " + trash);
+    log.info("destroyed");
     return {};
 }
 

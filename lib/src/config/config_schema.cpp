@@ -65,20 +65,42 @@ Result<uint64_t> sizeOrMax(const Setting& v) {
 
 // ---- value validators ----
 
+// A value as an error shows it: quoted, control characters escaped, and
+// cut to 64 bytes (at a character boundary) with "…" and its size, so that
+// a 10 KB hostname or a 50 MB environment string makes a one-line error.
+std::string shown(const std::string& v) {
+    constexpr size_t kShown = 64;
+    size_t cut = v.size() <= kShown ? v.size() : kShown;
+    while (cut > 0 && cut < v.size() && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+    std::string out = "'";
+    for (size_t i = 0; i < cut; ++i) {
+        unsigned char c = static_cast<unsigned char>(v[i]);
+        if (c >= 0x20 && c != 0x7f) {
+            out += static_cast<char>(c);
+            continue;
+        }
+        static const char kHex[] = "0123456789abcdef";
+        out += c == '\n' ? std::string("\\n") : std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
+    }
+    if (cut == v.size()) return out + "'";
+    return out + "…' (" + std::to_string(v.size()) + " bytes)";
+}
+
+
 Status oneOf(const std::string& v, std::initializer_list<const char*> allowed) {
     std::string list;
     for (const char* a : allowed) {
         if (v == a) return {};
         list += std::string(list.empty() ? "" : ", ") + a;
     }
-    return invalid("must be one of " + list + ", got '" + v + "'");
+    return invalid("must be one of " + list + ", got " + shown(v));
 }
 
 // What sethostname(2) takes and a container name can be: 1-64 of letters,
 // digits, '_', '.' and '-'. Stricter DNS rules (RFC 1123) are the guest's
 // business: every valid container name must work as its default hostname.
 Status hostname(const std::string& h) {
-    auto bad = [&](const std::string& why) { return invalid("invalid hostname '" + h + "': " + why); };
+    auto bad = [&](const std::string& why) { return invalid("invalid hostname " + shown(h) + ": " + why); };
     if (h.empty() || h.size() > 64) return bad("must be 1-64 characters");
     if (h[0] == '-' || h[0] == '.') return bad("must not start with '-' or '.'");
     for (char c : h)
@@ -90,15 +112,15 @@ Status hostname(const std::string& h) {
 // The kernel's dev_valid_name(): 1-15 bytes, no '/', ':' or white space.
 Status ifname(const std::string& n) {
     if (n.empty() || n.size() > 15 || n == "." || n == "..")
-        return invalid("invalid interface name '" + n + "': must be 1-15 characters");
+        return invalid("invalid interface name " + shown(n) + ": must be 1-15 characters");
     for (char c : n)
         if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) || !std::isprint(static_cast<unsigned char>(c)))
-            return invalid("invalid interface name '" + n + "': no '/', ':' or spaces");
+            return invalid("invalid interface name " + shown(n) + ": no '/', ':' or spaces");
     return {};
 }
 
 Status hwaddr(const std::string& m) {
-    auto bad = [&](const std::string& why) { return invalid("invalid hwaddr '" + m + "': " + why); };
+    auto bad = [&](const std::string& why) { return invalid("invalid hwaddr " + shown(m) + ": " + why); };
     if (m.size() != 17) return bad("use xx:xx:xx:xx:xx:xx");
     for (size_t i = 0; i < m.size(); ++i) {
         bool sep = i % 3 == 2;
@@ -112,7 +134,7 @@ Status hwaddr(const std::string& m) {
 Status ipAddress(int family, const std::string& a) {
     unsigned char buf[16];
     if (inet_pton(family, a.c_str(), buf) != 1)
-        return invalid("invalid " + std::string(family == AF_INET ? "IPv4" : "IPv6") + " address '" + a + "'");
+        return invalid("invalid " + std::string(family == AF_INET ? "IPv4" : "IPv6") + " address " + shown(a));
     return {};
 }
 
@@ -123,7 +145,7 @@ Status cidr(int family, const std::string& a) {
     std::string len = slash == std::string::npos ? "" : a.substr(slash + 1);
     int maxLen = family == AF_INET ? 32 : 128;
     if (!allDigits(len) || len.size() > 3 || std::stoi(len) > maxLen)
-        return invalid("invalid " + kind + " address '" + a + "': use ADDR/LEN with LEN 0-" + std::to_string(maxLen));
+        return invalid("invalid " + kind + " address " + shown(a) + ": use ADDR/LEN with LEN 0-" + std::to_string(maxLen));
     return ipAddress(family, a.substr(0, slash));
 }
 
@@ -132,19 +154,35 @@ bool identifier(const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
+// What execve(2) takes: each string at most MAX_ARG_STRLEN (32 pages)
+// with its NUL, and arguments and environment together (strings, NULs
+// and pointers) at most a quarter of the stack limit, 2 MiB with the
+// default 8 MiB. Checked here so that the config fails, not the exec.
+constexpr size_t kMaxArgStrlen = 131072;
+constexpr size_t kMaxEnvTotal = 2u << 20;
+
 Status environment(const std::vector<std::string>& vars) {
+    size_t total = 0;
     for (const auto& v : vars) {
         size_t eq = v.find('=');
         if (eq == std::string::npos || !identifier(v.substr(0, eq)))
-            return invalid("'" + v + "' is not VAR=VALUE with VAR a name of letters, digits and '_'");
+            return invalid(shown(v) + " is not VAR=VALUE with VAR a name of letters, digits and '_'");
+        if (v.size() + 1 > kMaxArgStrlen)
+            return invalid(shown(v) + " is longer than the kernel takes for one environment string (" +
+                           std::to_string(kMaxArgStrlen - 1) + " bytes, MAX_ARG_STRLEN)");
+        total += v.size() + 1 + sizeof(char*);
     }
+    if (total > kMaxEnvTotal)
+        return invalid(std::to_string(vars.size()) + " strings of " + std::to_string(total) +
+                       " bytes in all: more than the kernel takes for the environment of a program (" +
+                       std::to_string(kMaxEnvTotal) + " bytes with the default 8 MiB stack limit)");
     return {};
 }
 
 Result<std::pair<std::string, std::string>> cgroupRaw(const std::string& entry) {
     size_t eq = entry.find('=');
     std::string file = entry.substr(0, eq);
-    auto bad = [&](const std::string& why) { return invalid("raw entry '" + entry + "': " + why); };
+    auto bad = [&](const std::string& why) { return invalid("raw entry " + shown(entry) + ": " + why); };
     if (eq == std::string::npos) return bad("use FILE=VALUE, e.g. \"memory.swappiness=0\"");
     std::string value = entry.substr(eq + 1);
     bool chars = std::all_of(file.begin(), file.end(),
@@ -152,7 +190,7 @@ Result<std::pair<std::string, std::string>> cgroupRaw(const std::string& entry) 
     size_t dot = file.find('.');
     if (!chars || dot == 0 || dot == std::string::npos || file.back() == '.' || file.find("..") != std::string::npos)
         return bad("FILE must be CONTROLLER.KEY of [a-z0-9_.]");
-    if (isManagedCgroupFile(file)) return bad("'" + file + "' is managed by xc and cannot be set");
+    if (isManagedCgroupFile(file)) return bad(shown(file) + " is managed by xc and cannot be set");
     if (value.empty()) return bad("empty value");
     for (char c : value)
         if (c == '\n' || c == '\0') return bad("VALUE must be one line");
@@ -176,7 +214,7 @@ Result<std::vector<std::string>> capabilities(const std::vector<std::string>& na
         std::string c = lower(n);
         if (c.rfind("cap_", 0) == 0) c = c.substr(4);
         if (std::find(std::begin(kCapabilities), std::end(kCapabilities), c) == std::end(kCapabilities))
-            return invalid("unknown capability '" + n + "'");
+            return invalid("unknown capability " + shown(n));
         out.push_back(c);
     }
     return out;
@@ -187,12 +225,12 @@ Result<std::vector<std::string>> capabilities(const std::vector<std::string>& na
 Result<std::string> mountTarget(const std::string& t) {
     std::string rel = t;
     while (!rel.empty() && rel[0] == '/') rel.erase(0, 1);
-    if (rel.empty()) return invalid("target must name a path below the rootfs, got '" + t + "'");
+    if (rel.empty()) return invalid("target must name a path below the rootfs, got " + shown(t));
     size_t start = 0;
     while (start <= rel.size()) {
         size_t slash = rel.find('/', start);
         if (rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start) == "..")
-            return invalid("target must not contain '..', got '" + t + "'");
+            return invalid("target must not contain '..', got " + shown(t));
         if (slash == std::string::npos) break;
         start = slash + 1;
     }
@@ -203,7 +241,7 @@ Status fstype(const std::string& t) {
     bool ok = !t.empty() && std::all_of(t.begin(), t.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
     });
-    return ok ? Status{} : invalid("invalid filesystem type '" + t + "'");
+    return ok ? Status{} : invalid("invalid filesystem type " + shown(t));
 }
 
 Status mountOptions(const std::string& o) {
@@ -212,7 +250,7 @@ Status mountOptions(const std::string& o) {
         size_t comma = o.find(',', start);
         std::string opt = o.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         bool printable = std::all_of(opt.begin(), opt.end(), [](char c) { return std::isgraph(static_cast<unsigned char>(c)); });
-        if (opt.empty() || !printable) return invalid("bad mount options '" + o + "': empty option or white space");
+        if (opt.empty() || !printable) return invalid("bad mount options " + shown(o) + ": empty option or white space");
         if (comma == std::string::npos) break;
         start = comma + 1;
     }
@@ -224,20 +262,20 @@ Status startGroups(const std::vector<std::string>& groups) {
         bool ok = !g.empty() && std::all_of(g.begin(), g.end(), [](char c) {
             return std::isgraph(static_cast<unsigned char>(c)) && c != ',';
         });
-        if (!ok) return invalid("bad group name '" + g + "': no commas or white space");
+        if (!ok) return invalid("bad group name " + shown(g) + ": no commas or white space");
     }
     return {};
 }
 
 Status initCmd(const std::vector<std::string>& cmd) {
     if (cmd.empty()) return invalid("must name a program, e.g. [ \"/sbin/init\" ]");
-    if (cmd[0].empty() || cmd[0][0] != '/') return invalid("program must be an absolute path, got '" + cmd[0] + "'");
+    if (cmd[0].empty() || cmd[0][0] != '/') return invalid("program must be an absolute path, got " + shown(cmd[0]));
     return {};
 }
 
 Status seccomp(const std::string& s) {
     if (s == "default" || s == "none" || (!s.empty() && s[0] == '/')) return {};
-    return invalid("must be \"default\", \"none\" or an absolute profile path, got '" + s + "'");
+    return invalid("must be \"default\", \"none\" or an absolute profile path, got " + shown(s));
 }
 
 // A group list's apply: called with the list (a later list replaces an
@@ -332,7 +370,7 @@ const std::vector<SchemaEntry> kSchema = {
     {"cgroup.pids.max", Kind::IntOrMax, "maximum number of processes (at least 1) or \"max\"",
      APPLY {
          if (isString(v)) {
-             if (text(v) != "max") return invalid("expected an integer or \"max\", got a string (\"" + text(v) + "\")");
+             if (text(v) != "max") return invalid("expected an integer or \"max\", got a string (" + shown(text(v)) + ")");
              c.cgroup.pidsMax = -1;
              return {};
          }
@@ -483,8 +521,8 @@ std::string describeType(const Setting& v) {
 
 Result<uint64_t> parseSize(const std::string& input) {
     std::string t = trim(input);
-    auto bad = [&] { return invalid("bad size '" + input + "' (use bytes or K, M, G, T)"); };
-    auto tooBig = [&] { return invalid("size '" + input + "' is too large"); };
+    auto bad = [&] { return invalid("bad size " + shown(input) + " (use bytes or K, M, G, T)"); };
+    auto tooBig = [&] { return invalid("size " + shown(input) + " is too large"); };
     size_t i = 0;
     uint64_t whole = 0;
     for (; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])); ++i)
@@ -512,7 +550,7 @@ Result<uint64_t> parseSize(const std::string& input) {
         if (unit == n || (withLetter && (unit == n + "b" || unit == n + "ib"))) mult = m;
     }
     if (mult == 0) return bad();
-    if (haveFrac && mult == 1) return invalid("bad size '" + input + "': a fraction needs a unit (K, M, G, T)");
+    if (haveFrac && mult == 1) return invalid("bad size " + shown(input) + ": a fraction needs a unit (K, M, G, T)");
 
     uint64_t bytes;
     if (__builtin_mul_overflow(whole, mult, &bytes)) return tooBig();
@@ -522,7 +560,7 @@ Result<uint64_t> parseSize(const std::string& input) {
 }
 
 Status validateCpuList(const std::string& input) {
-    auto bad = [&](const std::string& why) { return invalid("bad CPU list '" + input + "': " + why); };
+    auto bad = [&](const std::string& why) { return invalid("bad CPU list " + shown(input) + ": " + why); };
     auto number = [](const std::string& s, int& out) {
         if (!allDigits(s) || s.size() > 4) return false;
         out = std::stoi(s);
@@ -546,7 +584,7 @@ Status validateCpuList(const std::string& input) {
 }
 
 Result<CpuMax> parseCpuMax(const std::string& v) {
-    auto bad = [&](const std::string& why) { return invalid("bad cpu.max '" + v + "': " + why); };
+    auto bad = [&](const std::string& why) { return invalid("bad cpu.max " + shown(v) + ": " + why); };
     std::string t = trim(v);
     size_t sp = t.find_first_of(" \t");
     std::string quota = t.substr(0, sp);
@@ -576,7 +614,7 @@ Result<int> parseSignal(const std::string& input) {
         {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH}, {"IO", SIGIO},
         {"POLL", SIGPOLL}, {"PWR", SIGPWR},       {"SYS", SIGSYS},
     };
-    auto unknown = [&] { return invalid("unknown signal '" + input + "'"); };
+    auto unknown = [&] { return invalid("unknown signal " + shown(input)); };
     std::string t = upper(trim(input));
     if (allDigits(t)) {
         int n = t.size() <= 3 ? std::stoi(t) : 0;

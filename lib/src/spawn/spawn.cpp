@@ -21,6 +21,7 @@
 
 #include "mount/mount.hpp"
 #include "mount/rootdir.hpp"
+#include "spawn/exec_error.hpp"
 
 // <sys/mount.h> clashes with <linux/mount.h>; these two are all we need of it.
 extern "C" int mount(const char*, const char*, const char*, unsigned long, const void*) noexcept;
@@ -337,7 +338,7 @@ Error runChild(const SpawnSpec& spec, const Channel& ch) {
     for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
     ::execve(argv[0], argv.data(), envp.data());
-    return Error::sys("exec " + spec.argv[0] + " in the container");
+    return initExecError(errno, spec.argv[0]);
 }
 
 }  // namespace

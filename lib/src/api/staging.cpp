@@ -1,0 +1,124 @@
+// Hidden staging and trash directories of creates and destroys, and the
+// removal of those an interrupted one left (see staging.hpp).
+#include "api/staging.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "base/fsutil.hpp"
+#include "base/lock.hpp"
+#include "base/scope.hpp"
+#include "xc/container.hpp"
+
+namespace xc::staging {
+
+namespace {
+
+constexpr const char* kStaging = ".xc-staging-";
+constexpr const char* kTrash = ".xc-trash-";
+constexpr size_t kSuffix = 7;  // "-XXXXXX" of mkdtemp
+
+Result<std::string> makeHidden(const ContainerPaths& p, const char* prefix) {
+    std::string path = p.base() + "/" + prefix + p.name() + "-XXXXXX";
+    if (!::mkdtemp(path.data())) return Error::sys("create " + path);
+    return path;
+}
+
+// The container name in a leftover's name, "" if it is none.
+std::string leftoverName(const std::string& entry) {
+    for (const char* prefix : {kStaging, kTrash}) {
+        std::string pre = prefix;
+        if (entry.rfind(pre, 0) != 0 || entry.size() <= pre.size() + kSuffix) continue;
+        if (entry[entry.size() - kSuffix] != '-') continue;
+        std::string name = entry.substr(pre.size(), entry.size() - pre.size() - kSuffix);
+        if (validateName(name)) return name;
+    }
+    return "";
+}
+
+bool isStaging(const std::string& path) { return path.find("/" + std::string(kStaging)) != std::string::npos; }
+
+}  // namespace
+
+Result<std::string> makeStagingDir(const ContainerPaths& p) {
+    XC_ASSIGN(std::string dir, makeHidden(p, kStaging));
+    if (::chmod(dir.c_str(), 0750) < 0) {
+        Error e = Error::sys("set the mode of " + dir);
+        ::rmdir(dir.c_str());
+        return e;
+    }
+    return dir;
+}
+
+Status commit(const std::string& stagingDir, const ContainerPaths& p) {
+    if (::renameat2(AT_FDCWD, stagingDir.c_str(), AT_FDCWD, p.dir().c_str(), RENAME_NOREPLACE) < 0) {
+        if (errno == EEXIST) return Error::msg("already exists in " + p.base(), EEXIST);
+        return Error::sys("move " + stagingDir + " to " + p.dir());
+    }
+    return {};
+}
+
+Result<std::string> moveToTrash(const ContainerPaths& p) {
+    // mkdtemp reserves a unique name; the rename replaces that empty directory.
+    XC_ASSIGN(std::string trash, makeHidden(p, kTrash));
+    if (::rename(p.dir().c_str(), trash.c_str()) < 0) {
+        Error e = Error::sys("move " + p.dir() + " aside to " + trash);
+        ::rmdir(trash.c_str());
+        return e;
+    }
+    return trash;
+}
+
+std::vector<std::string> leftoversOf(const std::string& base, const std::string& name) {
+    std::vector<std::string> out;
+    auto names = listDir(base);
+    if (!names) return out;
+    for (const auto& n : *names)
+        if (leftoverName(n) == name) out.push_back(base + "/" + n);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Result<std::vector<std::string>> removeLeftovers(const std::string& base, const std::string& name, const Log& log) {
+    std::vector<std::string> notices;
+    for (const auto& dir : leftoversOf(base, name)) {
+        std::string what = isStaging(dir) ? "create" : "destroy";
+        XC_TRY(removeTree(dir).ctx("remove the remains of an interrupted " + what));
+        notices.push_back(name + ": removed " + dir + ", left by an interrupted " + what);
+        log.notice(notices.back());
+    }
+    return notices;
+}
+
+}  // namespace xc::staging
+
+namespace xc {
+
+Result<std::vector<std::string>> cleanInterrupted(const HostPaths& host, const std::string& base, const Log& log) {
+    std::vector<std::string> notices;
+    auto entries = listDir(base);
+    if (!entries) return notices;
+    std::vector<std::string> names;
+    for (const auto& e : *entries) {
+        std::string n = staging::leftoverName(e);
+        if (!n.empty() && std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    }
+    for (const auto& n : names) {
+        ContainerPaths p(host, base, n);
+        // Only under the container's lock: a create or destroy holding it is not interrupted.
+        if (!makeDirs(p.runDir(), 0700)) continue;
+        auto lock = RunLock::tryAcquire(p.lockFile());
+        if (!lock) continue;
+        ScopeExit dropLockFile([&] { lock->removeFile(); });
+        XC_ASSIGN(auto done, staging::removeLeftovers(base, n, log));
+        notices.insert(notices.end(), done.begin(), done.end());
+    }
+    return notices;
+}
+
+}  // namespace xc

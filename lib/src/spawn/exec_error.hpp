@@ -1,0 +1,16 @@
+// The error of a failed exec of a container's init (exec_error.cpp).
+#pragma once
+
+#include <string>
+
+#include "xc/result.hpp"
+
+namespace xc {
+
+// `err` is execve's errno; called in the child after pivot_root. ENOENT
+// names what is missing: the program itself, or the interpreter of its
+// "#!" line or its ELF loader ("init /sbin/init: interpreter /bin/nosuch
+// not found in the container").
+Error initExecError(int err, const std::string& program);
+
+}  // namespace xc
