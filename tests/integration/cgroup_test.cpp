@@ -3,11 +3,14 @@
 // moved, frozen, killed and the groups removed again.
 #include "cgroup/cgroup.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -45,6 +49,32 @@ CgroupLayout v1Only() {
     while (std::getline(in, line))
         if (line.find(" - cgroup2 ") == std::string::npos) kept += line + "\n";
     return CgroupLayout::fromMountinfo(kept, "");
+}
+
+// The layout with its cgroup2 hierarchy alone: what cgroup2 enforces by
+// itself, with the v1 controllers left at their roots.
+CgroupLayout unifiedOnly() {
+    auto mi = readFile("/proc/self/mountinfo");
+    std::istringstream in(mi.ok() ? *mi : "");
+    std::string line, kept;
+    while (std::getline(in, line))
+        if (line.find(" - cgroup2 ") != std::string::npos) kept += line + "\n";
+    return CgroupLayout::fromMountinfo(kept, "");
+}
+
+// mkdir + descend `levels` times below dir, fd-relative as a process inside
+// the group would; returns how many levels were made.
+int nest(const std::string& dir, const std::string& name, int levels) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int made = 0;
+    while (fd >= 0 && made < levels && ::mkdirat(fd, name.c_str(), 0755) == 0) {
+        int next = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ::close(fd);
+        fd = next;
+        ++made;
+    }
+    if (fd >= 0) ::close(fd);
+    return made;
 }
 
 class CgroupReal : public ::testing::Test {
@@ -80,8 +110,11 @@ protected:
             for (const auto& h : layout_.hierarchies()) {
                 std::string leftover = h.mountPoint + "/" + top_;
                 if (isDir(leftover)) {
-                    (void)removeSubgroups(leftover);
-                    ::rmdir(leftover.c_str());
+                    int parent = ::open(h.mountPoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                    if (parent >= 0) {
+                        removeAt(parent, top_);
+                        ::close(parent);
+                    }
                 }
                 EXPECT_FALSE(isDir(leftover)) << leftover << " left behind";
             }
@@ -89,15 +122,22 @@ protected:
         if (counter_ && counter_ != MAP_FAILED) ::munmap(counter_, sizeof(std::atomic<long>));
     }
 
-    static bool removeSubgroups(const std::string& dir) {
-        auto names = listDir(dir);
-        if (!names.ok()) return false;
-        for (const auto& n : *names)
-            if (isDir(dir + "/" + n)) {
-                removeSubgroups(dir + "/" + n);
-                ::rmdir((dir + "/" + n).c_str());
+    // Removes a group tree fd-relative, so that a failed test cannot leave
+    // a nest deeper than any path behind.
+    static void removeAt(int parentFd, const std::string& name) {
+        int fd = ::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) return;
+        std::vector<std::string> subs;
+        if (DIR* d = ::fdopendir(::dup(fd))) {
+            while (struct dirent* de = ::readdir(d)) {
+                std::string n = de->d_name;
+                if (n != "." && n != ".." && de->d_type == DT_DIR) subs.push_back(n);
             }
-        return true;
+            ::closedir(d);
+        }
+        for (const auto& sub : subs) removeAt(fd, sub);
+        ::close(fd);
+        ::unlinkat(parentFd, name.c_str(), AT_REMOVEDIR);
     }
 
     // A mostly idle child that bumps a shared counter every millisecond.
@@ -250,14 +290,26 @@ TEST_F(CgroupReal, CreateApplyReadBack) {
         << bad.error().message();
     EXPECT_EQ(*cg->get("cpuset.cpus"), "0");
 
-    // Devices allow-list (v1 devices hierarchy).
+    // The device allow-list (v1 devices hierarchy) was set by create() on
+    // the limits level, before the payload inherited it.
     if (layout_.forController("devices") && !layout_.forController("devices")->unified) {
-        ASSERT_TRUE(cg->applyDeviceAllowList().ok());
-        std::string list = readTrim(dir("devices") + "/devices.list");
-        for (const char* e :
-             {"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:9 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"})
-            EXPECT_NE(list.find(e), std::string::npos) << e << " in\n" << list;
-        EXPECT_EQ(list.find("a *:* rwm"), std::string::npos);
+        for (const std::string& d : {dir("devices"), dir("devices") + "/" + Cgroup::kPayload}) {
+            std::string list = readTrim(d + "/devices.list");
+            for (const char* e : {"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:9 rwm", "c 5:2 rwm", "c 136:* rwm",
+                                  "c 143:* rwm", "c 10:200 rwm"})
+                EXPECT_NE(list.find(e), std::string::npos) << e << " in " << d << ":\n" << list;
+            EXPECT_EQ(list.find("a *:* rwm"), std::string::npos) << d;
+        }
+    }
+    // cgroup2: the container's nesting is bounded on the limits level.
+    if (const CgroupHierarchy* u = layout_.unified()) {
+        EXPECT_EQ(readTrim(cg->dirFor(*u) + "/cgroup.max.depth"), "33");
+        EXPECT_EQ(readTrim(cg->dirFor(*u) + "/cgroup.max.descendants"), "4097");
+    }
+    // The payload is there in every hierarchy, and follows a v1 cpuset.
+    for (const auto& h : layout_.hierarchies()) EXPECT_TRUE(isDir(cg->payloadDirFor(h))) << cg->payloadDirFor(h);
+    if (layout_.forController("cpuset") && !layout_.forController("cpuset")->unified) {
+        EXPECT_EQ(readTrim(dir("cpuset") + "/" + Cgroup::kPayload + "/cpuset.cpus"), "0");
     }
 
     ASSERT_TRUE(cg->destroy().ok());
@@ -571,4 +623,132 @@ TEST_F(CgroupReal, FreezeTiming) {
     }
     EXPECT_NE(std::find(measured.begin(), measured.end(), layout_.freezer()), measured.end())
         << "the freezer the layout uses was not measured";
+}
+
+// Issue 12, item 5: a nest below the payload deeper than PATH_MAX (30
+// levels of 200-byte names) in every hierarchy. Before, destroy built each
+// path as a string and failed with ENAMETOOLONG, leaving the group.
+TEST_F(CgroupReal, DestroyRemovesANestDeeperThanPathMax) {
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    const std::string name(200, 'n');
+    size_t deepest = 0;
+    for (const auto& h : layout_.hierarchies()) {
+        int made = nest(cg->payloadDirFor(h), name, 30);
+        deepest = std::max(deepest, cg->payloadDirFor(h).size() + static_cast<size_t>(made) * (name.size() + 1));
+    }
+    ASSERT_GT(deepest, 4096u) << "no nest went past PATH_MAX: the test proves nothing";
+    Status st = cg->destroy();
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    for (const auto& h : layout_.hierarchies()) EXPECT_FALSE(pathExists(cg->dirFor(h))) << cg->dirFor(h);
+    // pids() walks the same way: a fresh group with a deep nest lists its
+    // (no) processes rather than failing on a path.
+    auto again = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(again.ok()) << again.error().message();
+    for (const auto& h : layout_.hierarchies()) nest(again->payloadDirFor(h), name, 30);
+    for (const Cgroup& g : {*again, Cgroup(v1Only(), rel_)}) {
+        auto pids = g.pids();
+        ASSERT_TRUE(pids.ok()) << pids.error().message();
+        EXPECT_TRUE(pids->empty());
+    }
+}
+
+// cgroup2: the depth and the number of groups below the payload are
+// bounded on the limits level, which the container cannot write. Before,
+// nothing bounded them.
+TEST_F(CgroupReal, Cgroup2NestingIsBoundedBelowTheLimits) {
+    const CgroupHierarchy* u = layout_.unified();
+    if (!u) GTEST_SKIP() << "no cgroup2 hierarchy";
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    EXPECT_EQ(nest(cg->payloadDirFor(*u), "d", 100), 32);
+    // The payload's own bound is the container's to change: it cannot
+    // lift the one above it.
+    ASSERT_TRUE(writeExisting(cg->payloadDirFor(*u) + "/cgroup.max.depth", "max").ok());
+    std::string deepest = cg->payloadDirFor(*u);
+    for (int i = 0; i < 32; ++i) deepest += "/d";
+    EXPECT_EQ(nest(deepest, "e", 1), 0) << "the payload's bound lifted the limits level's";
+}
+
+// cgroup2's device policy (a BPF_PROG_TYPE_CGROUP_DEVICE program on the
+// limits level) on its own: a process in the cgroup2 payload only (the v1
+// devices controller, where there is one, left at its root) opens the
+// default devices and may mknod anything, but opens no other device, not
+// even those this test process (outside) can open. Before, cgroup2 had no
+// device control at all.
+TEST_F(CgroupReal, Cgroup2DeviceProgramDeniesOtherDevices) {
+    if (!layout_.unified()) GTEST_SKIP() << "no cgroup2 hierarchy";
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    struct stat root;
+    ASSERT_EQ(::stat("/", &root), 0);
+    char tmpl[] = "/tmp/xctest-dev-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::string dir = tmpl;
+    struct Node {
+        std::string name;
+        mode_t type;
+        dev_t dev;
+        bool allowed;
+    };
+    const std::vector<Node> nodes = {
+        {"null", S_IFCHR, makedev(1, 3), true},       {"urandom", S_IFCHR, makedev(1, 9), true},
+        {"mem", S_IFCHR, makedev(1, 1), false},       {"kmsg", S_IFCHR, makedev(1, 11), false},
+        {"loop-control", S_IFCHR, makedev(10, 237), false}, {"rootdisk", S_IFBLK, root.st_dev, false},
+        {"null-as-block", S_IFBLK, makedev(1, 3), false}, {"fuse", S_IFCHR, makedev(10, 229), false},
+    };
+    std::vector<bool> hostOpens;
+    for (const auto& n : nodes) {
+        const std::string p = dir + "/" + n.name;
+        ASSERT_EQ(::mknod(p.c_str(), n.type | 0600, n.dev), 0) << p << ": " << std::strerror(errno);
+        int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        hostOpens.push_back(fd >= 0);
+        if (fd >= 0) ::close(fd);
+    }
+    int pipeFds[2];
+    ASSERT_EQ(::pipe2(pipeFds, O_CLOEXEC), 0);
+    const CgroupLayout only = unifiedOnly();
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::close(pipeFds[0]);
+        std::string report;
+        if (!Cgroup(only, rel_).addProcess(0).ok()) ::_exit(10);
+        for (const auto& n : nodes) {
+            int fd = ::open((dir + "/" + n.name).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+            report += fd >= 0 ? "ok\n" : std::string(::strerrorname_np(errno)) + "\n";
+        }
+        const std::string made = dir + "/made";
+        report += ::mknod(made.c_str(), S_IFBLK | 0600, root.st_dev) == 0 ? "ok\n" : "mknod failed\n";
+        (void)!::write(pipeFds[1], report.data(), report.size());
+        ::_exit(0);
+    }
+    ::close(pipeFds[1]);
+    children_.push_back(child);
+    std::string report;
+    char buf[512];
+    for (ssize_t n; (n = ::read(pipeFds[0], buf, sizeof buf)) > 0;) report.append(buf, static_cast<size_t>(n));
+    ::close(pipeFds[0]);
+    int status = reap(child);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "could not join the cgroup2 payload: " << status;
+    std::vector<std::string> got;
+    std::istringstream in(report);
+    for (std::string l; std::getline(in, l);) got.push_back(l);
+    ASSERT_EQ(got.size(), nodes.size() + 1) << report;
+    int deniedThatHostOpens = 0;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].allowed) {
+            EXPECT_EQ(got[i], "ok") << nodes[i].name;
+        } else if (hostOpens[i]) {
+            EXPECT_EQ(got[i], "EPERM") << nodes[i].name << " opened inside, as it does outside";
+            ++deniedThatHostOpens;
+        } else {
+            EXPECT_NE(got[i], "ok") << nodes[i].name;  // this host keeps it from us anyway
+        }
+    }
+    EXPECT_GT(deniedThatHostOpens, 0) << "no denied device opens outside: the test proves nothing";
+    EXPECT_EQ(got.back(), "ok") << "mknod of any device is allowed";
+    for (const auto& n : nodes) ::unlink((dir + "/" + n.name).c_str());
+    ::unlink((dir + "/made").c_str());
+    ::rmdir(dir.c_str());
 }

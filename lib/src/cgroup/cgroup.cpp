@@ -18,6 +18,8 @@
 #include "base/fsutil.hpp"
 #include "base/number.hpp"
 #include "base/scope.hpp"
+#include "cgroup/cgroup_tree.hpp"
+#include "cgroup/devices.hpp"
 
 namespace xc {
 
@@ -80,55 +82,6 @@ std::vector<std::string> components(const std::string& rel) {
     std::string part;
     while (std::getline(in, part, '/')) out.push_back(part);
     return out;
-}
-
-// Sub-directories (sub-cgroups) of a cgroup directory; a missing dir has none.
-Result<std::vector<std::string>> subGroups(const std::string& dir) {
-    UniqueDir d(::opendir(dir.c_str()));
-    if (!d) {
-        if (errno == ENOENT) return std::vector<std::string>{};
-        int e = errno;
-        return Error::sys(e, "open directory " + dir);
-    }
-    std::vector<std::string> out;
-    while (struct dirent* de = ::readdir(d.get())) {
-        std::string n = de->d_name;
-        if (n == "." || n == "..") continue;
-        bool isDir = de->d_type == DT_DIR;
-        if (de->d_type == DT_UNKNOWN) {
-            struct stat st;
-            isDir = ::lstat((dir + "/" + n).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-        }
-        if (isDir) out.push_back(n);
-    }
-    return out;
-}
-
-// cgroup.procs of dir and every sub-group, appended to out.
-Status collectPids(const std::string& dir, std::vector<pid_t>& out) {
-    XC_ASSIGN(std::string procs, readFile(dir + "/cgroup.procs"));
-    std::istringstream in(procs);
-    long p;
-    while (in >> p) out.push_back(static_cast<pid_t>(p));
-    XC_ASSIGN(auto subs, subGroups(dir));
-    for (const auto& s : subs) {
-        Status st = collectPids(dir + "/" + s, out);
-        // A sub-group may vanish while we walk (systemd inside cleans up).
-        if (!st && st.error().code() != ENOENT) return st;
-    }
-    return {};
-}
-
-// rmdir of a cgroup tree, depth first; a missing dir is fine.
-Status removeGroupTree(const std::string& dir) {
-    XC_ASSIGN(auto subs, subGroups(dir));
-    for (const auto& s : subs) XC_TRY(removeGroupTree(dir + "/" + s));
-    if (::rmdir(dir.c_str()) < 0 && errno != ENOENT) {
-        int e = errno;
-        if (e == EBUSY) return Error::sys(e, "remove cgroup " + dir + " (processes remain in it)");
-        return Error::sys(e, "remove cgroup " + dir);
-    }
-    return {};
 }
 
 // cpuset.cpus/mems of a new v1 cpuset group start empty, and such a group
@@ -232,6 +185,64 @@ Result<FreezerState> parseV1State(const std::string& s, const std::string& path)
 
 // ---- create / destroy ----------------------------------------------------
 
+namespace {
+
+// Below the payload, the container's own tree (cgroup2, counted from the
+// limits level, so the container cannot raise them): deep and wide enough
+// for systemd and nested containers, not for a nest that only serves to
+// exhaust the kernel.
+constexpr int kMaxDepthInside = 32;
+constexpr int kMaxGroupsInside = 4096;
+
+// The groups of `parts` in one hierarchy (parents as needed, the last one
+// new), each recorded in `rollback`. A concurrent destroy may remove a
+// shared parent ("xc") between our mkdirs (ENOENT): the hierarchy starts
+// over a few times.
+Status makeGroupIn(const CgroupHierarchy& h, const std::vector<std::string>& parts,
+                   const std::vector<std::string>& enable, Rollback& rollback) {
+    const bool cpuset = !h.unified && h.has("cpuset");
+    for (int attempt = 0;; ++attempt) {
+        std::string path = h.mountPoint;
+        bool vanished = false;
+        for (size_t i = 0; i < parts.size(); ++i) {
+            const std::string parent = path;
+            path += "/" + parts[i];
+            const bool leaf = i + 1 == parts.size();
+            if (h.unified) XC_TRY(enableControllers(parent, enable));
+            if (::mkdir(path.c_str(), 0755) == 0) {
+                rollback.add("remove " + path, [path] { ::rmdir(path.c_str()); });
+            } else if (errno == EEXIST) {
+                if (leaf) return Error::msg("cgroup " + path + " already exists", EEXIST);
+            } else if (errno == ENOENT && attempt < 3) {
+                vanished = true;
+                break;
+            } else {
+                int e = errno;
+                return Error::sys(e, "create cgroup " + path);
+            }
+            if (cpuset) XC_TRY(copyCpusetFromParent(parent, path));
+        }
+        if (!vanished) return {};
+    }
+}
+
+// The payload below the limits level `dir`, which must still be there: a
+// limits level made again would lack its policy.
+Status makePayloadIn(const CgroupHierarchy& h, const std::string& dir, const std::vector<std::string>& enable,
+                     Rollback& rollback) {
+    const std::string path = dir + "/" + Cgroup::kPayload;
+    if (h.unified) XC_TRY(enableControllers(dir, enable));  // for the container's own sub-groups
+    if (::mkdir(path.c_str(), 0755) < 0) {
+        int e = errno;
+        return Error::sys(e, "create cgroup " + path);
+    }
+    rollback.add("remove " + path, [path] { ::rmdir(path.c_str()); });
+    if (!h.unified && h.has("cpuset")) XC_TRY(copyCpusetFromParent(dir, path));
+    return {};
+}
+
+}  // namespace
+
 Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& relPath) {
     if (!validRel(relPath)) return Error::msg("cgroup path '" + relPath + "' is not a relative path", EINVAL);
     if (layout.hierarchies().empty()) return Error::msg("create cgroup " + relPath + ": no cgroup hierarchy", ENOENT);
@@ -242,38 +253,45 @@ Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& rel
         for (const char* c : {"memory", "cpu", "cpuset", "pids"})
             if (layout.forController(c) == u) enable.push_back(c);
 
+    // The limits level first, with its device policy and nesting bounds,
+    // then the payload below it: the v1 devices controller refuses
+    // "deny all" once a group has children, and the payload inherits the
+    // list when it is made.
     const auto parts = components(relPath);
     Rollback rollback;  // each directory made, removed newest first unless the whole group is made
-    for (const auto& h : layout.hierarchies()) {
-        const bool cpuset = !h.unified && h.has("cpuset");
-        // A concurrent destroy may remove a shared parent ("xc") between our
-        // mkdirs (ENOENT): start this hierarchy over a few times.
-        for (int attempt = 0;; ++attempt) {
-            std::string path = h.mountPoint;
-            bool vanished = false;
-            for (size_t i = 0; i < parts.size(); ++i) {
-                const std::string parent = path;
-                path += "/" + parts[i];
-                const bool leaf = i + 1 == parts.size();
-                if (h.unified) XC_TRY(enableControllers(parent, enable));
-                if (::mkdir(path.c_str(), 0755) == 0) {
-                    rollback.add("remove " + path, [path] { ::rmdir(path.c_str()); });
-                } else if (errno == EEXIST) {
-                    if (leaf) return Error::msg("cgroup " + path + " already exists", EEXIST);
-                } else if (errno == ENOENT && attempt < 3) {
-                    vanished = true;
-                    break;
-                } else {
-                    int e = errno;
-                    return Error::sys(e, "create cgroup " + path);
-                }
-                if (cpuset) XC_TRY(copyCpusetFromParent(parent, path));
-            }
-            if (!vanished) break;
-        }
-    }
+    for (const auto& h : layout.hierarchies()) XC_TRY(makeGroupIn(h, parts, enable, rollback));
+    Cgroup cg(layout, relPath);
+    XC_TRY(cg.applyDevicePolicy());
+    XC_TRY(cg.boundNesting());
+    for (const auto& h : layout.hierarchies()) XC_TRY(makePayloadIn(h, cg.dirFor(h), enable, rollback));
     rollback.commit();
-    return Cgroup(layout, relPath);
+    return cg;
+}
+
+Status Cgroup::applyDevicePolicy() {
+    const auto& rules = defaultDeviceRules();
+    const CgroupHierarchy* h = layout_.forController("devices");
+    if (h && !h->unified) {
+        const std::string dir = dirFor(*h);
+        XC_TRY(cgWrite(dir + "/devices.deny", "a"));
+        for (const auto& line : deviceRulesV1(rules)) XC_TRY(cgWrite(dir + "/devices.allow", line));
+    }
+    // cgroup2 has no devices files: its policy is a program on the group.
+    // On a hybrid host both hold, each on its own hierarchy.
+    if (const CgroupHierarchy* u = layout_.unified()) {
+        const std::string dir = dirFor(*u);
+        XC_ASSIGN(UniqueFd fd, openGroupDir(dir));
+        XC_TRY(attachDeviceProgram(fd.get(), deviceProgram(rules), "cgroup " + dir));
+    }
+    return {};
+}
+
+Status Cgroup::boundNesting() {
+    const CgroupHierarchy* u = layout_.unified();
+    if (!u) return {};  // v1 has no such bound
+    const std::string dir = dirFor(*u);
+    XC_TRY(cgWrite(dir + "/cgroup.max.depth", std::to_string(kMaxDepthInside + 1)));
+    return cgWrite(dir + "/cgroup.max.descendants", std::to_string(kMaxGroupsInside + 1));
 }
 
 bool Cgroup::exists() const {
@@ -287,17 +305,22 @@ Status Cgroup::destroy() {
     if (!validRel(rel_)) return Error::msg("destroy cgroup: bad path '" + rel_ + "'", EINVAL);
     Status first;
     const auto parts = components(rel_);
+    const std::string parentRel = rel_.substr(0, rel_.size() - parts.back().size());
     for (const auto& h : layout_.hierarchies()) {
-        Status st = removeGroupTree(dirFor(h));
+        // Whatever the container nested inside goes through descriptors:
+        // no path longer than the host's own is ever built.
+        auto parent = openGroupDir(h.mountPoint + "/" + parentRel);
+        if (!parent && parent.error().code() == ENOENT) continue;
+        Status st = parent ? removeGroupTree(parent->get(), parts.back(), dirFor(h)) : Status(std::move(parent).error());
         if (!st) {
             if (first) first = std::move(st);
             continue;
         }
         // Empty parents ("xc", "xc-abc"): others may still use them.
-        std::string parent = rel_;
+        std::string up = rel_;
         for (size_t i = parts.size() - 1; i > 0; --i) {
-            parent = parent.substr(0, parent.rfind('/'));
-            std::string dir = h.mountPoint + "/" + parent;
+            up = up.substr(0, up.rfind('/'));
+            std::string dir = h.mountPoint + "/" + up;
             if (::rmdir(dir.c_str()) == 0) continue;
             int e = errno;
             if (e != EBUSY && e != ENOTEMPTY && e != ENOENT && first) first = Error::sys(e, "remove cgroup " + dir);
@@ -320,9 +343,26 @@ Result<std::string> writePath(const Cgroup& cg, const CgroupWrite& w) {
     return cg.dirFor(*h) + "/" + w.file;
 }
 
+// v1 cpuset: a group's CPUs and nodes must stay within its parent's, and
+// a new group's are copied once, so the payload follows the limits level:
+// narrowed first when the limits level narrows (else EBUSY), widened after.
+Status writeCpusetDown(const std::string& dir, const std::string& file, const std::string& value) {
+    const std::string payload = dir + "/" + Cgroup::kPayload + "/" + file;
+    Status st = cgWrite(dir + "/" + file, value);
+    if (!st && st.error().code() == EBUSY && pathExists(payload)) {
+        XC_TRY(cgWrite(payload, value));
+        return cgWrite(dir + "/" + file, value);
+    }
+    XC_TRY(std::move(st));
+    return pathExists(payload) ? cgWrite(payload, value) : okStatus();
+}
+
 Status doWrite(const Cgroup& cg, const CgroupWrite& w) {
     XC_ASSIGN(std::string path, writePath(cg, w));
     if (w.optional && !pathExists(path)) return {};
+    const CgroupHierarchy* h = cg.layout().forController(w.controller);
+    if (h && !h->unified && (w.file == "cpuset.cpus" || w.file == "cpuset.mems"))
+        return writeCpusetDown(cg.dirFor(*h), w.file, w.value);
     return cgWrite(path, w.value);
 }
 
@@ -335,23 +375,10 @@ Status Cgroup::apply(const CgroupSettings& s) {
     return {};
 }
 
-Status Cgroup::applyDeviceAllowList() {
-    const CgroupHierarchy* h = layout_.forController("devices");
-    if (!h || h->unified) return {};
-    static const char* const kAllow[] = {
-        "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
-        "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
-    };
-    const std::string dir = dirFor(*h);
-    XC_TRY(cgWrite(dir + "/devices.deny", "a"));
-    for (const char* a : kAllow) XC_TRY(cgWrite(dir + "/devices.allow", a));
-    return {};
-}
-
 Status Cgroup::addProcess(pid_t pid) {
     if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
     const std::string p = std::to_string(pid);
-    for (const auto& h : layout_.hierarchies()) XC_TRY(cgWrite(dirFor(h) + "/cgroup.procs", p));
+    for (const auto& h : layout_.hierarchies()) XC_TRY(cgWrite(payloadDirFor(h) + "/cgroup.procs", p));
     return {};
 }
 
@@ -474,7 +501,8 @@ Result<std::vector<pid_t>> Cgroup::pids() const {
     const CgroupHierarchy* h = procsHierarchy(layout_);
     if (!h) return Error::msg("cgroup " + rel_ + ": no cgroup hierarchy", ENOENT);
     std::vector<pid_t> out;
-    XC_TRY(collectPids(dirFor(*h), out));
+    XC_ASSIGN(UniqueFd dir, openGroupDir(dirFor(*h)));
+    XC_TRY(collectGroupPids(dir.get(), out, dirFor(*h)));
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;

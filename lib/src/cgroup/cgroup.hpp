@@ -93,25 +93,37 @@ Result<CgroupWrite> mapCgroupRead(const CgroupLayout& layout, const std::string&
 
 enum class FreezerState { Thawed, Freezing, Frozen };
 
-// A container's cgroup, `relPath` ("xc/c1") in every hierarchy.
+// A container's cgroup, `relPath` ("xc/c1") in every hierarchy: the
+// limits level, which holds the limits, the device policy and the stats,
+// and below it the payload ("xc/c1/payload"), which holds the processes
+// and is the root of the container's cgroup namespace. The container can
+// write only what it sees, the payload and below: the kernel holds every
+// group under its parent's limits and device list, so nothing written
+// inside (remounted read-write or not) reaches past them.
 class Cgroup {
 public:
+    static constexpr const char* kPayload = "payload";
+
     Cgroup() = default;
     Cgroup(CgroupLayout layout, std::string relPath) : layout_(std::move(layout)), rel_(std::move(relPath)) {}
 
-    // Makes the group in every hierarchy (parents too; cpuset.cpus/mems
-    // copied down on v1). A failure removes what it made.
+    // Makes the limits level in every hierarchy (parents too; cpuset.cpus/
+    // mems copied down on v1) with the default device policy (v1 list,
+    // cgroup2 device program) and, on cgroup2, bounds on the depth and
+    // number of groups inside; then the payload below it. A failure
+    // removes what it made.
     static Result<Cgroup> create(const CgroupLayout& layout, const std::string& relPath);
 
     const CgroupLayout& layout() const { return layout_; }
     const std::string& relPath() const { return rel_; }
     std::string dirFor(const CgroupHierarchy& h) const { return h.mountPoint + "/" + rel_; }
+    std::string payloadDirFor(const CgroupHierarchy& h) const { return dirFor(h) + "/" + kPayload; }
     bool exists() const;  // in any hierarchy
 
+    // Limits, reads, freezer, kill and stats act on the limits level (the
+    // whole tree); a v1 cpuset change is carried down to the payload.
     Status apply(const CgroupSettings& s);
-    // v1 devices controller: deny all, allow the standard container devices.
-    Status applyDeviceAllowList();
-    // Writes pid into cgroup.procs of every hierarchy.
+    // Writes pid into cgroup.procs of the payload in every hierarchy.
     Status addProcess(pid_t pid);
 
     Result<std::string> get(const std::string& key) const;
@@ -130,13 +142,17 @@ public:
     Result<std::vector<pid_t>> pids() const;
     // Waits (without a busy loop) until no process is left.
     Status waitEmpty(std::chrono::milliseconds timeout);
-    // Removes the group, its sub-groups (depth first) and empty parents.
+    // Removes the group, its sub-groups (depth first, fd-relative: any
+    // depth the container nested) and empty parents.
     Status destroy();
 
     Result<uint64_t> cpuUsageNs() const;
     Result<uint64_t> memoryUsage() const;
 
 private:
+    Status applyDevicePolicy();
+    Status boundNesting();
+
     CgroupLayout layout_;
     std::string rel_;
 };

@@ -212,7 +212,6 @@ Status Monitor::takePtys() {
 Status Monitor::launch() {
     cleanupCgroup();  // left by a crashed supervisor, or the previous boot of a reboot
     XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
-    XC_TRY(cgroup_->applyDeviceAllowList().ctx("set up the device allow-list"));
     XC_TRY(cgroup_->apply(cfg_.cgroup).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     XC_ASSIGN(init_, spawnInit(spec_, *cgroup_, [this](pid_t pid) -> Status {

@@ -223,10 +223,15 @@ std::vector<std::pair<std::string, std::string>> v1Params(const CgroupHierarchy&
     return p;
 }
 
-// /sys read-only, and a cgroup view rooted at the container's own groups
-// (the cgroup namespace): on cgroup2 hosts cgroup2 itself; on v1 and
-// hybrid hosts the host's layout, controllers read-only, name=systemd and
-// unified writable so a systemd guest can manage its own subtree.
+// /sys read-only, and a cgroup view rooted at the container's payload
+// group (the root of its cgroup namespace, see Cgroup): on cgroup2 hosts
+// cgroup2 itself; on v1 and hybrid hosts the host's layout, controllers
+// read-only, name=systemd and unified writable so a systemd guest can
+// manage its own subtree. The read-only flags only keep honest software
+// from writing; they are not what protects the host: a container root can
+// remount them, and all it then reaches is its payload, which the kernel
+// holds under the limits and device policy of the group above it, a group
+// no mount made inside can show.
 Status setupSys(const RootDir& root, const CgroupLayout& layout) {
     XC_ASSIGN(UniqueFd target, root.makeDirs("sys", 0555));
     XC_ASSIGN(UniqueFd sys, mountNew(target.get(), "sysfs", {}, kNoSuidDevExec | MOUNT_ATTR_RDONLY, "/sys"));
@@ -286,6 +291,8 @@ Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mount
 // Everything between "go" and exec. Returns only on failure.
 Error runChild(const SpawnSpec& spec, const Channel& ch) {
     ::umask(0);
+    // The parent moved us into the payload before "go": the namespace is
+    // rooted there, below the limits level, which it can never show.
     if (::unshare(CLONE_NEWCGROUP) < 0) return Error::sys("enter a new cgroup namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return Error::sys("make mounts private");
     // Bind the rootfs over itself so it is a mount point pivot_root accepts.

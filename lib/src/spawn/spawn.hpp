@@ -41,7 +41,8 @@ struct SpawnedInit {
 };
 
 // Clones the init into new pid, mount, uts, ipc, net and cgroup
-// namespaces, places it in `cgroup` before it runs anything, lets it set
+// namespaces, places it in the payload of `cgroup` before it runs anything
+// (so its cgroup namespace is rooted there, below the limits), lets it set
 // up its root and execs the init. A failure in the child comes back as
 // the child's own error (stage and errno); the child is reaped.
 // `beforeRelease` runs in the parent once the child is in its cgroup and
