@@ -398,7 +398,7 @@ xt_build_cache() {
     # (proc, sys, devpts) goes with it, even if it is killed.
     # shellcheck disable=SC2086
     unshare --mount --propagation private "$debootstrap" $variant_arg --arch="$arch" --include="$include" \
-        $gpg_args "$release" "$build_tmp" "$mirror" $script >"$work/out" 2>&1 </dev/null &
+        $gpg_args "$release" "$build_tmp" "$mirror" $script >"$work/out" 2>&1 </dev/null 9>&- &
     ds_pid=$!
     xt_progress <"$work/out"
     wait "$ds_pid"
@@ -448,7 +448,11 @@ xt_cache() {
     exec 9>"$parent/$key.lock" || xt_die "cannot open the cache lock $parent/$key.lock"
     if ! flock -n 9; then
         xt_say "waiting for another create that is building $cache"
-        flock 9 || xt_die "cannot lock $parent/$key.lock"
+        # In the background, so that a signal's trap runs at once.
+        flock 9 &
+        ds_pid=$!
+        wait "$ds_pid" || xt_die "cannot lock $parent/$key.lock"
+        ds_pid=
     fi
     # Leftovers of a build that was killed outright (the lock is ours now).
     for d in "$parent/.$key.build."* "$parent/.$key.work."* "$parent/.$key.old."*; do
@@ -471,7 +475,7 @@ xt_cache() {
 # ------------------------------------------------------------------ the container
 
 xt_in_root() {
-    chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"
+    chroot "$rootfs" 9>&- /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"
 }
 
 # The systemd unit dir of the image (merged /usr or not).
@@ -520,7 +524,7 @@ xt_setup_systemd() {
 Name=eth0
 
 [Network]
-DHCP=yes
+DHCP=ipv4
 LinkLocalAddressing=no
 IPv6AcceptRA=no
 
