@@ -237,7 +237,11 @@ TEST_F(DebianTemplate, TwoCreatesFromColdBuildTheImageOnceAndFlushRebuilds) {
     ASSERT_NO_FATAL_FAILURE(ensureSharedImage());
     // A stand-in debootstrap that copies the real image slowly: both
     // creates start at once, one builds, the other waits for it.
-    std::string ds = fakeDebootstrap("sleep 2\necho 'I: Retrieving libc6 2.36'\ncp -a " + imageDir(kSharedCache) +
+    // It must not hold the cache lock (a process of debootstrap's that
+    // outlived it would block every later create).
+    std::string ds = fakeDebootstrap("for fd in /proc/$$/fd/*; do case $(readlink $fd) in *.lock) "
+                                     "echo \"E: the lock is inherited: $fd\"; exit 1 ;; esac; done\n"
+                                     "sleep 2\necho 'I: Retrieving libc6 2.36'\ncp -a " + imageDir(kSharedCache) +
                                      "/. \"$target/\"\necho 'I: Base system installed successfully.'\n");
     std::string cache = ownCache();
     std::vector<std::string> env = {"XC_CACHE=" + cache, "XC_DEBOOTSTRAP=" + ds};
