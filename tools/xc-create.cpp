@@ -1,5 +1,47 @@
 // xc-create: build a container's rootfs with a template and write its config.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "common.hpp"
+
+namespace {
+
+volatile sig_atomic_t gSignal = 0;
+
+// Ctrl-C, a hang-up or a TERM must not kill xc-create before the template
+// has cleaned up: xc-create waits for the template to fail, then removes
+// the container as after any failure. A terminal's signal reaches the
+// template too (one process group); one sent to xc-create alone (kill PID)
+// is passed on to its children, the template. Async-signal-safe only.
+void onSignal(int sig, siginfo_t* si, void*) {
+    if (!gSignal) gSignal = sig;
+    if (si && si->si_code > 0) return;  // from the kernel (a terminal): the group has it
+    int fd = ::open("/proc/thread-self/children", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[512];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    long pid = 0;
+    for (ssize_t i = 0; i <= n; ++i) {
+        if (i < n && buf[i] >= '0' && buf[i] <= '9') {
+            pid = pid * 10 + (buf[i] - '0');
+        } else if (pid > 0) {
+            ::kill(static_cast<pid_t>(pid), sig);
+            pid = 0;
+        }
+    }
+}
+
+void catchTerminatingSignals() {
+    struct sigaction sa = {};
+    sa.sa_sigaction = onSignal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(sig, &sa, nullptr);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     using namespace xc;
@@ -23,6 +65,11 @@ int main(int argc, char** argv) {
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
     auto c = t.container();
     if (!c) return t.fail(c.error());
-    if (auto st = c->create(o, t.log()); !st) return t.fail(st.error());
+    catchTerminatingSignals();
+    auto st = c->create(o, t.log());
+    if (!st) {
+        t.fail(st.error());
+        return gSignal ? 128 + gSignal : xc::tool::kExitFailure;
+    }
     return 0;
 }
