@@ -35,7 +35,10 @@ private:
     std::string path_;
 };
 
-// Unlinks a lock file (its holder must hold it) and its directory if empty.
-void removeLockFile(const std::string& path);
+// Whether `path` is the very file (device and inode) that heldFd locks.
+bool lockFileIsOurs(int heldFd, const std::string& path);
+// Unlinks the lock file at `path` if it is the one heldFd locks, then its
+// directory if empty; a file someone else made there since is left alone.
+void removeLockFile(int heldFd, const std::string& path);
 
 }  // namespace xc
