@@ -263,18 +263,21 @@ TEST_F(SupervisorFaults, FullLogDiskMarksTheGap) {
     EXPECT_GE(present + lost, last) << present << " lines present, " << lost << " counted lost, last " << last;
 
     std::string logText = readText(log);
-    EXPECT_GE(lostInMarkers(logText, &markers), 1) << "no gap marked in the supervisor's log:\n" << logText;
-    EXPECT_TRUE(contains(logText, "console log " + consoleLog)) << "no warning about the console log:\n" << logText;
+    // (Its warning about the console log went to the same full disk: it is
+    // one of the lines counted.)
+    lostInMarkers(logText, &markers);
+    EXPECT_GE(markers, 1) << "no gap marked in the supervisor's log:\n" << logText;
 }
 
 // Item 10: the OOM killer taking the container's first process during
-// set-up read "the other side exited without a word".
+// set-up read "the other side exited without a word". (Under 2M busybox's
+// set-up fits on this host; 64K is killed before the init runs.)
 TEST_F(SupervisorFaults, OomKillDuringSetupIsNamed) {
-    XC_ASSERT_OK(createWithConfig("m1", "cgroup = { memory = { max = \"2M\"; }; };\n"));
+    XC_ASSERT_OK(createWithConfig("m1", "cgroup = { memory = { max = \"64K\"; }; };\n"));
     RunResult r = start("m1");
-    ASSERT_FALSE(r.ok()) << "started under memory.max = 2M (no OOM kill to report)\n" << r.describe();
+    ASSERT_FALSE(r.ok()) << "started under memory.max = 64K (no OOM kill to report)\n" << r.describe();
     EXPECT_FALSE(contains(r.err, "without a word")) << r.describe();
     EXPECT_TRUE(contains(r.err, "killed by SIGKILL")) << r.describe();
-    EXPECT_TRUE(contains(r.err, "memory limit (cgroup.memory.max = 2097152")) << r.describe();
+    EXPECT_TRUE(contains(r.err, "memory limit (cgroup.memory.max = 65536")) << r.describe();
     expectNothingRunning("m1", "after the failed start");
 }
