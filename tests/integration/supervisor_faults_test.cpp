@@ -97,7 +97,15 @@ long lostInMarkers(const std::string& text, int* markers) {
 TEST_F(SupervisorFaults, SilentClientsHoldUpNobody) {
     XC_ASSERT_OK(create("q1"));
     XC_ASSERT_OK(start("q1"));
-    std::vector<int> silent;
+    // Closed on any way out of the test (before TearDown's own commands).
+    struct Fds {
+        std::vector<int> v;
+        ~Fds() {
+            for (int fd : v)
+                if (fd >= 0) ::close(fd);
+        }
+    } held;
+    std::vector<int>& silent = held.v;
     for (int i = 0; i < 20; ++i) {
         int fd = connectSilently("q1");
         ASSERT_GE(fd, 0) << "connect to the command socket: " << std::strerror(errno);
@@ -122,8 +130,6 @@ TEST_F(SupervisorFaults, SilentClientsHoldUpNobody) {
     t0 = std::chrono::steady_clock::now();
     XC_EXPECT_OK(kill("q1"));
     EXPECT_LT(since(t0), 1.5) << "xc-stop -k waited behind silent clients";
-    for (int fd : silent)
-        if (fd >= 0) ::close(fd);
     expectNothingRunning("q1", "after xc-stop");
 }
 
