@@ -122,6 +122,15 @@ Error busyError(const ContainerPaths& paths) {
     if (word == stateName(State::Stopping) || word == stateName(State::Aborting))
         return Error::msg("busy: a stop is in progress (the container is " + word + ")", EBUSY);
     if (r) return Error::msg("is already running", EBUSY);
+    // No answer yet: a start whose supervisor does not listen yet, or
+    // another command.
+    // (A start writes it just after it takes the lock: give it a moment.)
+    for (int i = 0; i < 10; ++i) {
+        std::string holder = RunLock::holderOf(paths.lockFile());
+        if (holder == "start") return Error::msg("is already running (it is starting)", EBUSY);
+        if (!holder.empty()) break;
+        std::this_thread::sleep_for(milliseconds(2));
+    }
     return Error::msg("busy: create/start/stop/destroy in progress (another command holds " + paths.lockFile() + ")",
                       EBUSY);
 }
@@ -219,6 +228,7 @@ Status Container::start(const StartOptions& o) {
     // No lock file stays unless a supervisor took the lock over (after
     // which `lock` holds nothing and this does nothing).
     ScopeExit dropLockFile([&] { lock->removeFile(); });
+    lock->setHolder("start");  // the supervisor inherits it, and keeps saying so
     // A supervisor that answers while the lock was free: the container runs
     // and its lock file was removed. Never start over it.
     XC_ASSIGN(bool supervised, monitorListening(paths_.socket()));

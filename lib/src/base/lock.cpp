@@ -58,6 +58,18 @@ void removeLockFile(int heldFd, const std::string& path) {
     if (slash != std::string::npos && slash > 0) ::rmdir(path.substr(0, slash).c_str());
 }
 
+void RunLock::setLockHolder(int fd, const std::string& what) {
+    if (fd < 0 || ::ftruncate(fd, 0) < 0) return;
+    (void)!::pwrite(fd, what.data(), what.size(), 0);
+}
+
+std::string RunLock::holderOf(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    char buf[32];
+    ssize_t n = fd ? ::pread(fd.get(), buf, sizeof buf, 0) : -1;
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
 Result<bool> RunLock::isHeld(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd) {

@@ -24,6 +24,12 @@ public:
         return l;
     }
 
+    // What holds it, written into the lock file for whoever finds it busy
+    // ("start": a start and then its supervisor); "" when nobody said.
+    static std::string holderOf(const std::string& path);
+    void setHolder(const std::string& what) { setLockHolder(fd_.get(), what); }
+    static void setLockHolder(int fd, const std::string& what);
+
     int fd() const { return fd_.get(); }
     int release() { return fd_.release(); }
     // Unlinks the lock file while still holding the lock (no file is left

@@ -19,6 +19,7 @@ Status HeldRunLock::adopt(UniqueFd fd) {
 
 Status HeldRunLock::acquire() {
     XC_ASSIGN(RunLock l, RunLock::tryAcquire(path_));
+    l.setHolder("start");
     fd_.reset(l.release());
     return {};
 }
@@ -54,6 +55,7 @@ void HeldRunLock::restore(const Log& log) {
         return;
     }
     fd_.reset(lock->release());  // the old lock, on an inode nobody can reach, goes
+    RunLock::setLockHolder(fd_.get(), "start");
     if (inotify_) rewatch();
     log.notice("run lock " + path_ + " restored");
     warned_ = false;
