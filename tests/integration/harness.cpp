@@ -610,16 +610,27 @@ std::vector<std::string> XcTest::cgroupDirs(const std::string& name) {
     return out;
 }
 
+bool XcTest::socketBound(const std::string& name) const {
+    // Columns: Num RefCount Protocol Flags Type St Inode Path; the name is last.
+    std::string want = socketName(name);
+    for (const auto& l : lines(readText("/proc/net/unix"))) {
+        size_t sp = l.rfind(' ');
+        if (sp != std::string::npos && l.substr(sp + 1) == want) return true;
+    }
+    return false;
+}
+
 void XcTest::expectNothingRunning(const std::string& name, const std::string& context) {
     // A supervisor that failed may still be on its way out for a moment
     // after the tool returned: allow it 2 s.
-    waitUntil([&] { return monitors(name).empty() && cgroupDirs(name).empty() && !exists(socketPath(name)); },
+    waitUntil([&] { return monitors(name).empty() && cgroupDirs(name).empty() && !socketBound(name); },
               2.0);
     auto mons = monitors(name);
     EXPECT_TRUE(mons.empty()) << context << ": an xc-monitor of " << name << " still runs (pid " << mons[0] << ")";
     auto cgs = cgroupDirs(name);
     EXPECT_TRUE(cgs.empty()) << context << ": cgroup left behind: " << cgs[0];
-    EXPECT_FALSE(exists(socketPath(name))) << context << ": socket left behind: " << socketPath(name);
+    EXPECT_FALSE(socketBound(name)) << context << ": socket left behind: " << socketName(name);
+    EXPECT_FALSE(exists(runDir_ + "/" + name + ".sock")) << context << ": socket file left behind";
     if (exists(configFile(name))) {
         EXPECT_EQ(state(name), "STOPPED") << context;
     }

@@ -112,7 +112,10 @@ protected:
     std::string containerDir(const std::string& name) const { return base_ + "/" + name; }
     std::string rootfs(const std::string& name) const { return containerDir(name) + "/rootfs"; }
     std::string configFile(const std::string& name) const { return containerDir(name) + "/config"; }
-    std::string socketPath(const std::string& name) const { return runDir_ + "/" + name + ".sock"; }
+    // The supervisor's command socket: an abstract unix name ("@" for the NUL).
+    std::string socketName(const std::string& name) const { return "@xc/" + key_ + "/" + name; }
+    // Whether some process has the command socket's name bound (/proc/net/unix).
+    bool socketBound(const std::string& name) const;
     std::string lockPath(const std::string& name) const { return runDir_ + "/" + name + ".lock"; }
     // Asserts (non-fatally) that nothing of the container runs: no monitor,
     // no cgroup, no socket, state STOPPED (a supervisor on its way out gets 2 s).

@@ -2,6 +2,7 @@
 // A Log is passed explicitly; there is no global logger.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "xc/fd.hpp"
@@ -13,6 +14,32 @@ enum class LogLevel { Trace = 0, Debug, Info, Notice, Warn, Error, Fatal };
 
 Result<LogLevel> parseLogLevel(const std::string& text);
 const char* logLevelName(LogLevel level);
+
+// Appends text to a log file and never loses any silently: a write that
+// fails (ENOSPC, EIO) or comes up short is retried for the rest, else the
+// lines it lost are counted, and the first write that works again begins
+// with one line that marks the gap: "[xc: 13 lines lost: No space left on
+// device]" (a line cut short is counted, and the marker starts on a line of
+// its own).
+class AppendWriter {
+public:
+    // Writes data to fd; false if some of it was lost.
+    bool append(int fd, const char* data, size_t size);
+    // Whether the last append began a gap (the caller may warn, once a gap).
+    bool gapBegan() const { return gapBegan_; }
+    uint64_t linesLost() const { return lost_ + (lostMidLine_ ? 1 : 0); }
+    int lastError() const { return err_; }
+
+private:
+    bool writeAll(int fd, const char* data, size_t size, size_t& done);
+    void lose(const char* data, size_t size, int err);
+
+    uint64_t lost_ = 0;         // whole lines lost in the current gap
+    bool lostMidLine_ = false;  // the lost text ends inside a line
+    bool midLine_ = false;      // the file ends inside a line
+    bool gapBegan_ = false;
+    int err_ = 0;
+};
 
 class Log {
 public:
@@ -36,6 +63,7 @@ public:
 
 private:
     UniqueFd fd_;
+    mutable AppendWriter out_;
     LogLevel level_ = LogLevel::Error;
     std::string prefix_;
 };

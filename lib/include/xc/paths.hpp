@@ -47,7 +47,10 @@ public:
     std::string defaultRootfs() const { return dir() + "/rootfs"; }
     // Runtime state, keyed by the base so two bases never collide.
     std::string runDir() const { return runDir_; }
-    std::string socket() const { return runDir_ + "/" + name_ + ".sock"; }
+    // The supervisor's command socket: an abstract unix name ('@' stands
+    // for the leading NUL), keyed like runDir(), so that it survives the
+    // removal of /run/xc and no file of it is ever left behind.
+    std::string socket() const { return "@xc/" + key_ + "/" + name_; }
     std::string lockFile() const { return runDir_ + "/" + name_ + ".lock"; }
     // /var/log/xc/<name>.log for the default base; <dir>/<name>.log otherwise.
     std::string logFile() const;
@@ -57,7 +60,7 @@ public:
     std::string cgroupPath() const { return cgroupParent_ + "/" + name_; }
 
 private:
-    std::string base_, name_, runDir_, cgroupParent_, logDir_;
+    std::string base_, name_, key_, runDir_, cgroupParent_, logDir_;
     bool defaultBase_;
 };
 

@@ -22,6 +22,7 @@
 #include "base/scope.hpp"
 #include "api/libexec.hpp"
 #include "monitor/monitor.hpp"
+#include "monitor/runlock.hpp"
 #include "process/process.hpp"
 
 namespace xc {
@@ -101,16 +102,40 @@ Status removeLeftovers(const ContainerPaths& paths) {
     auto lock = RunLock::tryAcquire(paths.lockFile());
     if (!lock && lock.error().code() == EBUSY) return {};  // a new start owns it now
     if (!lock) return std::move(lock).error();
+    // A supervisor that answers owns the cgroup (ours failed because it runs).
+    XC_ASSIGN(bool supervised, monitorListening(paths.socket()));
+    if (supervised) return {};
     XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
     Cgroup cg(layout, paths.cgroupPath());
+    if (otherSupervisor(cg) > 0) return {};  // it runs, under a supervisor we cannot reach
     if (cg.exists()) {
         (void)cg.killAll();
         (void)cg.waitEmpty(milliseconds(5000));
         XC_TRY(cg.destroy().ctx("remove the container's cgroup"));
     }
-    ::unlink(paths.socket().c_str());
     lock->removeFile();
     return {};
+}
+
+// Why the run lock is held by someone else: a supervisor (the container
+// runs, or stops), or another command that creates, starts or destroys it.
+Error busyError(const ContainerPaths& paths) {
+    auto r = callMonitor(paths.socket(), Command::State, "", kCallTimeout);
+    std::string word = r ? r->payload.substr(0, r->payload.find(' ')) : "";
+    if (word == stateName(State::Stopping) || word == stateName(State::Aborting))
+        return Error::msg("busy: a stop is in progress (the container is " + word + ")", EBUSY);
+    if (r) return Error::msg("is already running", EBUSY);
+    // No answer yet: a start whose supervisor does not listen yet, or
+    // another command.
+    // (A start writes it just after it takes the lock: give it a moment.)
+    for (int i = 0; i < 10; ++i) {
+        std::string holder = RunLock::holderOf(paths.lockFile());
+        if (holder == "start") return Error::msg("is already running (it is starting)", EBUSY);
+        if (!holder.empty()) break;
+        std::this_thread::sleep_for(milliseconds(2));
+    }
+    return Error::msg("busy: create/start/stop/destroy in progress (another command holds " + paths.lockFile() + ")",
+                      EBUSY);
 }
 
 // A start that did not report "ok": the supervisor rolls it back itself
@@ -170,18 +195,16 @@ Result<ContainerConfig> Container::config() const {
 }
 
 Result<StateInfo> Container::state() const {
-    XC_ASSIGN(bool held, RunLock::isHeld(paths_.lockFile()));
+    // The supervisor's word first: its socket outlives a removed /run/xc.
     StateInfo info;
-    if (!held) return info;
     auto r = callMonitor(paths_.socket(), Command::State, "", kCallTimeout);
     if (!r) {
         int e = r.error().code();
+        if (e != ENOENT && e != ECONNREFUSED) return std::move(r).error();
         // The lock is held but nobody answers yet: the supervisor is starting.
-        if (e == ENOENT || e == ECONNREFUSED) {
-            info.state = State::Starting;
-            return info;
-        }
-        return std::move(r).error();
+        XC_ASSIGN(bool held, RunLock::isHeld(paths_.lockFile()));
+        if (held) info.state = State::Starting;
+        return info;
     }
     std::istringstream in(r->payload);
     std::string word;
@@ -202,12 +225,17 @@ Status Container::start(const StartOptions& o) {
     XC_TRY(makeDirs(paths_.runDir(), 0700));
     auto lock = RunLock::tryAcquire(paths_.lockFile());
     if (!lock) {
-        if (lock.error().code() == EBUSY) return Error::msg("is already running", EBUSY);
+        if (lock.error().code() == EBUSY) return busyError(paths_);
         return std::move(lock).error();
     }
     // No lock file stays unless a supervisor took the lock over (after
     // which `lock` holds nothing and this does nothing).
     ScopeExit dropLockFile([&] { lock->removeFile(); });
+    lock->setHolder("start");  // the supervisor inherits it, and keeps saying so
+    // A supervisor that answers while the lock was free: the container runs
+    // and its lock file was removed. Never start over it.
+    XC_ASSIGN(bool supervised, monitorListening(paths_.socket()));
+    if (supervised) return Error::msg("is already running (its run lock " + paths_.lockFile() + " was lost)", EBUSY);
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("create the ready socket");
     UniqueFd ours(sv[0]), theirs(sv[1]);
@@ -236,17 +264,21 @@ Status Container::start(const StartOptions& o) {
 Status Container::stop(const StopOptions& o) {
     XC_TRY(requireRunning());
     if (o.reboot) {
-        auto r = callMonitor(paths_.socket(), Command::Reboot, "", kCallTimeout);
+        // The request expires with the stop timeout: an init that ignored
+        // it and dies later has crashed, and stops.
+        auto r = callMonitor(paths_.socket(), Command::Reboot, std::to_string(o.timeout.count()), kCallTimeout);
         if (!r) return std::move(r).error().wrap("reboot");
         return {};
     }
     std::string payload = std::to_string(o.timeout.count()) + " " + (o.kill ? "1" : "0");
     auto r = callMonitor(paths_.socket(), Command::Stop, payload, o.timeout + milliseconds(30000));
     if (!r) return std::move(r).error().wrap("stop");
-    // The supervisor answered after cleaning up; wait for it to let go of the lock.
+    // The supervisor answered after cleaning up; wait for it to let go of
+    // the lock and its socket.
     for (int i = 0; i < 2000; ++i) {
         auto held = RunLock::isHeld(paths_.lockFile());
-        if (!held || !*held) return {};
+        auto listening = monitorListening(paths_.socket());
+        if ((!held || !*held) && (!listening || !*listening)) return {};
         std::this_thread::sleep_for(std::chrono::microseconds(i < 100 ? 100 : 1000));
     }
     return Error::msg("stop: the supervisor did not exit", ETIMEDOUT);

@@ -39,14 +39,35 @@ Result<RunLock> RunLock::tryAcquire(const std::string& path) {
 }
 
 void RunLock::removeFile() {
-    if (fd_.valid() && !path_.empty()) removeLockFile(path_);
+    if (fd_.valid() && !path_.empty()) removeLockFile(fd_.get(), path_);
 }
 
-void removeLockFile(const std::string& path) {
+bool lockFileIsOurs(int heldFd, const std::string& path) {
+    struct stat held, now;
+    if (heldFd < 0 || ::fstat(heldFd, &held) < 0 || ::lstat(path.c_str(), &now) < 0) return false;
+    return held.st_ino == now.st_ino && held.st_dev == now.st_dev;
+}
+
+void removeLockFile(int heldFd, const std::string& path) {
+    // Only the inode we hold: if ours was removed behind our back, the file
+    // now at `path` is someone else's lock.
+    if (!lockFileIsOurs(heldFd, path)) return;
     ::unlink(path.c_str());
     // The per-base runtime directory goes too once nothing else is in it.
     size_t slash = path.rfind('/');
     if (slash != std::string::npos && slash > 0) ::rmdir(path.substr(0, slash).c_str());
+}
+
+void RunLock::setLockHolder(int fd, const std::string& what) {
+    if (fd < 0 || ::ftruncate(fd, 0) < 0) return;
+    (void)!::pwrite(fd, what.data(), what.size(), 0);
+}
+
+std::string RunLock::holderOf(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    char buf[32];
+    ssize_t n = fd ? ::pread(fd.get(), buf, sizeof buf, 0) : -1;
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 Result<bool> RunLock::isHeld(const std::string& path) {

@@ -24,6 +24,12 @@ public:
         return l;
     }
 
+    // What holds it, written into the lock file for whoever finds it busy
+    // ("start": a start and then its supervisor); "" when nobody said.
+    static std::string holderOf(const std::string& path);
+    void setHolder(const std::string& what) { setLockHolder(fd_.get(), what); }
+    static void setLockHolder(int fd, const std::string& what);
+
     int fd() const { return fd_.get(); }
     int release() { return fd_.release(); }
     // Unlinks the lock file while still holding the lock (no file is left
@@ -35,7 +41,10 @@ private:
     std::string path_;
 };
 
-// Unlinks a lock file (its holder must hold it) and its directory if empty.
-void removeLockFile(const std::string& path);
+// Whether `path` is the very file (device and inode) that heldFd locks.
+bool lockFileIsOurs(int heldFd, const std::string& path);
+// Unlinks the lock file at `path` if it is the one heldFd locks, then its
+// directory if empty; a file someone else made there since is left alone.
+void removeLockFile(int heldFd, const std::string& path);
 
 }  // namespace xc

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "base/fsutil.hpp"
@@ -51,8 +53,51 @@ void Log::write(LogLevel l, const std::string& text) const {
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tv.tv_usec / 1000);
     std::string line = std::string(stamp) + " " + prefix_ + " " + logLevelName(l) + " " + text + "\n";
     // One write() per line keeps concurrent writers' lines whole (O_APPEND).
-    ssize_t n = ::write(fd_.get(), line.data(), line.size());
-    (void)n;
+    (void)out_.append(fd_.get(), line.data(), line.size());
+}
+
+bool AppendWriter::writeAll(int fd, const char* data, size_t size, size_t& done) {
+    done = 0;
+    while (done < size) {
+        ssize_t n = ::write(fd, data + done, size - done);
+        if (n > 0) {
+            done += static_cast<size_t>(n);
+            midLine_ = data[done - 1] != '\n';
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        err_ = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: nothing more fits
+        return false;
+    }
+    return true;
+}
+
+void AppendWriter::lose(const char* data, size_t size, int err) {
+    if (lost_ == 0 && !lostMidLine_) gapBegan_ = true;
+    err_ = err;
+    for (size_t i = 0; i < size; ++i)
+        if (data[i] == '\n') ++lost_;
+    if (size > 0) lostMidLine_ = data[size - 1] != '\n';
+}
+
+bool AppendWriter::append(int fd, const char* data, size_t size) {
+    gapBegan_ = false;
+    if (fd < 0) return false;
+    size_t done = 0;
+    if (lost_ > 0 || lostMidLine_) {
+        uint64_t n = linesLost();
+        std::string mark = std::string(midLine_ ? "\n" : "") + "[xc: " + std::to_string(n) +
+                           (n == 1 ? " line" : " lines") + " lost: " + std::strerror(err_) + "]\n";
+        if (!writeAll(fd, mark.data(), mark.size(), done)) {
+            lose(data, size, err_);
+            return false;
+        }
+        lost_ = 0;
+        lostMidLine_ = false;
+    }
+    if (writeAll(fd, data, size, done)) return true;
+    lose(data + done, size - done, err_);
+    return false;
 }
 
 }  // namespace xc

@@ -76,6 +76,7 @@ ContainerPaths::ContainerPaths(const HostPaths& host, std::string base, std::str
     : base_(std::move(base)), name_(std::move(name)), logDir_(host.logDir) {
     defaultBase_ = base_ == kDefaultBase;
     std::string key = hashKey(base_);
+    key_ = key;
     runDir_ = host.runRoot + "/" + key;
     cgroupParent_ = defaultBase_ ? "xc" : "xc-" + key.substr(0, 12);
 }

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstring>
 #include <sstream>
 
@@ -57,23 +58,53 @@ Result<Frame> recvFrame(int fd) {
     return f;
 }
 
-Result<sockaddr_un> socketAddress(const std::string& path) {
+// A name starting with '@' is in the abstract namespace (as LXC's command
+// socket): nothing on a filesystem to remove, gone with the last holder.
+struct SocketAddress {
     sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    if (path.size() >= sizeof addr.sun_path) return Error::msg("socket path too long: " + path, ENAMETOOLONG);
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    return addr;
+    socklen_t len = 0;
+};
+
+Result<SocketAddress> socketAddress(const std::string& path) {
+    SocketAddress a;
+    a.addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof a.addr.sun_path)
+        return Error::msg("bad command socket address '" + path + "'", ENAMETOOLONG);
+    std::memcpy(a.addr.sun_path, path.c_str(), path.size());
+    if (path[0] == '@') a.addr.sun_path[0] = '\0';
+    a.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (path[0] == '@' ? 0 : 1));
+    return a;
+}
+
+struct ucred peerOf(int fd) {
+    struct ucred cred = {-1, static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) cred.pid = -1;
+    return cred;
+}
+
+Result<UniqueFd> connectTo(const std::string& socketPath) {
+    XC_ASSIGN(SocketAddress a, socketAddress(socketPath));
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    if (!fd) return Error::sys("create socket");
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&a.addr), a.len) < 0)
+        return Error::sys("connect to the supervisor at " + socketPath);
+    // Anyone may bind an abstract name: only root (or we) may answer for a
+    // container, or a squatter could hand us its own process as the init.
+    struct ucred peer = peerOf(fd.get());
+    if (peer.pid < 0) return Error::sys("read the supervisor's credentials");
+    if (peer.uid != 0 && peer.uid != ::geteuid())
+        return Error::msg("the command socket " + socketPath + " is held by pid " + std::to_string(peer.pid) +
+                              " of uid " + std::to_string(peer.uid) + ", not by a supervisor",
+                          EPERM);
+    return fd;
 }
 
 }  // namespace
 
 Result<Session> openSession(const std::string& socketPath, Command cmd, const std::string& payload,
                             std::chrono::milliseconds timeout) {
-    XC_ASSIGN(sockaddr_un addr, socketAddress(socketPath));
-    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-    if (!fd) return Error::sys("create socket");
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-        return Error::sys("connect to the supervisor at " + socketPath);
+    XC_ASSIGN(UniqueFd fd, connectTo(socketPath));
     XC_TRY(sendFrame(fd.get(), static_cast<uint16_t>(cmd), payload, {}));
     struct pollfd p = {fd.get(), POLLIN, 0};
     int rc;
@@ -108,25 +139,51 @@ Result<std::string> readNotice(int conn, std::chrono::milliseconds timeout) {
     return std::move(pkt.payload);
 }
 
+Result<bool> monitorListening(const std::string& socketPath) {
+    auto fd = connectTo(socketPath);
+    if (fd) return true;
+    if (fd.error().code() == ECONNREFUSED || fd.error().code() == ENOENT) return false;
+    return std::move(fd).error();
+}
+
 Result<UniqueFd> listenOn(const std::string& socketPath) {
-    XC_ASSIGN(sockaddr_un addr, socketAddress(socketPath));
+    XC_ASSIGN(SocketAddress a, socketAddress(socketPath));
     UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) return Error::sys("create command socket");
-    ::unlink(socketPath.c_str());  // a stale one from a crashed supervisor
+    bool abstract = socketPath[0] == '@';
+    if (!abstract) ::unlink(socketPath.c_str());  // a stale one from a crashed supervisor
     mode_t old = ::umask(0077);
-    int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a.addr), a.len);
     ::umask(old);
+    if (rc < 0 && errno == EADDRINUSE && abstract) {
+        // Held while its holder lives: another supervisor of this container.
+        auto other = connectTo(socketPath);
+        if (other)
+            return Error::msg("is already running (its supervisor, pid " + std::to_string(peerOf(other->get()).pid) +
+                                  ", holds the command socket " + socketPath + ")",
+                              EBUSY);
+        return std::move(other).error().wrap("bind command socket " + socketPath + ": address in use");
+    }
     if (rc < 0) return Error::sys("bind command socket " + socketPath);
-    if (::listen(fd.get(), 16) < 0) return Error::sys("listen on " + socketPath);
+    if (::listen(fd.get(), 64) < 0) return Error::sys("listen on " + socketPath);
     return fd;
 }
 
+Result<UniqueFd> acceptClient(int listenFd) {
+    UniqueFd conn(::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!conn) return Error::sys("accept a client");
+    struct ucred cred = peerOf(conn.get());
+    if (cred.pid < 0) return Error::sys("read peer credentials");
+    if (cred.uid != 0 && cred.uid != ::geteuid()) {
+        (void)sendError(conn.get(), Error::msg("refused: uid " + std::to_string(cred.uid) +
+                                                   " may not control this container",
+                                               EPERM));
+        return Error::msg("refused a client of uid " + std::to_string(cred.uid), EPERM);
+    }
+    return conn;
+}
+
 Result<Request> readRequest(int connfd) {
-    struct ucred cred;
-    socklen_t len = sizeof cred;
-    if (::getsockopt(connfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return Error::sys("read peer credentials");
-    if (cred.uid != 0 && cred.uid != ::geteuid())
-        return Error::msg("refused: uid " + std::to_string(cred.uid) + " may not control this container", EPERM);
     XC_ASSIGN(Frame pkt, recvFrame(connfd));
     Request r;
     r.cmd = static_cast<Command>(pkt.header.code);

@@ -1,5 +1,8 @@
-// The supervisor's command socket: a unix SOCK_SEQPACKET socket under
-// /run/xc, root only. One request and one response per packet, each with a
+// The supervisor's command socket: a unix SOCK_SEQPACKET socket, in the
+// abstract namespace ("@xc/<key>/<name>", keyed like the run directory):
+// removing /run/xc cannot make a running container unreachable, only one
+// supervisor per container can bind it, and it goes with its holder. Root
+// (or the supervisor's own uid) only, checked on both ends. One request and one response per packet, each with a
 // versioned header; fds travel as SCM_RIGHTS.
 #pragma once
 
@@ -62,7 +65,7 @@ struct Response {
 };
 
 // Client side: one call on a fresh connection. ECONNREFUSED/ENOENT mean
-// no supervisor listens.
+// no supervisor listens; EPERM that the name is held by someone else.
 Result<Response> callMonitor(const std::string& socketPath, Command cmd, const std::string& payload,
                              std::chrono::milliseconds timeout);
 
@@ -78,13 +81,20 @@ Result<Session> openSession(const std::string& socketPath, Command cmd, const st
 // supervisor closed the connection without one.
 Result<std::string> readNotice(int conn, std::chrono::milliseconds timeout);
 
-// Server side.
+// Whether a supervisor listens at socketPath (connects, and hangs up).
+Result<bool> monitorListening(const std::string& socketPath);
+
+// Server side. listenOn fails with EBUSY ("is already running") while
+// another supervisor holds an abstract name.
 Result<UniqueFd> listenOn(const std::string& socketPath);
+// Accepts one connection, non-blocking; refuses (with an answer) a peer
+// that is neither root nor our uid.
+Result<UniqueFd> acceptClient(int listenFd);
 struct Request {
     Command cmd;
     std::string payload;
 };
-// Reads one request; checks the header and that the peer is root or our uid.
+// Reads one request and checks its header; EAGAIN while none has arrived.
 Result<Request> readRequest(int connfd);
 Status sendOk(int connfd, const std::string& payload, const std::vector<int>& fds = {});
 Status sendError(int connfd, const Error& err);

@@ -17,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "cgroup/cgroup.hpp"
@@ -25,7 +27,9 @@
 #include "xc/config.hpp"
 #include "base/fsutil.hpp"
 #include "monitor/ipc.hpp"
-#include "base/lock.hpp"
+#include "monitor/requests.hpp"
+#include "monitor/runlock.hpp"
+#include "monitor/signals.hpp"
 #include "net/net.hpp"
 #include "xc/paths.hpp"
 #include "process/process.hpp"
@@ -38,6 +42,7 @@ namespace xc {
 namespace {
 
 using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
 
 // The newest console.buffer_size bytes of the console.
 using Ring = ByteRing;
@@ -50,35 +55,11 @@ constexpr size_t kConsoleLow = 64 * 1024;
 // Command::ConsoleLog answers in one packet (at most 1 MiB).
 constexpr size_t kConsoleLogPacket = 1024 * 1024 - 4096;
 
-// Which signal makes the init halt or reboot.
-int haltSignalFor(const ContainerConfig& cfg, pid_t initPid) {
-    if (!cfg.haltSignal.empty()) {
-        auto s = parseSignal(cfg.haltSignal);
-        if (s) return *s;
-    }
-    char buf[256];
-    std::string exe = "/proc/" + std::to_string(initPid) + "/exe";
-    ssize_t n = ::readlink(exe.c_str(), buf, sizeof buf - 1);
-    if (n > 0 && std::string(buf, static_cast<size_t>(n)).find("systemd") != std::string::npos)
-        return SIGRTMIN + 3;
-    return SIGPWR;
-}
-
-int rebootSignalFor(const ContainerConfig& cfg, int halt) {
-    if (!cfg.rebootSignal.empty()) {
-        auto s = parseSignal(cfg.rebootSignal);
-        if (s) return *s;
-    }
-    if (halt == SIGUSR1) return SIGTERM;           // busybox init
-    if (halt == SIGRTMIN + 3) return SIGRTMIN + 5;  // systemd
-    return SIGINT;                                 // sysvinit: ctrlaltdel
-}
-
 class Monitor {
 public:
     explicit Monitor(MonitorOptions o)
         : opts_(std::move(o)), host_(HostPaths::fromEnvironment()), paths_(host_, opts_.base, opts_.name),
-          ring_(128 * 1024) {}
+          ring_(128 * 1024), lock_(paths_.runDir(), paths_.lockFile()) {}
 
     Status start();
     int loop();
@@ -97,10 +78,12 @@ private:
     Status takePtys();
     // The starter hung up the ready socket: it no longer waits for us.
     bool starterGone() const;
-    void cleanupCgroup();
+    // Kills and removes what a crashed supervisor left in the cgroup.
+    Status cleanupCgroup();
     void onSignal();
     void onAccept();
     void onConsole();
+    void writeConsoleLog(const char* data, size_t n);
     void onStopTimer();
     // Terminal clients (xc-console, xc-start -F): one lease per tty.
     void attachTty(int conn, const Request& req);
@@ -111,6 +94,9 @@ private:
     void sendConsoleHistory(int conn);
     void handle(int conn, const Request& req);
     void beginStop(milliseconds timeout, bool kill);
+    // Arms the stop timer for `deadline` unless it fires earlier already;
+    // false if it cannot be armed.
+    bool armStopTimer(Clock::time_point deadline);
     void initExited(int status);
     void finish();
     std::string stateText();
@@ -124,7 +110,6 @@ private:
     ContainerConfig cfg_;
     CgroupLayout layout_;
     OwnedCgroup cgroup_;  // made by launch(), removed when the container stops
-    bool listening_ = false;
     SpawnSpec spec_;
     SpawnedInit init_;
     std::unique_ptr<ContainerNetwork> network_;
@@ -148,11 +133,17 @@ private:
     bool consolePaused_ = false;
     uint64_t bootStart_ = 0;  // ring position where this boot's output begins
     UniqueFd consoleLog_;
-    UniqueFd lock_;
+    AppendWriter consoleOut_;
     UniqueFd listen_, epoll_, signals_, stopTimer_;
     Ring ring_;
+    HeldRunLock lock_;
+    std::optional<PendingRequests> requests_;
     State state_ = State::Starting;
+    // A reboot request holds until its deadline (xc-stop -r -t): an init
+    // that ignored it and exits much later has crashed, not rebooted.
     bool rebootRequested_ = false;
+    Clock::time_point rebootDeadline_;
+    Clock::time_point stopDeadline_;  // while stopping: when the stop timer kills
     bool done_ = false;
     int haltSignal_ = SIGPWR;
     std::vector<UniqueFd> stopWaiters_;
@@ -175,12 +166,17 @@ Status Monitor::loadAndPrepare() {
     return {};
 }
 
-void Monitor::cleanupCgroup() {
+Status Monitor::cleanupCgroup() {
     Cgroup cg(layout_, paths_.cgroupPath());
-    if (!cg.exists()) return;
+    if (!cg.exists()) return {};
+    if (pid_t other = otherSupervisor(cg); other > 0)
+        return Error::msg("is already running (supervised by xc-monitor pid " + std::to_string(other) +
+                              "; its runtime state under " + paths_.runDir() + " was lost)",
+                          EBUSY);
     if (auto st = cg.killAll(); !st) log_.warn("kill leftover processes: " + st.error().message());
     if (auto st = cg.waitEmpty(milliseconds(5000)); !st) log_.warn(st.error().message());
     if (auto st = cg.destroy(); !st) log_.warn("remove cgroup: " + st.error().message());
+    return {};
 }
 
 bool Monitor::starterGone() const {
@@ -210,7 +206,7 @@ Status Monitor::takePtys() {
 }
 
 Status Monitor::launch() {
-    cleanupCgroup();  // left by a crashed supervisor, or the previous boot of a reboot
+    XC_TRY(cleanupCgroup());  // left by a crashed supervisor, or the previous boot of a reboot
     XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
     XC_TRY(cgroup_->apply(cfg_.cgroup).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
@@ -239,13 +235,7 @@ Status Monitor::start() {
     // Without a log the supervisor still runs (its errors reach xc-start
     // through the ready socket); clients name a log only if it exists.
     if (auto l = Log::open(logPath, opts_.logLevel, "xc-monitor " + opts_.name + ":"); l) log_ = std::move(*l);
-    if (opts_.lock) {
-        lock_ = std::move(opts_.lock);
-        if (::fcntl(lock_.get(), F_SETFD, FD_CLOEXEC) < 0) return Error::sys("keep the run lock from the init");
-    } else {
-        XC_ASSIGN(RunLock l, RunLock::tryAcquire(paths_.lockFile()));
-        lock_.reset(l.release());
-    }
+    XC_TRY(opts_.lock ? lock_.adopt(std::move(opts_.lock)) : lock_.acquire());
     if (opts_.ready && ::fcntl(opts_.ready.get(), F_SETFD, FD_CLOEXEC) < 0)
         return Error::sys("keep the ready socket from the init");
     XC_TRY(loadAndPrepare());
@@ -265,11 +255,15 @@ Status Monitor::start() {
     if (!epoll_) return Error::sys("create epoll");
     stopTimer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
     if (!stopTimer_) return Error::sys("create timer");
+    requests_.emplace(epoll_.get());
     XC_TRY(makeDirs(paths_.runDir(), 0700));
+    XC_TRY(lock_.watch());
+    // The one supervisor of this container from here on: a second one
+    // fails here, before it touches the cgroup.
     XC_ASSIGN(listen_, listenOn(paths_.socket()));
-    listening_ = true;
     XC_TRY(launch());
-    for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get()}) XC_TRY(addFd(fd));
+    for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get(), lock_.watchFd()})
+        XC_TRY(addFd(fd));
     return {};
 }
 
@@ -320,6 +314,7 @@ void Monitor::handle(int conn, const Request& req) {
         if (st) (void)sendOk(conn, payload);
         else (void)sendError(conn, st.error());
     };
+    lock_.restore(log_);  // each answer relies on it
     switch (req.cmd) {
     case Command::State:
         reply({}, stateText());
@@ -343,8 +338,11 @@ void Monitor::handle(int conn, const Request& req) {
     case Command::Reboot: {
         if (state_ != State::Running) return reply(Error::msg("the container is stopping", EBUSY));
         int sig = rebootSignalFor(cfg_, haltSignal_);
+        long long ms = 60000;
+        std::istringstream(req.payload) >> ms;
         rebootRequested_ = true;
-        log_.notice("reboot requested: sending " + signalName(sig));
+        rebootDeadline_ = Clock::now() + milliseconds(ms);
+        log_.notice("reboot requested: sending " + signalName(sig) + ", for " + std::to_string(ms) + " ms");
         return reply(sendSignal(init_.child.pidfd(), sig));
     }
     case Command::Freeze: {
@@ -368,34 +366,44 @@ void Monitor::handle(int conn, const Request& req) {
 }
 
 void Monitor::beginStop(milliseconds timeout, bool kill) {
+    if (timeout.count() <= 0) kill = true;
     if (state_ == State::Running) {
         // A frozen container cannot act on its halt signal.
         (void)cgroup_->thaw();
         state_ = State::Stopping;
         rebootRequested_ = false;
-        if (!kill && timeout.count() > 0) {
+        stopDeadline_ = Clock::time_point::max();
+        if (!kill) {
             log_.notice("stopping: sending " + signalName(haltSignal_) + ", timeout " +
                         std::to_string(timeout.count()) + " ms");
             if (auto st = sendSignal(init_.child.pidfd(), haltSignal_); !st) {
                 log_.warn(st.error().message());
                 kill = true;
             }
-        } else {
-            kill = true;
         }
-        if (!kill) {
-            struct itimerspec its = {};
-            its.it_value.tv_sec = timeout.count() / 1000;
-            its.it_value.tv_nsec = (timeout.count() % 1000) * 1000000;
-            if (::timerfd_settime(stopTimer_.get(), 0, &its, nullptr) == 0) return;
-            // No timer, no escalation later: kill now rather than never.
-            log_.warn(Error::sys("arm the stop timer").message() + ": killing at once");
-        }
-        kill = true;
     } else if (state_ != State::Stopping) {
         return;
     }
+    // No timer, no escalation later: kill now rather than never.
+    if (!kill) kill = !armStopTimer(Clock::now() + timeout);
     if (kill) onStopTimer();
+}
+
+bool Monitor::armStopTimer(Clock::time_point deadline) {
+    // A stop already under way with a shorter timeout keeps it; a second
+    // xc-stop with a shorter one brings the kill forward.
+    if (deadline >= stopDeadline_) return true;
+    auto left = std::max<Clock::duration>(deadline - Clock::now(), std::chrono::microseconds(1));
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    struct itimerspec its = {};
+    its.it_value.tv_sec = ns / 1000000000;
+    its.it_value.tv_nsec = ns % 1000000000;
+    if (::timerfd_settime(stopTimer_.get(), 0, &its, nullptr) < 0) {
+        log_.warn(Error::sys("arm the stop timer").message() + ": killing at once");
+        return false;
+    }
+    stopDeadline_ = deadline;
+    return true;
 }
 
 void Monitor::onStopTimer() {
@@ -411,7 +419,9 @@ void Monitor::onStopTimer() {
 
 void Monitor::initExited(int status) {
     log_.info("init " + describeWaitStatus(status));
-    bool reboot = rebootRequested_ || (WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
+    bool requested = rebootRequested_ && Clock::now() <= rebootDeadline_;
+    if (rebootRequested_ && !requested) log_.notice("the reboot request had expired: the init's exit stops the container");
+    bool reboot = requested || (WIFSIGNALED(status) && WTERMSIG(status) == SIGHUP);
     if (state_ == State::Stopping || state_ == State::Aborting) reboot = false;
     // Whatever the init left behind goes with it.
     if (auto st = cgroup_->killAll(); !st) log_.warn(st.error().message());
@@ -456,16 +466,18 @@ void Monitor::abortStart() {
     if (network_) network_->teardown();
     network_.reset();
     if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
-    if (listening_) ::unlink(paths_.socket().c_str());
-    if (lock_) removeLockFile(paths_.lockFile());
+    listen_.reset();
+    lock_.release();
 }
 
 void Monitor::finish() {
     state_ = State::Stopped;
     if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
-    ::unlink(paths_.socket().c_str());
-    removeLockFile(paths_.lockFile());  // still held: nothing is left once stopped
-    lock_.reset();  // stopped: a new start may begin while we exit
+    // Nothing is left once stopped: the socket's name and the lock file (if
+    // still ours) go, and a new start may begin while we exit.
+    if (listen_) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_.get(), nullptr);
+    listen_.reset();
+    lock_.release();
     for (auto& w : stopWaiters_) (void)sendOk(w.get(), "STOPPED");
     stopWaiters_.clear();
     done_ = true;
@@ -490,18 +502,7 @@ void Monitor::onSignal() {
     }
 }
 
-void Monitor::onAccept() {
-    for (;;) {
-        UniqueFd conn(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        if (!conn) return;
-        auto req = readRequest(conn.get());
-        if (!req) {
-            (void)sendError(conn.get(), req.error());
-            continue;
-        }
-        handle(conn.get(), *req);
-    }
-}
+void Monitor::onAccept() { requests_->acceptAll(listen_.get(), log_); }
 
 void Monitor::onConsole() {
     char buf[16384];
@@ -509,7 +510,7 @@ void Monitor::onConsole() {
         ssize_t n = ::read(init_.console.get(), buf, sizeof buf);
         if (n <= 0) return;
         ring_.append(buf, static_cast<size_t>(n));
-        if (consoleLog_) (void)!::write(consoleLog_.get(), buf, static_cast<size_t>(n));
+        if (consoleLog_) writeConsoleLog(buf, static_cast<size_t>(n));
         auto it = ttyClients_.find(0);
         if (it != ttyClients_.end()) {
             it->second.pending.append(buf, static_cast<size_t>(n));
@@ -518,6 +519,12 @@ void Monitor::onConsole() {
             if (it != ttyClients_.end() && it->second.pending.size() >= kConsoleHigh) pauseConsole(true);
         }
     }
+}
+
+void Monitor::writeConsoleLog(const char* data, size_t n) {
+    if (consoleOut_.append(consoleLog_.get(), data, n) || !consoleOut_.gapBegan()) return;
+    log_.warn("console log " + cfg_.consoleLog + ": " + std::strerror(consoleOut_.lastError()) +
+              ": counting the lines lost until it can be written again");
 }
 
 void Monitor::pauseConsole(bool pause) {
@@ -728,7 +735,7 @@ void Monitor::sendConsoleHistory(int conn) {
 int Monitor::loop() {
     struct epoll_event evs[8];
     while (!done_) {
-        int n = ::epoll_wait(epoll_.get(), evs, 8, -1);
+        int n = ::epoll_wait(epoll_.get(), evs, 8, requests_->expire(log_));
         if (n < 0) {
             if (errno == EINTR) continue;
             log_.error("epoll_wait: " + Error::sys("wait").message());
@@ -737,8 +744,12 @@ int Monitor::loop() {
         for (int i = 0; i < n && !done_; ++i) {
             int fd = evs[i].data.fd;
             if (fd == signals_.get()) onSignal();
-            else if (fd == listen_.get()) onAccept();
+            else if (listen_ && fd == listen_.get()) onAccept();
             else if (fd == stopTimer_.get()) onStopTimer();
+            else if (fd == lock_.watchFd()) lock_.restore(log_);
+            else if (requests_->owns(fd)) {
+                if (auto r = requests_->take(fd, log_)) handle(r->conn.get(), r->request);
+            }
             else if (init_.console && fd == init_.console.get()) {
                 onConsole();
             } else {

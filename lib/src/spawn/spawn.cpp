@@ -19,6 +19,8 @@
 
 #include <algorithm>
 
+#include "base/fsutil.hpp"
+#include "base/number.hpp"
 #include "mount/mount.hpp"
 #include "mount/rootdir.hpp"
 #include "spawn/exec_error.hpp"
@@ -350,6 +352,24 @@ Error runChild(const SpawnSpec& spec, const Channel& ch) {
 
 }  // namespace
 
+// The container's first process hung up without a word: it was killed
+// (the OOM killer under a small memory.max) or crashed before its init
+// ran. Reaps it and says how it ended, rather than "exited without a word".
+Error diedInSetup(Process& child, const Cgroup& cgroup, Error e) {
+    if (e.code() != EPIPE || !child.running()) return e;
+    auto status = child.wait(std::chrono::milliseconds(2000));
+    if (!status) return e;
+    std::string why = "set up the container: its first process " +
+                      (WIFSIGNALED(*status) ? "was killed by " + signalName(WTERMSIG(*status))
+                                            : describeWaitStatus(*status)) +
+                      " before the init ran";
+    auto max = cgroup.get("memory.max");
+    auto bytes = max ? parseU64(trim(*max)) : std::nullopt;
+    if (WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL && bytes && *bytes < (1ULL << 62))
+        why += ", likely the memory limit (cgroup.memory.max = " + std::to_string(*bytes) + " bytes)";
+    return Error::msg(why, ECHILD);
+}
+
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
                               const std::function<Status(pid_t)>& beforeRelease) {
     XC_TRY(requireNamespaceRoot());
@@ -379,7 +399,9 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
     XC_TRY(parentEnd.send("go"));
     // The console's master and one per tty: all of them, or an error.
     const size_t wantFds = 1 + static_cast<size_t>(std::max(spec.ttyCount, 0));
-    XC_ASSIGN(Channel::Message ptys, parentEnd.expect("set up the container", wantFds));
+    auto setUp = parentEnd.expect("set up the container", wantFds);
+    if (!setUp) return diedInSetup(child, cgroup, std::move(setUp).error());
+    Channel::Message ptys = std::move(*setUp);
     if (ptys.data != "ptys" || ptys.fds.size() != wantFds)
         return Error::msg("set up the container: unexpected message '" + ptys.data + "' with " +
                               std::to_string(ptys.fds.size()) + " of " + std::to_string(wantFds) + " ptys",

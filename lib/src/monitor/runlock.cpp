@@ -1,0 +1,89 @@
+#include "monitor/runlock.hpp"
+
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "base/fsutil.hpp"
+#include "base/lock.hpp"
+
+namespace xc {
+
+Status HeldRunLock::adopt(UniqueFd fd) {
+    fd_ = std::move(fd);
+    if (::fcntl(fd_.get(), F_SETFD, FD_CLOEXEC) < 0) return Error::sys("keep the run lock from the init");
+    return {};
+}
+
+Status HeldRunLock::acquire() {
+    XC_ASSIGN(RunLock l, RunLock::tryAcquire(path_));
+    l.setHolder("start");
+    fd_.reset(l.release());
+    return {};
+}
+
+Status HeldRunLock::watch() {
+    inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!inotify_) return Error::sys("watch the run directory " + dir_);
+    rewatch();
+    return {};
+}
+
+void HeldRunLock::rewatch() {
+    // The same directory gives the same watch; a new one a new watch (the
+    // old one ended with its directory).
+    (void)::inotify_add_watch(inotify_.get(), dir_.c_str(),
+                              IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
+}
+
+void HeldRunLock::restore(const Log& log) {
+    char buf[4096];
+    while (inotify_ && ::read(inotify_.get(), buf, sizeof buf) > 0) {
+    }
+    if (!fd_ || lockFileIsOurs(fd_.get(), path_)) return;
+    if (!warned_) log.warn("the run lock " + path_ + " was removed while the container runs: making it again");
+    warned_ = true;
+    auto made = makeDirs(dir_, 0700);
+    auto lock = made ? RunLock::tryAcquire(path_) : Result<RunLock>(std::move(made).error());
+    if (!lock) {
+        // Someone took a lock on a new file first (a start, which sees our
+        // socket and gives up; the removal of its file brings us back here).
+        log.warn("re-take the run lock: " + lock.error().message());
+        if (inotify_) rewatch();
+        return;
+    }
+    fd_.reset(lock->release());  // the old lock, on an inode nobody can reach, goes
+    RunLock::setLockHolder(fd_.get(), "start");
+    if (inotify_) rewatch();
+    log.notice("run lock " + path_ + " restored");
+    warned_ = false;
+}
+
+void HeldRunLock::release() {
+    if (fd_) removeLockFile(fd_.get(), path_);
+    fd_.reset();
+    inotify_.reset();
+}
+
+// The parent of each process of the cgroup (only the init's is outside it).
+pid_t otherSupervisor(const Cgroup& cg) {
+    auto pids = cg.pids();
+    if (!pids) return -1;
+    for (pid_t p : *pids) {
+        auto stat = readFile("/proc/" + std::to_string(p) + "/stat");
+        size_t close = stat ? stat->rfind(')') : std::string::npos;
+        if (close == std::string::npos) continue;
+        std::istringstream in(stat->substr(close + 1));
+        std::string st;
+        pid_t parent = -1;
+        in >> st >> parent;
+        if (parent <= 1 || parent == ::getpid()) continue;
+        auto comm = readFile("/proc/" + std::to_string(parent) + "/comm");
+        if (comm && trim(*comm) == "xc-monitor") return parent;
+    }
+    return -1;
+}
+
+}  // namespace xc
