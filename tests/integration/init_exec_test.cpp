@@ -37,7 +37,7 @@ TEST_F(InitExec, MissingInterpreterIsNamed) {
 TEST_F(InitExec, MissingInitAndMissingLoaderAreNamed) {
     RunResult r = startWithInit("i2", "/sbin/absent", "");
     EXPECT_FALSE(r.ok());
-    EXPECT_TRUE(contains(r.err, "init /sbin/absent: no such file in the container")) << r.describe();
+    EXPECT_TRUE(contains(r.err, "exec /sbin/absent in the container: No such file or directory")) << r.describe();
     // A dynamically linked program in a rootfs without its loader.
     std::string dyn = readText("/bin/true");
     ASSERT_FALSE(dyn.empty());

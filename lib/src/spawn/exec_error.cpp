@@ -90,7 +90,7 @@ Error initExecError(int err, const std::string& program) {
     if (err != ENOENT) return plain;
     auto root = RootDir::open("/");
     if (!root) return plain;
-    if (!root->openIn(program, O_PATH)) return Error::msg("init " + program + ": no such file in the container", ENOENT);
+    if (!root->openIn(program, O_PATH)) return plain;  // it is missing itself: the plain ENOENT is right
     std::string missing = missingPart(*root, program, 0);
     if (missing.empty()) return plain;
     return Error::msg("init " + program + ": " + missing, ENOENT);
