@@ -115,8 +115,13 @@ Result<std::vector<std::string>> cleanInterrupted(const HostPaths& host, const s
         auto lock = RunLock::tryAcquire(p.lockFile());
         if (!lock) continue;
         ScopeExit dropLockFile([&] { lock->removeFile(); });
-        XC_ASSIGN(auto done, staging::removeLeftovers(base, n, log));
-        notices.insert(notices.end(), done.begin(), done.end());
+        auto done = staging::removeLeftovers(base, n, log);
+        if (!done) {
+            // E.g. a mount left inside a killed template's tree: the next create of the name says so.
+            log.warn(n + ": " + done.error().message());
+            continue;
+        }
+        notices.insert(notices.end(), done->begin(), done->end());
     }
     return notices;
 }
