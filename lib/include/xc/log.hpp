@@ -17,7 +17,8 @@ const char* logLevelName(LogLevel level);
 class Log {
 public:
     Log() = default;  // discards everything
-    // Opens (appends to) path; creates parent directories.
+    // Opens (appends to) path; creates parent directories. Follows no
+    // symbolic link in any component and refuses anything but a regular file.
     static Result<Log> open(const std::string& path, LogLevel level, std::string prefix);
 
     void setPrefix(std::string prefix) { prefix_ = std::move(prefix); }

@@ -251,9 +251,9 @@ Status Monitor::start() {
     XC_TRY(loadAndPrepare());
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     if (!cfg_.consoleLog.empty()) {
-        XC_TRY(makeParentDirs(cfg_.consoleLog, 0755));
-        consoleLog_.reset(::open(cfg_.consoleLog.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-        if (!consoleLog_) return Error::sys("open console log " + cfg_.consoleLog);
+        auto file = openAppendNoFollow(cfg_.consoleLog, 0640);  // never through a link the container planted
+        if (!file) return std::move(file).error().wrap("open console log " + cfg_.consoleLog);
+        consoleLog_ = std::move(*file);
     }
     sigset_t mask;
     sigemptyset(&mask);
