@@ -44,8 +44,15 @@ private:
 class Log {
 public:
     Log() = default;  // discards everything
-    // Opens (appends to) path; creates parent directories.
+    // Opens (appends to) a log xc chose or a config named; creates parent
+    // directories. Follows no symbolic link in any component and refuses
+    // anything but a regular file: such a path may lie where a container
+    // can plant a link.
     static Result<Log> open(const std::string& path, LogLevel level, std::string prefix);
+    // Opens (appends to) the file an administrator named on the command line
+    // (-o): links are followed and any writable file will do, so
+    // "-o /dev/stderr" works as it does elsewhere.
+    static Result<Log> openNamed(const std::string& path, LogLevel level, std::string prefix);
 
     void setPrefix(std::string prefix) { prefix_ = std::move(prefix); }
     void setLevel(LogLevel level) { level_ = level; }

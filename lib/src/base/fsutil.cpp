@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "xc/fd.hpp"
@@ -110,6 +112,107 @@ Status writeExisting(const std::string& path, const std::string& data) {
 bool pathExists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;
+}
+
+namespace {
+
+// openat2 that follows no symbolic link (nor /proc magic link) anywhere.
+int openNoLinks(int dirfd, const char* path, int flags, mode_t mode = 0) {
+    struct open_how how = {};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.mode = (flags & O_CREAT) ? mode : 0;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+}
+
+// The first component of path that is a symbolic link, or "".
+std::string firstSymlink(const std::string& path) {
+    size_t pos = 0;
+    while (pos != std::string::npos) {
+        pos = path.find('/', pos + 1);
+        std::string cur = path.substr(0, pos);
+        struct stat st;
+        if (cur.empty() || ::lstat(cur.c_str(), &st) < 0) continue;
+        if (S_ISLNK(st.st_mode)) return cur;
+    }
+    return "";
+}
+
+// Errors name what in path went wrong, not path itself (the caller does).
+Error linkRefused(const std::string& path) {
+    std::string link = firstSymlink(path);
+    if (link.empty() || link == path) return Error::msg("a symbolic link; name its target", ELOOP);
+    return Error::msg("its component " + link + " is a symbolic link; name the real path", ELOOP);
+}
+
+// Checks what a no-links O_PATH open returned: a link in the last
+// component comes back as a handle of the link itself.
+Result<UniqueFd> checkedHandle(UniqueFd fd, const std::string& path, bool wantDir) {
+    if (!fd) return errno == ELOOP ? linkRefused(path) : Error::sys(wantDir ? "open directory " + path : "open");
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) return Error::sys("stat");
+    if (S_ISLNK(st.st_mode)) return linkRefused(path);
+    if (wantDir && !S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "open directory " + path);
+    return fd;
+}
+
+// An O_PATH handle of the directory dir, made (mode) where missing, one
+// component at a time from the handle of the one before: never through a link.
+Result<UniqueFd> openDirsNoFollow(const std::string& dir, mode_t mode) {
+    UniqueFd whole(openNoLinks(AT_FDCWD, dir.c_str(), O_PATH | O_NOFOLLOW));
+    if (whole || errno != ENOENT) return checkedHandle(std::move(whole), dir, true);
+    bool absolute = dir[0] == '/';
+    UniqueFd at(::open(absolute ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!at) return Error::sys("open directory " + dir);
+    std::string walked = absolute ? "" : ".";
+    size_t pos = 0;
+    while (pos <= dir.size()) {
+        size_t slash = dir.find('/', pos);
+        std::string name = dir.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos);
+        pos = slash == std::string::npos ? dir.size() + 1 : slash + 1;
+        if (name.empty() || name == ".") continue;
+        walked += "/" + name;
+        if (::mkdirat(at.get(), name.c_str(), mode) < 0 && errno != EEXIST)
+            return Error::sys("create directory " + walked);
+        XC_ASSIGN(at, checkedHandle(UniqueFd(openNoLinks(at.get(), name.c_str(), O_PATH | O_NOFOLLOW)), walked, true));
+    }
+    return at;
+}
+
+}  // namespace
+
+Result<UniqueFd> openPathNoFollow(const std::string& path) {
+    return checkedHandle(UniqueFd(openNoLinks(AT_FDCWD, path.c_str(), O_PATH | O_NOFOLLOW)), path, false);
+}
+
+Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode) {
+    size_t slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (name.empty() || name == "." || name == "..") return Error::msg("not a file name", EISDIR);
+    XC_ASSIGN(UniqueFd parent, openDirsNoFollow(dir, 0755));
+    for (int tries = 0; tries < 8; ++tries) {
+        UniqueFd h(openNoLinks(parent.get(), name.c_str(), O_PATH | O_NOFOLLOW));
+        if (!h && errno == ENOENT) {
+            // Made here with O_EXCL (which never follows a link): a new regular file.
+            UniqueFd made(openNoLinks(parent.get(), name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL, mode));
+            if (made) return made;
+            if (errno == EEXIST) continue;  // made by someone else meanwhile: look again
+            return Error::sys("create");
+        }
+        XC_ASSIGN(h, checkedHandle(std::move(h), path, false));
+        struct stat st;
+        if (::fstat(h.get(), &st) < 0) return Error::sys("stat");
+        if (!S_ISREG(st.st_mode)) return Error::msg("not a regular file", EINVAL);
+        // Opened for writing only now that it is known to be a regular file
+        // (opening a device node can act), and through the handle, so the
+        // file checked is the file opened whatever the name points to now.
+        std::string held = "/proc/self/fd/" + std::to_string(h.get());
+        UniqueFd fd(::open(held.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY));
+        if (!fd) return Error::sys("open through " + held + " (is /proc mounted?)");
+        return fd;
+    }
+    return Error::msg("replaced again and again while being opened", EAGAIN);
 }
 
 static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string& shown) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "xc/fd.hpp"
 #include "xc/result.hpp"
 
 namespace xc {
@@ -35,6 +36,23 @@ Status writeFileAtomic(const std::string& path, const std::string& data, mode_t 
 // Writes data to an existing file (cgroup and proc files): one write() call.
 Status writeExisting(const std::string& path, const std::string& data);
 bool pathExists(const std::string& path);
+
+// Host paths that a container may be able to write (a log directory it
+// shares, a bind source inside its rootfs) are opened without following a
+// symbolic link in any component: a link is refused, naming it (ELOOP), so
+// that a link planted there cannot make the host open, create or mount
+// something else.
+// Their errors name what went wrong inside path, not path itself: wrap
+// them with it ("console log /x/c.log: a symbolic link; name its target").
+//
+// An O_PATH handle of path (openat2 RESOLVE_NO_SYMLINKS, the last component
+// O_NOFOLLOW). A missing path is ENOENT.
+Result<UniqueFd> openPathNoFollow(const std::string& path);
+// Opens path for appending, creating it (mode) and its missing parent
+// directories (0755) if needed. Refuses anything but a regular file
+// ("not a regular file": a FIFO, a device node, a directory), which is
+// checked on a handle before the file is opened for writing.
+Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode);
 // Removes a tree without following symlinks or crossing into other mounts.
 Status removeTree(const std::string& path);
 // Names in a directory, without "." and "..".

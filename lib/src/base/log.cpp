@@ -32,6 +32,18 @@ Result<LogLevel> parseLogLevel(const std::string& text) {
 }
 
 Result<Log> Log::open(const std::string& path, LogLevel level, std::string prefix) {
+    // A log may live where a container can write (a shared directory):
+    // never through a link, only a regular file.
+    auto fd = openAppendNoFollow(path, 0640);
+    if (!fd) return std::move(fd).error().wrap("open log file " + path);
+    Log log;
+    log.fd_ = std::move(*fd);
+    log.level_ = level;
+    log.prefix_ = std::move(prefix);
+    return log;
+}
+
+Result<Log> Log::openNamed(const std::string& path, LogLevel level, std::string prefix) {
     XC_TRY_CTX(makeParentDirs(path, 0755), "open log file " + path);
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0) return Error::sys("open log file " + path);

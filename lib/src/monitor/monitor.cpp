@@ -234,16 +234,18 @@ Status Monitor::start() {
     std::string logPath = opts_.logFile.empty() ? paths_.logFile() : opts_.logFile;
     // Without a log the supervisor still runs (its errors reach xc-start
     // through the ready socket); clients name a log only if it exists.
-    if (auto l = Log::open(logPath, opts_.logLevel, "xc-monitor " + opts_.name + ":"); l) log_ = std::move(*l);
+    std::string prefix = "xc-monitor " + opts_.name + ":";
+    auto l = opts_.logFile.empty() ? Log::open(logPath, opts_.logLevel, prefix) : Log::openNamed(logPath, opts_.logLevel, prefix);
+    if (l) log_ = std::move(*l);
     XC_TRY(opts_.lock ? lock_.adopt(std::move(opts_.lock)) : lock_.acquire());
     if (opts_.ready && ::fcntl(opts_.ready.get(), F_SETFD, FD_CLOEXEC) < 0)
         return Error::sys("keep the ready socket from the init");
     XC_TRY(loadAndPrepare());
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     if (!cfg_.consoleLog.empty()) {
-        XC_TRY(makeParentDirs(cfg_.consoleLog, 0755));
-        consoleLog_.reset(::open(cfg_.consoleLog.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-        if (!consoleLog_) return Error::sys("open console log " + cfg_.consoleLog);
+        auto file = openAppendNoFollow(cfg_.consoleLog, 0640);  // never through a link the container planted
+        if (!file) return std::move(file).error().wrap("open console log " + cfg_.consoleLog);
+        consoleLog_ = std::move(*file);
     }
     sigset_t mask;
     sigemptyset(&mask);

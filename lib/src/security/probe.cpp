@@ -9,12 +9,14 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <sstream>
 
 #include "base/fsutil.hpp"
+#include "security/security.hpp"
 
 #ifndef PR_GET_NO_NEW_PRIVS
 #define PR_GET_NO_NEW_PRIVS 39
@@ -99,7 +101,39 @@ void reportSeccomp(ProbeList& out) {
         out.add("seccomp", S::Warn, "SECCOMP_GET_ACTION_AVAIL: " + errnoText(err) + "; " + self);
 }
 
+// Names of the default seccomp profile's rules that are in `wanted`, in
+// the profile's order: the report quotes the table the start loads.
+std::string defaultSeccompNames(const std::vector<std::string>& wanted) {
+    std::vector<std::string> names;
+    auto rules = seccompRules("default");
+    if (rules)
+        for (const auto& r : *rules)
+            if (std::find(wanted.begin(), wanted.end(), r.syscall) != wanted.end()) names.push_back(r.syscall);
+    return joinWords(names, ", ");
+}
+
 }  // namespace
+
+void probeContainment(ProbeList& out) {
+    out.add("privileged containers", S::Warn,
+            "not a security boundary: their root keeps CAP_SYS_ADMIN and can undo the read-only /proc/sys and /sys "
+            "(umount -l /proc/sys, mount -o remount,bind,rw /proc/sys, a fresh proc or sysfs: kernel.core_pattern, "
+            "run by the host as root, becomes writable), mount debugfs, tracefs, securityfs and bpf, and unmount the "
+            "masks over /proc/kallsyms, keys, timer_list, kmsg and acpi (see xc.container.conf(5), SECURITY)",
+            "give a privileged container only to whom you would give the host's root; user-namespaced containers "
+            "(idmap), which close this class, are coming");
+    auto rules = seccompRules("default");
+    out.add("every container", S::Info,
+            "capabilities " + joinWords(capsNeverNeeded(), ", ") +
+                " dropped unless cap_keep names them (sys_boot kept: reboot(2) in a pid namespace only ends the "
+                "container's init); seccomp \"default\" refuses " + std::to_string(rules ? rules->size() : 0) +
+                " system calls, " +
+                defaultSeccompNames({"userfaultfd", "bpf", "perf_event_open", "open_by_handle_at", "kexec_load",
+                                     "init_module", "keyctl"}) +
+                " among them; /proc/sys and /sys read-only, /proc/kallsyms, kmsg, keys, timer_list... masked; "
+                "at most 256 ptys; /dev/shm sized to the memory limit or a quarter of RAM; logs and bind sources "
+                "never through a symbolic link");
+}
 
 void probeSecurity(ProbeList& out) {
     out.section("Security");
@@ -108,6 +142,7 @@ void probeSecurity(ProbeList& out) {
     bool haveLsm = false;
     const std::string lsm = readTrimmed("/sys/kernel/security/lsm", &haveLsm);
     if (haveLsm) out.add("LSMs", S::Info, lsm.empty() ? "(none)" : lsm);
+    probeContainment(out);
 }
 
 void probeIdmapPrograms(ProbeList& out) {

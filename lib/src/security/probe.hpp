@@ -1,6 +1,7 @@
 // Host probe of the security module for xc-checkconfig: root and the
 // capabilities xc needs, no_new_privs, seccomp filter mode, the LSMs, and
-// the set-uid helpers idmap will need (newuidmap, newgidmap).
+// the set-uid helpers idmap will need (newuidmap, newgidmap), and what a
+// container's confinement holds and does not (probeContainment).
 #pragma once
 
 #include <string>
@@ -15,6 +16,10 @@ bool capabilityBit(const std::string& status, const char* field, int cap, bool* 
 
 // Section "Security".
 void probeSecurity(ProbeList& out);
+// Items "privileged containers" (a warning: not a security boundary, what
+// their root keeps) and "every container" (what holds whatever the mode),
+// from the tables the start uses; of section "Security", pure.
+void probeContainment(ProbeList& out);
 // Items newuidmap and newgidmap (of section "Tools").
 void probeIdmapPrograms(ProbeList& out);
 

@@ -260,22 +260,28 @@ Status setupSys(const RootDir& root, const CgroupLayout& layout) {
     return setMountAttrs(tmpfs.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, false).ctx("make /sys/fs/cgroup read-only");
 }
 
-// The config's mounts: bind mounts of host paths or new filesystems.
+// The config's mounts: bind mounts of host paths or new filesystems. A bind
+// source is opened without following a symbolic link anywhere in its path
+// and bound from that handle: a source (or a directory on its way) that the
+// container or anyone else replaced by a link to /etc is refused, never
+// mounted. Targets are resolved inside the rootfs (RootDir).
 Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mounts) {
-    for (const auto& m : mounts) {
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        const MountEntry& m = mounts[i];
         std::string shown = "/" + m.target;
         XC_ASSIGN(MountOptions opts, parseMountOptions(m.options).ctx("mount " + shown));
         bool bind = opts.bind || m.fstype.empty() || m.fstype == "none";
         UniqueFd mnt;
         bool isDir = true;
         if (bind) {
+            auto source = openPathNoFollow(m.source);
+            if (!source && source.error().code() == ENOENT && m.optional) continue;
+            std::string key = "mounts[" + std::to_string(i) + "].source " + m.source;
+            if (!source) return std::move(source).error().wrap(key);
             struct stat st;
-            if (::stat(m.source.c_str(), &st) < 0) {
-                if (errno == ENOENT && m.optional) continue;
-                return Error::sys("mount " + m.source + " on " + shown);
-            }
+            if (::fstat(source->get(), &st) < 0) return Error::sys("stat " + key);
             isDir = S_ISDIR(st.st_mode);
-            XC_ASSIGN(mnt, cloneTree(AT_FDCWD, m.source, opts.recursive).ctx("mount " + shown));
+            XC_ASSIGN(mnt, cloneTree(source->get(), "", opts.recursive).ctx("mount " + m.source + " on " + shown));
             XC_TRY(setMountAttrs(mnt.get(), opts.attrs, opts.recursive).ctx("mount " + m.source + " on " + shown));
         } else {
             auto made = newFilesystem(m.fstype, m.source, opts.fsParams, opts.attrs);
