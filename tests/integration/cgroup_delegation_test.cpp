@@ -81,7 +81,10 @@ TEST_F(CgroupDelegation, ContainerRootCannotRaiseItsLimitsOrGrantItselfDevices) 
     const std::string disk = hostRootDisk();
     ASSERT_FALSE(disk.empty());
     const std::string majMin = disk.substr(0, disk.find(' ')) + ":" + disk.substr(disk.find(' ') + 1);
+    // Privileged: its root may mknod the disk, the stronger attack (in a
+    // user namespace the mknod itself is refused).
     XC_ASSERT_OK(createWithConfig("d1",
+                                  "security = { privileged = true; };\n"
                                   "cgroup = { memory = { max = \"64M\"; }; pids = { max = 20; };\n"
                                   "           cpu = { max = \"50000 100000\"; }; };\n"));
     XC_ASSERT_OK(start("d1"));

@@ -74,7 +74,7 @@ TEST_F(CheckConfig, ProbeReportsEverySectionAndLeavesNothing) {
     EXPECT_EQ(clone3->status, St::Ok) << clone3->detail;
     ASSERT_NE(item("Kernel", "unprivileged userns"), nullptr);
     EXPECT_NE(item("Kernel", "unprivileged userns")->detail.find("could not probe"), 0u);
-    for (const char* f : {"overlay rootfs", "idmap"}) {
+    for (const char* f : {"overlay rootfs"}) {
         const xc::ProbeItem* u = item("Not supported by this xc yet", f);
         ASSERT_NE(u, nullptr) << f;
         EXPECT_EQ(u->status, St::Unsupported);
@@ -90,7 +90,6 @@ TEST_F(CheckConfig, ToolPrintsTextAndJsonAndExitsZero) {
                           "--- Tools ---\n", "--- Not supported by this xc yet ---\n"})
         EXPECT_TRUE(contains(text.out, s)) << s << "\n" << text.out;
     EXPECT_TRUE(contains(text.out, "  pid:")) << text.out;
-    EXPECT_TRUE(contains(text.out, "  idmap:          not supported by this xc yet (")) << text.out;
     EXPECT_TRUE(contains(text.out, "  overlay rootfs: not supported by this xc yet (")) << text.out;
     EXPECT_TRUE(contains(text.out, "\nAll required features are available\n")) << text.out;
 
@@ -102,7 +101,7 @@ TEST_F(CheckConfig, ToolPrintsTextAndJsonAndExitsZero) {
     EXPECT_TRUE(contains(json.out, "{\"section\": \"Namespaces\", \"name\": \"pid\", \"status\": \"ok\", "
                                    "\"required\": true, "))
         << json.out;
-    EXPECT_TRUE(contains(json.out, "\"name\": \"idmap\", \"status\": \"unsupported\", \"required\": false, "))
+    EXPECT_TRUE(contains(json.out, "\"name\": \"overlay rootfs\", \"status\": \"unsupported\", \"required\": false, "))
         << json.out;
     ASSERT_GE(json.out.size(), 4u);
     EXPECT_EQ(json.out.substr(json.out.size() - 4), "}\n]\n") << json.out;
@@ -120,16 +119,5 @@ TEST_F(CheckConfig, UnsupportedFeaturesAreRefusedAtStartAndNothingRuns) {
     EXPECT_NE(s.status, 0) << s.describe();
     EXPECT_TRUE(contains(s.err, "rootfs.backend \"overlay\" is not supported by this xc build yet")) << s.describe();
     expectNothingRunning("ov1", "after the refused start");
-    EXPECT_TRUE(monitors().empty());
-
-    // The same for idmap, the other feature xc-checkconfig lists as not supported yet.
-    ASSERT_TRUE(writeText(configFile("ov1"),
-                          cfg + "idmap = ( { type = \"u\"; inside = 0; outside = 100000; count = 65536; },\n"
-                                "          { type = \"g\"; inside = 0; outside = 100000; count = 65536; } );\n",
-                          0640));
-    s = start("ov1");
-    EXPECT_NE(s.status, 0) << s.describe();
-    EXPECT_TRUE(contains(s.err, "idmap (unprivileged containers) is not supported by this xc build yet")) << s.describe();
-    expectNothingRunning("ov1", "after the refused idmap start");
     EXPECT_TRUE(monitors().empty());
 }

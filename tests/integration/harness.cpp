@@ -358,6 +358,8 @@ std::vector<std::string> XcTest::environment(const std::vector<std::string>& ext
     env["XC_SYSCONF_DIR"] = std::string(XC_SOURCE_DIR) + "/tests/integration/data";
     env["XC_DATA_DIR"] = std::string(XC_SOURCE_DIR) + "/share";
     env["XC_LIBEXEC_DIR"] = std::string(XC_BUILD_DIR);
+    // root's subordinate ids, whatever the host's /etc/subuid says.
+    env["XC_SUBID_DIR"] = std::string(XC_SOURCE_DIR) + "/tests/integration/data";
     if (!env.count("PATH")) env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
     for (const auto& kv : extra) {
         size_t eq = kv.find('=');

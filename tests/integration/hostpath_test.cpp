@@ -137,7 +137,9 @@ TEST_F(HostPaths, BindSourceBehindASymlinkedDirectoryIsRefused) {
 // that is missing is skipped.
 TEST_F(HostPaths, RealAndMissingOptionalBindSourcesStillWork) {
     std::string hostDir = makeSentinelDir();
-    ASSERT_TRUE(writeText(hostDir + "/marker", "host\n"));
+    ASSERT_TRUE(writeText(hostDir + "/marker", "host\n", 0644));
+    // Readable by anyone: the root of an unprivileged container is nobody to host files.
+    ASSERT_EQ(::chmod(hostDir.c_str(), 0755), 0);
     XC_ASSERT_OK(createWithConfig(
         "p7", "mounts = ( { source = \"" + hostDir + "\"; target = \"mnt/shared\"; options = \"bind,ro\"; },\n"
               "           { source = \"" + hostDir + "/missing\"; target = \"mnt/other\"; options = \"bind\";"

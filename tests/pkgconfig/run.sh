@@ -44,6 +44,7 @@ out=$(LD_LIBRARY_PATH=$libdir \
       XC_DATA_DIR=$root$prefix/share/xc \
       XC_LIBEXEC_DIR=$root$libexec \
       XC_SYSCONF_DIR=$src/tests/integration/data \
+      XC_SUBID_DIR=$src/tests/integration/data \
       XC_LOG_DIR=$scratch/log \
       "$scratch/consumer" "$base" pc 2>&1) || { echo "$out"; exit 1; }
 echo "$out"

@@ -75,6 +75,7 @@ struct SecuritySettings {
     std::vector<std::string> capKeep;  // exclusive with capDrop
     std::string seccomp = "default";   // "default", "none" or a profile path
     bool allowHostNetwork = false;     // needed for network type "none"
+    bool privileged = false;           // no user namespace (no idmap): root is the host's root
 };
 
 struct ContainerConfig {
@@ -125,6 +126,9 @@ struct CreateInputs {
     std::string name;
     std::string rootfsPath;
     std::string backend;  // "dir" | "overlay"
+    // Written when the merged inputs name no idmap and no privileged
+    // container: root's own subordinate ids (see subid.hpp).
+    std::vector<IdMap> defaultIdmap;
 };
 Result<std::string> buildCreateConfig(const CreateInputs& in);
 

@@ -16,7 +16,7 @@ Status validateName(const std::string& name);
 
 // Install locations; each can be overridden from the environment so that
 // tests run the build tree without installing (XC_SYSCONF_DIR, XC_DATA_DIR,
-// XC_TEMPLATE_DIR, XC_LIBEXEC_DIR, XC_LOG_DIR, XC_CACHE_DIR).
+// XC_TEMPLATE_DIR, XC_LIBEXEC_DIR, XC_LOG_DIR, XC_CACHE_DIR, XC_SUBID_DIR).
 struct HostPaths {
     std::string sysconfDir;   // /etc/xc: xc.conf, default.conf
     std::string dataDir;      // <prefix>/share/xc: config includes, seccomp profiles
@@ -25,11 +25,14 @@ struct HostPaths {
     std::string logDir;       // /var/log/xc
     std::string cacheDir;     // /var/cache/xc
     std::string runRoot;      // /run/xc
+    std::string subidDir;     // /etc: subuid and subgid (XC_SUBID_DIR)
 
     static HostPaths fromEnvironment();
     std::string defaultConf() const { return sysconfDir + "/default.conf"; }
     std::string globalConf() const { return sysconfDir + "/xc.conf"; }
     std::string monitorBinary() const { return libexecDir + "/xc-monitor"; }
+    std::string subuidFile() const { return subidDir + "/subuid"; }
+    std::string subgidFile() const { return subidDir + "/subgid"; }
 };
 
 // The base directory: -P if given, else $XC_PATH, else `configured` (the

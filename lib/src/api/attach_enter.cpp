@@ -7,8 +7,8 @@
 //   1. join the container's cgroups (so limits and the device allow-list
 //      hold for everything that follows);
 //   2. open the init's root (/proc/PID/root, while /proc is the host's);
-//   3. setns(init pidfd) into its mount, uts, ipc, net, cgroup and pid
-//      namespaces at once; the pid namespace applies to children only, and
+//   3. setns(init pidfd) into its user (if it has one), mount, uts, ipc,
+//      net, cgroup and pid namespaces at once; the pid namespace applies to children only, and
 //      the only child comes after step 7;
 //   4. chroot into the init's root;
 //   5. allocate the pty from the container's devpts, fds onto stdio;
@@ -77,6 +77,16 @@ Result<UniqueFd> sealedCopy(int fd) {
     return m;
 }
 
+// Whether the init runs in a user namespace of its own (an unprivileged
+// container), told by the namespaces' inodes.
+Result<bool> inOtherUserNamespace(pid_t initPid) {
+    struct stat mine, its;
+    const std::string file = "/proc/" + std::to_string(initPid) + "/ns/user";
+    if (::stat("/proc/self/ns/user", &mine) < 0 || ::stat(file.c_str(), &its) < 0)
+        return Error::sys("compare the container's user namespace " + file);
+    return mine.st_ino != its.st_ino || mine.st_dev != its.st_dev;
+}
+
 // Steps 1-4: the container's cgroups, namespaces and root.
 Status joinContainer(const EnterPlan& p) {
     Cgroup cg = p.cgroup;
@@ -87,6 +97,10 @@ Status joinContainer(const EnterPlan& p) {
     // Still the init the pidfd names (the pid was not recycled before the open).
     XC_TRY(sendSignal(p.initPidfd, 0).ctx("the container's init is gone"));
     int ns = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID;
+    XC_ASSIGN(bool ownUserNamespace, inOtherUserNamespace(p.initPid));
+    // The user namespace first (setns orders it so): the others are owned
+    // by it, and entering it gives the rights inside that the rest needs.
+    if (ownUserNamespace) ns |= CLONE_NEWUSER;
     if (::setns(p.initPidfd, ns) < 0) return Error::sys("enter the container's namespaces");
     if (::fchdir(root.get()) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0)
         return Error::sys("enter the container's root");

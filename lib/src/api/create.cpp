@@ -14,6 +14,7 @@
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
+#include "config/subid.hpp"
 #include "net/net.hpp"
 #include "process/process.hpp"
 
@@ -92,7 +93,13 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     in.name = name();
     in.rootfsPath = paths_.defaultRootfs();
     in.backend = o.backend;
-    XC_TRY(buildCreateConfig(in));
+    XC_ASSIGN(std::string merged, buildCreateConfig(in));
+    // Unprivileged unless asked otherwise: root's own ids, where the
+    // admin's files name no idmap.
+    XC_ASSIGN(ContainerConfig mergedCfg, parseConfig(merged, "new config of " + name()));
+    if (mergedCfg.idmap.empty() && !mergedCfg.security.privileged) {
+        XC_ASSIGN(in.defaultIdmap, rootDefaultIdmap(host_.subuidFile(), host_.subgidFile()));
+    }
 
     XC_TRY(makeDirs(paths_.runDir(), 0700));
     auto lock = RunLock::tryAcquire(paths_.lockFile());

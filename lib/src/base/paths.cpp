@@ -48,6 +48,7 @@ HostPaths HostPaths::fromEnvironment() {
     p.logDir = envOr("XC_LOG_DIR", "/var/log/xc");
     p.cacheDir = envOr("XC_CACHE_DIR", "/var/cache/xc");
     p.runRoot = "/run/xc";
+    p.subidDir = envOr("XC_SUBID_DIR", "/etc");
     return p;
 }
 

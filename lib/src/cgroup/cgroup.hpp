@@ -125,6 +125,9 @@ public:
     Status apply(const CgroupSettings& s);
     // Writes pid into cgroup.procs of the payload in every hierarchy.
     Status addProcess(pid_t pid);
+    // Gives the payload group (cgroup2 and name=systemd) to uid:gid, the
+    // host ids of an unprivileged container's root (see delegate.cpp).
+    Status delegatePayload(uid_t uid, gid_t gid) const;
 
     Result<std::string> get(const std::string& key) const;
     Status set(const std::string& key, const std::string& value);

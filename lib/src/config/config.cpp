@@ -290,6 +290,9 @@ Status checkIdmaps(const ContainerConfig& c, const TableWalker& w) {
             return w.errorAt(key, "the range goes beyond id 4294967295");
         (m.type == 'u' ? users : groups) = true;
     }
+    if (c.security.privileged && !c.idmap.empty())
+        return w.errorAt("idmap", "security.privileged = true, so there is no user namespace to map ids in: remove "
+                                  "the idmap, or set privileged = false");
     if (users != groups)
         return w.errorAt("idmap", std::string("a user namespace needs both a 'u' and a 'g' mapping; there is no '") +
                                       (users ? 'g' : 'u') + "' one");
@@ -396,6 +399,24 @@ Result<std::string> writeText(const libconfig::Config& config) {
     return text;
 }
 
+void addIdmap(Setting& root, const std::vector<IdMap>& maps) {
+    Setting& list = root.add("idmap", Setting::TypeList);
+    for (const auto& m : maps) {
+        Setting& g = list.add(Setting::TypeGroup);
+        g.add("type", Setting::TypeString) = std::string(1, m.type);
+        // Plain ints where they fit, so the file reads as one writes it.
+        auto put = [&g](const char* key, uint32_t v) {
+            if (v <= INT32_MAX)
+                g.add(key, Setting::TypeInt) = static_cast<int>(v);
+            else
+                g.add(key, Setting::TypeInt64) = static_cast<long long>(v);
+        };
+        put("inside", m.inside);
+        put("outside", m.outside);
+        put("count", m.count);
+    }
+}
+
 // Merges the inputs into `out`, each validated alone first.
 Status mergeInputs(libconfig::Config& out, const CreateInputs& in, std::string& from) {
     for (const std::string* file : {&in.defaults, &in.templateConf, &in.userConf}) {
@@ -471,6 +492,12 @@ Result<std::string> buildCreateConfig(const CreateInputs& in) {
         setString(groupIn(root, "rootfs"), "path", in.rootfsPath);
         setString(groupIn(root, "uts"), "hostname", in.name);
         XC_TRY(mergeInputs(out, in, from));
+        // A privileged container asked for keeps no idmap of the defaults.
+        if (root.exists("security") && root["security"].exists("privileged") &&
+            static_cast<bool>(root["security"]["privileged"]) && root.exists("idmap"))
+            root.remove("idmap");
+        else if (!root.exists("idmap") && !in.defaultIdmap.empty())
+            addIdmap(root, in.defaultIdmap);
         setString(root, "name", in.name);
         Setting& rootfs = groupIn(root, "rootfs");
         setString(rootfs, "path", in.rootfsPath);

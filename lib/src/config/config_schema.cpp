@@ -416,6 +416,9 @@ const std::vector<SchemaEntry> kSchema = {
      APPLY { XC_ASSIGN(c.security.capKeep, capabilities(strings(v))); return {}; }},
     {"security.seccomp", Kind::String, "\"default\", \"none\" or an absolute profile path",
      STRING_INTO(c.security.seccomp, seccomp(s))},
+    {"security.privileged", Kind::Bool,
+     "no user namespace: root in the container is the host's root (xc-create then writes no idmap)",
+     APPLY { c.security.privileged = static_cast<bool>(v); return {}; }},
     {"security.allow_host_network", Kind::Bool, "allow network type \"none\" (the host's network stack)",
      APPLY { c.security.allowHostNetwork = static_cast<bool>(v); return {}; }},
 

@@ -128,6 +128,15 @@ Status setMountAttrs(int mountfd, const MountAttrs& attrs, bool recursive) {
     return {};
 }
 
+Status setIdmap(int mountfd, int usernsFd, bool recursive) {
+    struct mount_attr attr = {};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<uint64_t>(usernsFd);
+    unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0u);
+    if (sysMountSetattr(mountfd, "", flags, &attr, sizeof attr) < 0) return Error::sys("make an idmapped mount");
+    return {};
+}
+
 Status attachMount(int mountfd, int targetfd, const std::string& shownTarget) {
     if (sysMoveMount(mountfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return Error::sys("mount on " + shownTarget);

@@ -39,6 +39,10 @@ Result<UniqueFd> newFilesystem(const std::string& fstype, const std::string& sou
 // A detached copy of an existing tree (bind mount), optionally recursive.
 Result<UniqueFd> cloneTree(int dirfd, const std::string& path, bool recursive);
 Status setMountAttrs(int mountfd, const MountAttrs& attrs, bool recursive);
+// Makes a detached tree an idmapped mount: files appear with their on-disk
+// ids mapped through the user namespace `usernsFd` (/proc/PID/ns/user), so
+// a rootfs owned by 0 on disk is owned by the container's root inside.
+Status setIdmap(int mountfd, int usernsFd, bool recursive);
 // Attaches a detached mount onto the object `targetfd` refers to.
 Status attachMount(int mountfd, int targetfd, const std::string& shownTarget);
 

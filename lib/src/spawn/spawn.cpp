@@ -24,6 +24,7 @@
 #include "mount/mount.hpp"
 #include "mount/rootdir.hpp"
 #include "spawn/exec_error.hpp"
+#include "spawn/userns.hpp"
 
 // <sys/mount.h> clashes with <linux/mount.h>; these two are all we need of it.
 extern "C" int mount(const char*, const char*, const char*, unsigned long, const void*) noexcept;
@@ -73,6 +74,16 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     XC_ASSIGN(s.seccomp, seccompRules(cfg.security.seccomp));
     s.cgroupLayout = layout;
     s.hostNetwork = cfg.hostNetwork();
+    s.idmap = cfg.idmap;
+    if (s.userNamespace()) {
+        XC_TRY(checkStartable(s.idmap));
+        // sysfs belongs to a network namespace: one the container's user
+        // namespace does not own cannot be mounted from inside it.
+        if (s.hostNetwork)
+            return Error::msg("network type \"none\" (the host's network) needs a privileged container: a user "
+                              "namespace cannot mount /sys for the host's network namespace",
+                              EINVAL);
+    }
     return s;
 }
 
@@ -131,15 +142,38 @@ struct DevSetup {
 // every pty of the host.
 constexpr const char* kMaxPtys = "256";
 
-Result<DevSetup> setupDev(const RootDir& root, int ttyCount, uint64_t shmBytes) {
+// The standard nodes: made where the container is privileged; in a user
+// namespace, where mknod is not allowed (and a tmpfs of its own holds no
+// device), the host's own nodes bound onto empty files.
+Status makeDeviceNodes(int dev, bool userNamespace) {
+    for (const auto& d : kDevices) {
+        const std::string shown = std::string("/dev/") + d.name;
+        if (!userNamespace) {
+            if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) < 0) return Error::sys("create " + shown);
+            continue;
+        }
+        UniqueFd host(::open(shown.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st;
+        if (!host || ::fstat(host.get(), &st) < 0) return Error::sys("open the host's " + shown);
+        if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(d.major, d.minor))
+            return Error::msg("the host's " + shown + " is not the device " + std::to_string(d.major) + ":" +
+                                  std::to_string(d.minor),
+                              ENODEV);
+        UniqueFd f(::openat(dev, d.name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666));
+        if (!f) return Error::sys("create " + shown);
+        XC_ASSIGN(UniqueFd target, openAt(dev, d.name, O_PATH, shown));
+        XC_TRY(bindOnto(host.get(), target.get(), shown));
+    }
+    return {};
+}
+
+Result<DevSetup> setupDev(const RootDir& root, const SpawnSpec& spec) {
     DevSetup out;
     XC_ASSIGN(UniqueFd target, root.makeDirs("dev", 0755));
     XC_ASSIGN(out.dev, mountNew(target.get(), "tmpfs", {{"mode", "755"}, {"size", "4096k"}},
                                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev"));
     int dev = out.dev.get();
-    for (const auto& d : kDevices)
-        if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) < 0)
-            return Error::sys(std::string("create /dev/") + d.name);
+    XC_TRY(makeDeviceNodes(dev, spec.userNamespace()));
     const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},
                                                          {"/proc/self/fd/0", "stdin"},
                                                          {"/proc/self/fd/1", "stdout"},
@@ -152,17 +186,19 @@ Result<DevSetup> setupDev(const RootDir& root, int ttyCount, uint64_t shmBytes) 
         if (::mkdirat(dev, name, mode) < 0) return Error::sys(std::string("create /dev/") + name);
 
     XC_ASSIGN(UniqueFd ptsDir, openAt(dev, "pts", O_PATH | O_DIRECTORY, "/dev/pts"));
-    XC_ASSIGN(UniqueFd pts, mountNew(ptsDir.get(), "devpts",
-                                     {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"gid", "5"}, {"max", kMaxPtys}},
-                                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts"));
+    std::vector<std::pair<std::string, std::string>> ptsParams = {
+        {"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"max", kMaxPtys}};
+    // Group tty owns the ptys, where the container has a gid 5.
+    if (!spec.userNamespace() || hostIdOf(spec.idmap, 'g', 5) >= 0) ptsParams.emplace_back("gid", "5");
+    XC_ASSIGN(UniqueFd pts, mountNew(ptsDir.get(), "devpts", ptsParams, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts"));
     XC_ASSIGN(UniqueFd shmDir, openAt(dev, "shm", O_PATH | O_DIRECTORY, "/dev/shm"));
-    XC_TRY(mountNew(shmDir.get(), "tmpfs", {{"mode", "1777"}, {"size", std::to_string(shmBytes)}},
+    XC_TRY(mountNew(shmDir.get(), "tmpfs", {{"mode", "1777"}, {"size", std::to_string(spec.shmBytes)}},
                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/dev/shm"));
     XC_ASSIGN(UniqueFd mqDir, openAt(dev, "mqueue", O_PATH | O_DIRECTORY, "/dev/mqueue"));
     XC_TRY(mountNew(mqDir.get(), "mqueue", {}, kNoSuidDevExec, "/dev/mqueue"));
 
     // The console and each ttyN: an empty file with a pty slave bound on it.
-    for (int i = 0; i <= ttyCount; ++i) {
+    for (int i = 0; i <= spec.ttyCount; ++i) {
         std::string name = i == 0 ? "console" : "tty" + std::to_string(i);
         UniqueFd f(::openat(dev, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
         if (!f) return Error::sys("create /dev/" + name);
@@ -260,12 +296,28 @@ Status setupSys(const RootDir& root, const CgroupLayout& layout) {
     return setMountAttrs(tmpfs.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, false).ctx("make /sys/fs/cgroup read-only");
 }
 
-// The config's mounts: bind mounts of host paths or new filesystems. A bind
-// source is opened without following a symbolic link anywhere in its path
-// and bound from that handle: a source (or a directory on its way) that the
-// container or anyone else replaced by a link to /etc is refused, never
-// mounted. Targets are resolved inside the rootfs (RootDir).
-Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mounts) {
+// Handles of the config's bind sources, in order (an empty one for a
+// filesystem mount or a missing optional source). Opened before an
+// unprivileged child gives up the host's uid: the container's root may
+// not be allowed to search the host directories they lie in.
+Result<std::vector<UniqueFd>> openBindSources(const std::vector<MountEntry>& mounts) {
+    std::vector<UniqueFd> out;
+    for (size_t i = 0; i < mounts.size(); ++i) {
+        const MountEntry& m = mounts[i];
+        XC_ASSIGN(MountOptions opts, parseMountOptions(m.options).ctx("mount /" + m.target));
+        out.emplace_back();
+        if (!(opts.bind || m.fstype.empty() || m.fstype == "none")) continue;
+        auto source = openPathNoFollow(m.source);
+        if (!source && source.error().code() == ENOENT && m.optional) continue;
+        if (!source) return std::move(source).error().wrap("mounts[" + std::to_string(i) + "].source " + m.source);
+        out.back() = std::move(*source);
+    }
+    return out;
+}
+
+// The config's mounts: bind mounts of host paths (`sources`, from
+// openBindSources) or new filesystems.
+Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mounts, const std::vector<UniqueFd>& sources) {
     for (size_t i = 0; i < mounts.size(); ++i) {
         const MountEntry& m = mounts[i];
         std::string shown = "/" + m.target;
@@ -274,14 +326,11 @@ Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mount
         UniqueFd mnt;
         bool isDir = true;
         if (bind) {
-            auto source = openPathNoFollow(m.source);
-            if (!source && source.error().code() == ENOENT && m.optional) continue;
-            std::string key = "mounts[" + std::to_string(i) + "].source " + m.source;
-            if (!source) return std::move(source).error().wrap(key);
+            if (!sources[i]) continue;  // a missing optional source
             struct stat st;
-            if (::fstat(source->get(), &st) < 0) return Error::sys("stat " + key);
+            if (::fstat(sources[i].get(), &st) < 0) return Error::sys("stat mounts[" + std::to_string(i) + "].source");
             isDir = S_ISDIR(st.st_mode);
-            XC_ASSIGN(mnt, cloneTree(source->get(), "", opts.recursive).ctx("mount " + m.source + " on " + shown));
+            XC_ASSIGN(mnt, cloneTree(sources[i].get(), "", opts.recursive).ctx("mount " + m.source + " on " + shown));
             XC_TRY(setMountAttrs(mnt.get(), opts.attrs, opts.recursive).ctx("mount " + m.source + " on " + shown));
         } else {
             auto made = newFilesystem(m.fstype, m.source, opts.fsParams, opts.attrs);
@@ -296,29 +345,47 @@ Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mount
     return {};
 }
 
+// The rootfs bound over itself, so it is a mount point pivot_root
+// accepts: the idmapped tree the parent made, or a plain bind. Returns the
+// root of the mounted tree, which every later step works from: the path
+// is walked once, while the child still has the host's uid (the
+// container's root may not be allowed to search the container's directory).
+Result<RootDir> mountRootfs(const SpawnSpec& spec, UniqueFd idmapped) {
+    UniqueFd tree = std::move(idmapped);
+    if (!tree) {
+        XC_ASSIGN(tree, cloneTree(AT_FDCWD, spec.rootfs, true).ctx("bind root filesystem " + spec.rootfs));
+    }
+    UniqueFd target(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!target) return Error::sys("open root filesystem " + spec.rootfs);
+    XC_TRY(attachMount(tree.get(), target.get(), spec.rootfs));
+    return RootDir::fromFd(std::move(tree), spec.rootfs);
+}
+
 // Everything between "go" and exec. Returns only on failure.
-Error runChild(const SpawnSpec& spec, const Channel& ch) {
+Error runChild(const SpawnSpec& spec, const Channel& ch, UniqueFd idmappedRoot) {
     ::umask(0);
     // The parent moved us into the payload before "go": the namespace is
     // rooted there, below the limits level, which it can never show.
     if (::unshare(CLONE_NEWCGROUP) < 0) return Error::sys("enter a new cgroup namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return Error::sys("make mounts private");
-    // Bind the rootfs over itself so it is a mount point pivot_root accepts.
-    {
-        auto tree = cloneTree(AT_FDCWD, spec.rootfs, true);
-        if (!tree) return std::move(tree).error().wrap("bind root filesystem " + spec.rootfs);
-        UniqueFd target(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (!target) return Error::sys("open root filesystem " + spec.rootfs);
-        auto st = attachMount(tree->get(), target.get(), spec.rootfs);
-        if (!st) return std::move(st).error();
-    }
-    auto root = RootDir::open(spec.rootfs);
+    auto root = mountRootfs(spec, std::move(idmappedRoot));
     if (!root) return std::move(root).error();
-    auto dev = setupDev(*root, spec.ttyCount, spec.shmBytes);
+    auto bindSources = openBindSources(spec.mounts);
+    if (!bindSources) return std::move(bindSources).error();
+    // Files made from here on (/dev) need an owner the namespace maps.
+    if (spec.userNamespace()) {
+        if (auto st = becomeNamespaceRoot(); !st) return std::move(st).error();
+        // A change of credentials clears the parent-death signal: set it
+        // again (a supervisor that died in between is seen when the ptys
+        // cannot be sent).
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    }
+    auto dev = setupDev(*root, spec);
     if (!dev) return std::move(dev).error().wrap("set up /dev");
     if (auto st = setupProc(*root, dev->dev.get(), spec.hostNetwork); !st) return std::move(st).error().wrap("set up /proc");
     if (auto st = setupSys(*root, spec.cgroupLayout); !st) return std::move(st).error().wrap("set up /sys");
-    if (auto st = setupUserMounts(*root, spec.mounts); !st) return std::move(st).error();
+    if (auto st = setupUserMounts(*root, spec.mounts, *bindSources); !st) return std::move(st).error();
+    bindSources->clear();
 
     std::vector<int> ptys = {dev->console.get()};
     for (const auto& t : dev->ttys) ptys.push_back(t.get());
@@ -335,9 +402,13 @@ Error runChild(const SpawnSpec& spec, const Channel& ch) {
         return Error::sys("set hostname '" + spec.hostname + "'");
 
     if (::setsid() < 0) return Error::sys("start a session");
-    UniqueFd console(::open("/dev/console", O_RDWR | O_CLOEXEC));
+    UniqueFd console(::open("/dev/console", O_RDWR | O_CLOEXEC | (spec.userNamespace() ? O_NOCTTY : 0)));
     if (!console) return Error::sys("open /dev/console");
-    if (::ioctl(console.get(), TIOCSCTTY, 0) < 0) return Error::sys("make /dev/console the controlling terminal");
+    // In a user namespace the init leaves the console free: a getty there
+    // could not take it from the init's session (stealing a controlling
+    // terminal needs CAP_SYS_ADMIN over the host).
+    if (!spec.userNamespace() && ::ioctl(console.get(), TIOCSCTTY, 0) < 0)
+        return Error::sys("make /dev/console the controlling terminal");
     for (int i = 0; i < 3; ++i)
         if (::dup2(console.get(), i) < 0) return Error::sys("attach stdio to /dev/console");
     console.reset();
@@ -376,6 +447,20 @@ Error diedInSetup(Process& child, const Cgroup& cgroup, Error e) {
     return Error::msg(why, ECHILD);
 }
 
+namespace {
+
+// The parent's part of a user namespace, before the child runs: its maps,
+// its payload cgroup given to its root, and the idmapped rootfs it mounts.
+Result<UniqueFd> prepareUserNamespace(const SpawnSpec& spec, const Cgroup& cgroup, pid_t pid) {
+    XC_TRY(writeIdMaps(pid, spec.idmap).ctx("set up the user namespace"));
+    auto uid = static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0));
+    auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
+    XC_TRY(cgroup.delegatePayload(uid, gid));
+    return idmappedTree(spec.rootfs, pid);
+}
+
+}  // namespace
+
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
                               const std::function<Status(pid_t)>& beforeRelease) {
     XC_TRY(requireNamespaceRoot());
@@ -384,6 +469,7 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
     Channel& childEnd = chans.second;
     unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
     if (!spec.hostNetwork) flags |= CLONE_NEWNET;
+    if (spec.userNamespace()) flags |= CLONE_NEWUSER;
     // Until the init has exec'd, `child` kills and reaps it on any failure.
     XC_ASSIGN(Process child, cloneChild(flags));
     if (child.pid() == 0) {
@@ -395,14 +481,22 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         auto go = childEnd.recv();
         if (!go || go->eof) ::_exit(1);
-        Error e = runChild(spec, childEnd);
+        UniqueFd idmappedRoot = go->fds.empty() ? UniqueFd() : std::move(go->fds[0]);
+        Error e = runChild(spec, childEnd, std::move(idmappedRoot));
         childEnd.sendError(e);
         ::_exit(127);
     }
     childEnd.close();
+    UniqueFd idmappedRoot;
+    if (spec.userNamespace()) {
+        XC_ASSIGN(idmappedRoot, prepareUserNamespace(spec, cgroup, child.pid()));
+    }
     XC_TRY(cgroup.addProcess(child.pid()).ctx("move the init into its cgroup"));
     if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
-    XC_TRY(parentEnd.send("go"));
+    if (idmappedRoot)
+        XC_TRY(parentEnd.send("go", {idmappedRoot.get()}));
+    else
+        XC_TRY(parentEnd.send("go"));
     // The console's master and one per tty: all of them, or an error.
     const size_t wantFds = 1 + static_cast<size_t>(std::max(spec.ttyCount, 0));
     auto setUp = parentEnd.expect("set up the container", wantFds);

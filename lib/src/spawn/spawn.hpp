@@ -28,6 +28,10 @@ struct SpawnSpec {
     std::vector<SeccompRule> seccomp;
     CgroupLayout cgroupLayout;  // for the cgroup view mounted inside
     bool hostNetwork = false;   // network type "none": no network namespace of its own
+    // Unprivileged container: its user namespace's maps (empty: privileged,
+    // in the host's user namespace).
+    std::vector<IdMap> idmap;
+    bool userNamespace() const { return !idmap.empty(); }
 };
 
 Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,
@@ -41,7 +45,8 @@ struct SpawnedInit {
 };
 
 // Clones the init into new pid, mount, uts, ipc, net and cgroup
-// namespaces, places it in the payload of `cgroup` before it runs anything
+// namespaces (and a user namespace with spec.idmap, whose maps, idmapped
+// rootfs and delegated payload cgroup are ready before the child runs), places it in the payload of `cgroup` before it runs anything
 // (so its cgroup namespace is rooted there, below the limits), lets it set
 // up its root and execs the init. A failure in the child comes back as
 // the child's own error (stage and errno); the child is reaped.

@@ -1,0 +1,104 @@
+#include "spawn/userns.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "mount/mount.hpp"
+
+namespace xc {
+
+int64_t hostIdOf(const std::vector<IdMap>& maps, char type, uint32_t inside) {
+    for (const auto& m : maps)
+        if (m.type == type && inside >= m.inside && uint64_t(inside) < uint64_t(m.inside) + m.count)
+            return int64_t(m.outside) + (inside - m.inside);
+    return -1;
+}
+
+namespace {
+
+bool overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen) {
+    return uint64_t(a) < uint64_t(b) + blen && uint64_t(b) < uint64_t(a) + alen;
+}
+
+std::string describe(const IdMap& m) {
+    return std::string(1, m.type) + " " + std::to_string(m.inside) + " " + std::to_string(m.outside) + " " +
+           std::to_string(m.count);
+}
+
+}  // namespace
+
+Status checkStartable(const std::vector<IdMap>& maps) {
+    for (char type : {'u', 'g'}) {
+        const char* what = type == 'u' ? "uid" : "gid";
+        if (hostIdOf(maps, type, 0) < 0)
+            return Error::msg(std::string("idmap: ") + what + " 0 inside is not mapped (the container's root needs it)",
+                              EINVAL);
+        for (size_t i = 0; i < maps.size(); ++i)
+            for (size_t j = i + 1; j < maps.size(); ++j) {
+                const IdMap &a = maps[i], &b = maps[j];
+                if (a.type != type || b.type != type) continue;
+                if (overlap(a.inside, a.count, b.inside, b.count) || overlap(a.outside, a.count, b.outside, b.count))
+                    return Error::msg("idmap: the ranges " + describe(a) + " and " + describe(b) + " overlap",
+                                      EINVAL);
+            }
+    }
+    return {};
+}
+
+namespace {
+
+Status writeMap(pid_t pid, char type, const std::vector<IdMap>& maps) {
+    std::string text;
+    for (const auto& m : maps)
+        if (m.type == type)
+            text += std::to_string(m.inside) + " " + std::to_string(m.outside) + " " + std::to_string(m.count) + "\n";
+    const std::string file = "/proc/" + std::to_string(pid) + (type == 'u' ? "/uid_map" : "/gid_map");
+    UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return Error::sys("open " + file);
+    // The kernel takes a map in one write only.
+    ssize_t n = ::write(fd.get(), text.data(), text.size());
+    if (n < 0) {
+        Error e = Error::sys("write the " + std::string(type == 'u' ? "uid" : "gid") + " map " + file);
+        if (errno == EINVAL) e = std::move(e).withHint("the kernel takes at most 340 ranges of a type");
+        return e;
+    }
+    if (size_t(n) != text.size()) return Error::msg("write " + file + ": short write", EIO);
+    return {};
+}
+
+}  // namespace
+
+Status writeIdMaps(pid_t pid, const std::vector<IdMap>& maps) {
+    XC_TRY(writeMap(pid, 'u', maps));
+    return writeMap(pid, 'g', maps);
+}
+
+Result<UniqueFd> idmappedTree(const std::string& rootfs, pid_t pid) {
+    const std::string nsFile = "/proc/" + std::to_string(pid) + "/ns/user";
+    UniqueFd userns(::open(nsFile.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!userns) return Error::sys("open the container's user namespace " + nsFile);
+    XC_ASSIGN(UniqueFd tree, cloneTree(AT_FDCWD, rootfs, true).ctx("bind root filesystem " + rootfs));
+    auto st = setIdmap(tree.get(), userns.get(), true);
+    if (!st) {
+        Error e = std::move(st).error().wrap("map the ids of root filesystem " + rootfs);
+        if (e.code() == EINVAL || e.code() == EPERM || e.code() == ENOSYS)
+            e = std::move(e).withHint(
+                "its filesystem cannot be idmapped here (the kernel needs 5.12 or later, and the filesystem idmapped "
+                "mount support: ext4, xfs, btrfs, tmpfs from 6.3, overlay from 5.19); xc-checkconfig says what this "
+                "host allows");
+        return e;
+    }
+    return tree;
+}
+
+Status becomeNamespaceRoot() {
+    if (::setresgid(0, 0, 0) < 0) return Error::sys("become gid 0 in the container's user namespace");
+    if (::setresuid(0, 0, 0) < 0) return Error::sys("become uid 0 in the container's user namespace");
+    if (::setgroups(0, nullptr) < 0) return Error::sys("drop supplementary groups in the user namespace");
+    return {};
+}
+
+}  // namespace xc

@@ -1,0 +1,41 @@
+// The user namespace of an unprivileged container: its id maps, the
+// idmapped view of its rootfs, and the child's switch to the namespace's
+// root. The maps are written by the supervisor (host root) into the
+// child's /proc files before the child runs anything; the idmapped tree
+// is made by the supervisor too (the kernel wants the filesystem's own
+// namespace, the host's, to idmap a mount) and handed to the child, which
+// mounts it as its root inside its own mount namespace.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "xc/config.hpp"
+#include "xc/fd.hpp"
+#include "xc/result.hpp"
+
+namespace xc {
+
+// The host id that `inside` maps to through the maps of `type` ('u' or
+// 'g'), or -1 if the maps leave it unmapped.
+int64_t hostIdOf(const std::vector<IdMap>& maps, char type, uint32_t inside);
+
+// What a start needs of the maps: the container's root (uid 0, gid 0)
+// mapped, and no two ranges of one type overlapping inside or outside.
+Status checkStartable(const std::vector<IdMap>& maps);
+
+// Writes /proc/PID/uid_map and gid_map.
+Status writeIdMaps(pid_t pid, const std::vector<IdMap>& maps);
+
+// A detached recursive copy of `rootfs`, idmapped through the user
+// namespace of `pid`.
+Result<UniqueFd> idmappedTree(const std::string& rootfs, pid_t pid);
+
+// In the child, once its maps exist: become the namespace's root (its
+// uid and gid 0, no supplementary groups), keeping the full capability
+// set it holds in the namespace.
+Status becomeNamespaceRoot();
+
+}  // namespace xc
