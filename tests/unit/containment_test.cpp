@@ -38,7 +38,7 @@ TEST(Containment, PrivilegedContainersAreSaidNotToBeABoundary) {
     for (const char* kept : {"umount -l /proc/sys", "remount,bind,rw /proc/sys", "core_pattern", "/sys", "debugfs",
                              "tracefs", "securityfs", "bpf", "kallsyms"})
         EXPECT_TRUE(has(p->detail, kept)) << "does not say what the container keeps: " << kept;
-    EXPECT_TRUE(has(p->fix, "user-namespaced containers")) << p->fix;
+    EXPECT_TRUE(has(p->fix, "unprivileged containers (the default")) << p->fix;
 }
 
 TEST(Containment, EveryContainerLineQuotesTheTablesTheStartUses) {

@@ -17,6 +17,8 @@
 #include "net/probe.hpp"
 #include "process/probe.hpp"
 #include "security/probe.hpp"
+#include "spawn/probe.hpp"
+#include "xc/settings.hpp"
 #include "xc/fd.hpp"
 
 namespace xc {
@@ -103,6 +105,9 @@ std::vector<ProbeItem> probeHost() {
     probeFilesystems(out, haveUname ? u.release : "");
     probeNetwork(out);
     probeSecurity(out);
+    const HostPaths host = HostPaths::fromEnvironment();
+    auto settings = loadGlobalSettings(host);
+    probeUnprivileged(out, host, resolveBase("", settings ? settings->path : ""));
     out.section("Tools");
     probeBusybox(out);
     probeIdmapPrograms(out);

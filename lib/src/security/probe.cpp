@@ -120,8 +120,8 @@ void probeContainment(ProbeList& out) {
             "(umount -l /proc/sys, mount -o remount,bind,rw /proc/sys, a fresh proc or sysfs: kernel.core_pattern, "
             "run by the host as root, becomes writable), mount debugfs, tracefs, securityfs and bpf, and unmount the "
             "masks over /proc/kallsyms, keys, timer_list, kmsg and acpi (see xc.container.conf(5), SECURITY)",
-            "give a privileged container only to whom you would give the host's root; user-namespaced containers "
-            "(idmap), which close this class, are coming");
+            "unprivileged containers (the default: an idmap, a user namespace) close this class; make a privileged "
+            "one (security.privileged = true) only for whom you would give the host's root");
     auto rules = seccompRules("default");
     out.add("every container", S::Info,
             "capabilities " + joinWords(capsNeverNeeded(), ", ") +
@@ -150,7 +150,7 @@ void probeIdmapPrograms(ProbeList& out) {
         const std::string p = findExecutable(prog);
         if (p.empty()) {
             out.add(prog, S::Missing,
-                    "not installed; needed for unprivileged containers with idmap, which this xc does not support yet",
+                    "not installed; needed for containers of users other than root (root writes its containers' maps itself)",
                     "apt-get install uidmap");
             continue;
         }
