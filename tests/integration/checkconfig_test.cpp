@@ -3,6 +3,7 @@
 // nothing behind, and the tool reports every section, what this xc does not
 // support yet, and exits 0 on the test machine (the README's set-up relies
 // on it). A config using such a feature is refused at start, cleanly.
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <set>
@@ -40,7 +41,10 @@ std::string joined(const std::vector<std::string>& v) {
 
 TEST_F(CheckConfig, ProbeReportsEverySectionAndLeavesNothing) {
     const auto before = probeLeftovers();
+    // root's ids as the tools see them in the tests (the host may give root none).
+    ::setenv("XC_SUBID_DIR", XC_SOURCE_DIR "/tests/integration/data", 1);
     const std::vector<xc::ProbeItem> items = xc::probeHost();
+    ::unsetenv("XC_SUBID_DIR");
     EXPECT_EQ(joined(probeLeftovers()), joined(before));
     std::set<std::string> sections;
     for (const auto& i : items) {
@@ -79,6 +83,13 @@ TEST_F(CheckConfig, ProbeReportsEverySectionAndLeavesNothing) {
         ASSERT_NE(u, nullptr) << f;
         EXPECT_EQ(u->status, St::Unsupported);
     }
+    for (const char* f : {"root's ids", "idmapped mounts"}) {
+        const xc::ProbeItem* u = item("Unprivileged containers", f);
+        ASSERT_NE(u, nullptr) << f;
+        EXPECT_EQ(u->status, St::Ok) << f << ": " << u->detail;
+        EXPECT_TRUE(u->required) << f;
+    }
+    EXPECT_TRUE(contains(item("Unprivileged containers", "root's ids")->detail, "uids 100000-165535"));
     EXPECT_EQ(xc::countRequiredMissing(items), 0u);
 }
 
