@@ -77,6 +77,13 @@ struct SecuritySettings {
     bool allowHostNetwork = false;     // needed for network type "none"
 };
 
+// lxcfs: its /proc and /sys files bound over the container's (key "lxcfs").
+enum class LxcfsMode {
+    Auto,  // when lxcfs is mounted (xc.conf's lxcfs.path, /var/lib/lxcfs)
+    On,    // required: the start fails without it
+    Off,
+};
+
 struct ContainerConfig {
     std::string sourceFile;
     std::string name;
@@ -96,6 +103,7 @@ struct ContainerConfig {
     StartSettings start;
     SecuritySettings security;
     std::vector<IdMap> idmap;
+    LxcfsMode lxcfs = LxcfsMode::Auto;
 
     // The container shares the host's network namespace: the one place
     // that says so (the config allows a "none" entry only alone and with

@@ -17,6 +17,7 @@
 #include "net/probe.hpp"
 #include "process/probe.hpp"
 #include "security/probe.hpp"
+#include "xc/settings.hpp"
 #include "xc/fd.hpp"
 
 namespace xc {
@@ -101,6 +102,9 @@ std::vector<ProbeItem> probeHost() {
     probeCloseRange(out);
     probeCgroups(out);
     probeFilesystems(out, haveUname ? u.release : "");
+    // Where xc.conf says lxcfs is (its default when xc.conf is broken).
+    auto settings = loadGlobalSettings(HostPaths::fromEnvironment());
+    probeLxcfs(out, settings ? settings->lxcfsPath : GlobalSettings().lxcfsPath);
     probeNetwork(out);
     probeSecurity(out);
     out.section("Tools");

@@ -50,6 +50,7 @@ const KeyDefault kDefaults[] = {
     {"security.seccomp", "\"default\""},
     {"security.allow_host_network", "false"},
     {"idmap", "( ) (no user namespace)"},
+    {"lxcfs", "\"auto\" (on when lxcfs is mounted at xc.conf's lxcfs.path, /var/lib/lxcfs)"},
 };
 
 }  // namespace
