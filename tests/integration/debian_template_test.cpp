@@ -1,12 +1,8 @@
 // The debian and ubuntu templates (templates/debian, templates/ubuntu and
 // their shared templates/lib/debootstrap.sh), end to end through xc-create.
 //
-// One real debootstrap per machine, not per test: the image is built by the
-// first test that needs it into kSharedCache (XC_CACHE for these tests),
-// under the template's own lock, and reused by every later test and every
-// later run on the same machine (bump the version in kSharedCache when the
-// image's contents change). It comes from the Debian mirror the host's apt
-// names, as the template's default; nothing here talks to Ubuntu's archive:
+// The image is the shared one of debian_image.hpp, built once per machine
+// from the Debian mirror the host's apt names; nothing here talks to Ubuntu's archive:
 // the ubuntu template's own pieces are checked by sourcing it, against
 // loopback mirrors, and with a stand-in debootstrap (XC_DEBOOTSTRAP) that
 // copies the Debian image.
@@ -26,39 +22,11 @@
 #include <thread>
 #include <vector>
 
-#include "harness.hpp"
+#include "debian_image.hpp"
 #include "xc/paths.hpp"
 
 namespace xcit {
 namespace {
-
-const std::string kSharedRoot = "/var/tmp/xc-it-debian-cache";
-const std::string kSharedCache = kSharedRoot + "/v1";
-const std::string kTemplates = std::string(XC_SOURCE_DIR) + "/templates";
-
-std::string hostRelease() {
-    for (const auto& l : lines(readText("/etc/os-release")))
-        if (l.rfind("VERSION_CODENAME=", 0) == 0) return l.substr(17);
-    return "";
-}
-
-bool hostIsDebian() { return contains(readText("/etc/os-release"), "\nID=debian\n"); }
-
-std::string hostArch() {
-    FILE* p = ::popen("dpkg --print-architecture", "r");
-    char buf[64] = {};
-    if (p) {
-        if (!std::fgets(buf, sizeof buf, p)) buf[0] = 0;
-        ::pclose(p);
-    }
-    std::string s = buf;
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s;
-}
-
-std::string imageDir(const std::string& cacheRoot) {
-    return cacheRoot + "/debian/" + hostRelease() + "/" + hostArch() + "/minbase";
-}
 
 bool isSymlinkTo(const std::string& path, const std::string& target) {
     char buf[4096];
@@ -76,47 +44,8 @@ int countNonEmptyLines(const std::string& text) {
     return n;
 }
 
-class DebianTemplate : public XcTest {
+class DebianTemplate : public DebianImage {
 protected:
-    void SetUp() override {
-        XcTest::SetUp();
-        if (IsSkipped()) return;
-        if (!hostIsDebian()) GTEST_SKIP() << "needs a Debian host (its apt mirror)";
-        if (::access("/usr/sbin/debootstrap", X_OK) != 0) GTEST_SKIP() << "debootstrap is not installed";
-    }
-
-    std::vector<std::string> cacheEnv(const std::string& cache = kSharedCache) { return {"XC_CACHE=" + cache}; }
-
-    // The shared image, built once per machine (the first call of a run
-    // may take minutes; the template's lock makes concurrent callers wait).
-    void ensureSharedImage() {
-        if (isDir(imageDir(kSharedCache))) return;
-        // Older versions of the shared cache go.
-        for (const auto& n : listNames(kSharedRoot))
-            if (kSharedRoot + "/" + n != kSharedCache) removeTree(kSharedRoot + "/" + n);
-        RunOptions o;
-        o.env = cacheEnv();
-        o.timeoutSeconds = 1500;
-        RunResult r = xc("xc-create", {"-n", "warmup", "-t", "debian"}, o);
-        ASSERT_TRUE(r.ok()) << r.describe();
-        XC_EXPECT_OK(destroy("warmup"));
-        ASSERT_TRUE(isDir(imageDir(kSharedCache)));
-    }
-
-    RunResult createDebian(const std::string& name, const std::vector<std::string>& templateArgs,
-                           const std::vector<std::string>& env, double timeout = 120,
-                           const std::string& tmpl = "debian") {
-        std::vector<std::string> args = {"-n", name, "-t", tmpl};
-        if (!templateArgs.empty()) {
-            args.push_back("--");
-            args.insert(args.end(), templateArgs.begin(), templateArgs.end());
-        }
-        RunOptions o;
-        o.env = env;
-        o.timeoutSeconds = timeout;
-        return xc("xc-create", args, o);
-    }
-
     // A cache directory of this test's own (under the scratch dir).
     std::string ownCache() {
         std::string d = scratch_ + "/cache";

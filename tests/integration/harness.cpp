@@ -361,7 +361,9 @@ std::vector<std::string> XcTest::environment(const std::vector<std::string>& ext
     // root's subordinate ids, whatever the host's /etc/subuid says.
     env["XC_SUBID_DIR"] = std::string(XC_SOURCE_DIR) + "/tests/integration/data";
     if (!env.count("PATH")) env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-    for (const auto& kv : extra) {
+    std::vector<std::string> all = toolEnv_;
+    all.insert(all.end(), extra.begin(), extra.end());
+    for (const auto& kv : all) {
         size_t eq = kv.find('=');
         env[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
     }
@@ -697,7 +699,8 @@ void XcTest::TearDown() {
         std::string d = h + "/" + cgParent_;
         if (isDir(d)) cleanupCgroupTree(d);
     }
-    // 4. Runtime state.
+    // 4. What the test ran besides containers (bridge, lxcfs), then runtime state.
+    stopHostServices();
     if (!key_.empty() && isDir(runDir_)) {
         EXPECT_TRUE(removeTree(runDir_)) << "harness: remove " << runDir_;
     }

@@ -126,6 +126,23 @@ protected:
     // A new empty directory /tmp/xc-it-sentinel-XXXXXX, removed by TearDown.
     std::string makeSentinelDir();
 
+    // ---- services of the test's own (host_services.cpp), stopped by
+    // TearDown once the containers are gone ----
+    // A bridge made by xc-net with settings and a state directory of the
+    // test's own: privBridge_ (xcit<5 hex>) with 10.254.N.1/24 and DHCP,
+    // no NAT (nothing leaves the machine). A fatal failure if it cannot.
+    void startPrivateBridge();
+    std::string bridgeAddress(int host) const;  // 10.254.N.<host>
+    // An lxcfs of the test's own (mount point lxcfsDir_: `dir`, else a new
+    // sentinel directory; its own pid file) and an xc.conf whose lxcfs.path
+    // names it. Skips the test when lxcfs is not installed (apt-get install lxcfs).
+    void startPrivateLxcfs(const std::string& dir = "");
+    // From now on every tool runs with XC_SYSCONF_DIR holding the tests'
+    // default.conf and an xc.conf of this text.
+    void useXcConf(const std::string& text);
+
+    std::string privBridge_, lxcfsDir_;
+
     std::string base_;      // /tmp/xc-it-XXXXXX
     std::string scratch_;   // base_/.it
     std::string sysconf_;   // scratch_/etc: XC_SYSCONF_DIR, the project's config/ without network
@@ -136,6 +153,12 @@ protected:
 
 private:
     void cleanupCgroupTree(const std::string& dir);
+    void stopHostServices();
+    int bridgeNet_ = 0;
+    std::string bridgeConf_, bridgeState_;
+    pid_t lxcfsPid_ = -1;
+    Running lxcfsRun_;
+    std::vector<std::string> toolEnv_;  // VAR=VALUE for every tool (useXcConf)
     std::vector<std::string> environment(const std::vector<std::string>& extra) const;
 };
 

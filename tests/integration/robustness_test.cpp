@@ -11,6 +11,8 @@
 #include <set>
 #include <thread>
 
+#include <regex>
+
 #include "harness.hpp"
 
 using namespace xcit;
@@ -182,6 +184,37 @@ TEST_F(Robustness, RebootRestartsTheInitUnderTheSameSupervisor) {
     EXPECT_EQ(lines(one.out), std::vector<std::string>{"init"}) << one.describe();
     XC_EXPECT_OK(kill("r4"));
     expectNothingRunning("r4", "after the reboot and stop -k");
+}
+
+// systemd and journald tell boots apart by /proc/sys/kernel/random/boot_id:
+// each boot of a container has one of its own (the host's is the host's
+// boot), read-only, and a reboot gets a new one.
+TEST_F(Robustness, EachBootHasABootIdOfItsOwn) {
+    const std::string host = readText("/proc/sys/kernel/random/boot_id");
+    ASSERT_EQ(host.size(), 37u) << host;
+    XC_ASSERT_OK(create("b1"));
+    XC_ASSERT_OK(start("b1"));
+    RunResult id = attach("b1", {"cat", "/proc/sys/kernel/random/boot_id"});
+    XC_ASSERT_OK(id);
+    std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\n$");
+    EXPECT_TRUE(std::regex_match(id.out, uuid)) << id.out;
+    EXPECT_NE(id.out, host) << "the container has the host's boot id";
+    EXPECT_EQ(attach("b1", {"cat", "/proc/sys/kernel/random/boot_id"}).out, id.out) << "not stable within a boot";
+    RunResult w = attach("b1", {"sh", "-c", "echo x > /proc/sys/kernel/random/boot_id"});
+    EXPECT_NE(w.status, 0) << "the boot id is writable: " << w.describe();
+    EXPECT_FALSE(contains(readText("/proc/self/mountinfo"), "boot_id")) << "a mount on the host";
+    EXPECT_EQ(readText("/proc/sys/kernel/random/boot_id"), host);
+    // Nothing of it shows in the container's /dev.
+    EXPECT_EQ(attach("b1", {"sh", "-c", "ls -a /dev | grep -c boot"}).out, "0\n");
+
+    pid_t first = initPid("b1");
+    XC_ASSERT_OK(stop("b1", {"-r"}));
+    ASSERT_TRUE(waitUntil([&] { return state("b1") == "RUNNING" && initPid("b1") != first; }, 10.0, 0.1));
+    RunResult again = attach("b1", {"cat", "/proc/sys/kernel/random/boot_id"});
+    EXPECT_TRUE(std::regex_match(again.out, uuid)) << again.out;
+    EXPECT_NE(again.out, id.out) << "a reboot kept the boot id";
+    EXPECT_NE(again.out, host);
+    XC_EXPECT_OK(kill("b1"));
 }
 
 // ------------------------------------------------------------ RootfsEscape

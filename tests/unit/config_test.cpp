@@ -84,6 +84,7 @@ security = { cap_drop = [ "sys_module", "CAP_SYS_TIME", "Mac_Admin" ]; seccomp =
              allow_host_network = false; };
 idmap  = ( { type = "u"; inside = 0; outside = 100000; count = 65536; },
            { type = "g"; inside = 0; outside = 100000; count = 65536; } );
+lxcfs = false;
 )";
 
 }  // namespace
@@ -163,6 +164,17 @@ TEST(ConfigParse, FullConfigEveryKey) {
     EXPECT_EQ(c.idmap[0].outside, 100000u);
     EXPECT_EQ(c.idmap[0].count, 65536u);
     EXPECT_EQ(c.idmap[1].type, 'g');
+    EXPECT_EQ(c.lxcfs, LxcfsMode::Off);
+}
+
+TEST(ConfigParse, LxcfsIsTrueFalseOrAuto) {
+    EXPECT_EQ(parse("lxcfs = true;\n")->lxcfs, LxcfsMode::On);
+    EXPECT_EQ(parse("lxcfs = false;\n")->lxcfs, LxcfsMode::Off);
+    EXPECT_EQ(parse("lxcfs = \"auto\";\n")->lxcfs, LxcfsMode::Auto);
+    EXPECT_EQ(errorOf("lxcfs = \"on\";\n"), "test.conf:3: lxcfs: expected true, false or \"auto\", got 'on'");
+    EXPECT_EQ(errorOf("lxcfs = 1;\n"), "test.conf:3: lxcfs: expected true, false or \"auto\", got an integer");
+    EXPECT_EQ(errorOf("lxcfs = { path = \"/x\"; };\n"),
+              "test.conf:3: lxcfs: expected true, false or \"auto\", got a group");
 }
 
 TEST(ConfigParse, DefaultsWhenAbsent) {
@@ -178,6 +190,7 @@ TEST(ConfigParse, DefaultsWhenAbsent) {
     EXPECT_FALSE(r->cgroup.pidsMax.has_value());
     EXPECT_EQ(r->security.seccomp, "default");
     EXPECT_TRUE(r->network.empty());
+    EXPECT_EQ(r->lxcfs, LxcfsMode::Auto);
 }
 
 TEST(ConfigParse, InterfaceNamesDefaultToFreeEthN) {

@@ -55,6 +55,8 @@ TEST(KeyDoc, DefaultsAreWhatTheParserLeaves) {
     EXPECT_EQ(doc("start.delay"), std::to_string(c.start.delay));
     EXPECT_EQ(doc("start.order"), std::to_string(c.start.order));
     EXPECT_TRUE(c.start.groups.empty());
+    EXPECT_EQ(c.lxcfs, LxcfsMode::Auto);
+    EXPECT_EQ(doc("lxcfs").substr(0, 6), "\"auto\"");
 }
 
 TEST(KeyDoc, ElementDefaultsAreWhatTheParserLeaves) {

@@ -50,6 +50,20 @@ TEST_F(SettingsTest, MissingFileGivesDefaults) {
     ASSERT_TRUE(s.ok()) << s.error().message();
     EXPECT_EQ(s->path, "/var/lib/xc");
     EXPECT_EQ(s->logLevel, LogLevel::Error);
+    EXPECT_EQ(s->lxcfsPath, "/var/lib/lxcfs");
+}
+
+TEST_F(SettingsTest, LxcfsPathIsAnAbsolutePath) {
+    write("lxcfs = { path = \"/run/lxcfs/\"; };\n");
+    auto s = loadGlobalSettings(host_);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(s->lxcfsPath, "/run/lxcfs");
+    write("lxcfs = { path = \"var/lib/lxcfs\"; };\n");
+    s = loadGlobalSettings(host_);
+    ASSERT_FALSE(s.ok());
+    EXPECT_NE(s.error().message().find("xc.conf:1: lxcfs.path: must be an absolute path, got 'var/lib/lxcfs'"),
+              std::string::npos)
+        << s.error().message();
 }
 
 TEST_F(SettingsTest, ReadsPathAndLevel) {

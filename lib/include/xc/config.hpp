@@ -78,6 +78,13 @@ struct SecuritySettings {
     bool privileged = false;           // no user namespace (no idmap): root is the host's root
 };
 
+// lxcfs: its /proc and /sys files bound over the container's (key "lxcfs").
+enum class LxcfsMode {
+    Auto,  // when lxcfs is mounted (xc.conf's lxcfs.path, /var/lib/lxcfs)
+    On,    // required: the start fails without it
+    Off,
+};
+
 struct ContainerConfig {
     std::string sourceFile;
     std::string name;
@@ -97,6 +104,7 @@ struct ContainerConfig {
     StartSettings start;
     SecuritySettings security;
     std::vector<IdMap> idmap;
+    LxcfsMode lxcfs = LxcfsMode::Auto;
 
     // The container shares the host's network namespace: the one place
     // that says so (the config allows a "none" entry only alone and with

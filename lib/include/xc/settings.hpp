@@ -12,6 +12,8 @@ namespace xc {
 struct GlobalSettings {
     std::string path = kDefaultBase;  // base directory when neither -P nor XC_PATH is given
     LogLevel logLevel = LogLevel::Error;
+    // Where lxcfs is mounted (containers with lxcfs = true or "auto" bind its files).
+    std::string lxcfsPath = "/var/lib/lxcfs";
 };
 
 // Reads host.globalConf(); a missing file gives the defaults, a broken one

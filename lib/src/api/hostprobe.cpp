@@ -103,10 +103,12 @@ std::vector<ProbeItem> probeHost() {
     probeCloseRange(out);
     probeCgroups(out);
     probeFilesystems(out, haveUname ? u.release : "");
-    probeNetwork(out);
-    probeSecurity(out);
+    // Where xc.conf says lxcfs is (its default when xc.conf is broken).
     const HostPaths host = HostPaths::fromEnvironment();
     auto settings = loadGlobalSettings(host);
+    probeLxcfs(out, settings ? settings->lxcfsPath : GlobalSettings().lxcfsPath);
+    probeNetwork(out);
+    probeSecurity(out);
     probeUnprivileged(out, host, resolveBase("", settings ? settings->path : ""));
     out.section("Tools");
     probeBusybox(out);

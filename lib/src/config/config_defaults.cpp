@@ -51,6 +51,7 @@ const KeyDefault kDefaults[] = {
     {"security.allow_host_network", "false"},
     {"security.privileged", "false (with idmap: a user namespace; without: the host's root)"},
     {"idmap", "( ) (no user namespace)"},
+    {"lxcfs", "\"auto\" (on when lxcfs is mounted at xc.conf's lxcfs.path, /var/lib/lxcfs)"},
 };
 
 }  // namespace

@@ -21,6 +21,7 @@ enum class Kind {
     SizeOrMax,    // a size or "max"
     IntOrMax,     // an integer or "max"
     StringOrInt,  // "50000 100000" or 50000
+    BoolOrAuto,   // true, false or "auto"
     StringList,   // [ "a", "b" ]
     GroupList,    // ( { ... }, { ... } ): each element is walked as a group
 };

@@ -422,6 +422,20 @@ const std::vector<SchemaEntry> kSchema = {
     {"security.allow_host_network", Kind::Bool, "allow network type \"none\" (the host's network stack)",
      APPLY { c.security.allowHostNetwork = static_cast<bool>(v); return {}; }},
 
+    {"lxcfs", Kind::BoolOrAuto,
+     "bind lxcfs's /proc/meminfo, cpuinfo, stat, uptime, loadavg, diskstats, swaps and "
+     "/sys/devices/system/cpu/online over the container's, so they show its limits: true (the start fails "
+     "without lxcfs), false, or \"auto\" (when lxcfs is mounted)",
+     APPLY {
+         if (!isString(v)) {
+             c.lxcfs = static_cast<bool>(v) ? LxcfsMode::On : LxcfsMode::Off;
+             return {};
+         }
+         if (text(v) != "auto") return invalid("expected true, false or \"auto\", got " + shown(text(v)));
+         c.lxcfs = LxcfsMode::Auto;
+         return {};
+     }},
+
     {"idmap", Kind::GroupList, "user namespace id mappings", APPLY { return startOrAppend(v, c.idmap); }},
     {"idmap.[].type", Kind::String, "u (user ids) or g (group ids)",
      APPLY {
@@ -452,6 +466,7 @@ const char* kindName(Kind kind) {
     case Kind::SizeOrMax: return "size or \"max\"";
     case Kind::IntOrMax: return "int or \"max\"";
     case Kind::StringOrInt: return "string or int";
+    case Kind::BoolOrAuto: return "bool or \"auto\"";
     case Kind::StringList: return "string list";
     case Kind::GroupList: return "list of groups";
     }
@@ -467,6 +482,7 @@ const char* kindExpected(Kind kind) {
     case Kind::SizeOrMax: return "a size (bytes, or a string such as \"256M\") or \"max\"";
     case Kind::IntOrMax: return "an integer or \"max\"";
     case Kind::StringOrInt: return "a string or an integer";
+    case Kind::BoolOrAuto: return "true, false or \"auto\"";
     case Kind::StringList: return "an array of strings [ \"...\", ... ]";
     case Kind::GroupList: return "a list of groups ( { ... }, ... )";
     }
@@ -480,6 +496,7 @@ bool kindAccepts(Kind kind, const Setting& v) {
     case Kind::String: return t == Setting::TypeString;
     case Kind::Int: return isInt;
     case Kind::Bool: return t == Setting::TypeBoolean;
+    case Kind::BoolOrAuto: return t == Setting::TypeBoolean || t == Setting::TypeString;
     case Kind::Size:
     case Kind::SizeOrMax:
     case Kind::IntOrMax:

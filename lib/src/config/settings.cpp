@@ -26,6 +26,13 @@ const std::vector<KeyEntry<GlobalSettings>> kSettings = {
          XC_ASSIGN(s.logLevel, parseLogLevel(text(v)));
          return {};
      }},
+    {"lxcfs.path", Kind::String, "where lxcfs is mounted, for the containers' lxcfs key",
+     APPLY {
+         XC_TRY(absolutePath(text(v)));
+         s.lxcfsPath = text(v);
+         while (s.lxcfsPath.size() > 1 && s.lxcfsPath.back() == '/') s.lxcfsPath.pop_back();
+         return {};
+     }},
 };
 
 #undef APPLY

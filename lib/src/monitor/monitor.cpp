@@ -32,6 +32,7 @@
 #include "monitor/signals.hpp"
 #include "net/net.hpp"
 #include "xc/paths.hpp"
+#include "xc/settings.hpp"
 #include "process/process.hpp"
 #include "spawn/spawn.hpp"
 #include "xc/state.hpp"
@@ -146,6 +147,7 @@ private:
     Clock::time_point stopDeadline_;  // while stopping: when the stop timer kills
     bool done_ = false;
     int haltSignal_ = SIGPWR;
+    std::string lxcfsPath_;  // xc.conf's lxcfs.path
     std::vector<UniqueFd> stopWaiters_;
 };
 
@@ -163,6 +165,8 @@ Status Monitor::loadAndPrepare() {
     ring_ = Ring(cfg_.consoleBufferSize);
     XC_ASSIGN(layout_, CgroupLayout::detect());
     XC_ASSIGN(spec_, makeSpawnSpec(cfg_, layout_, opts_.cmd));
+    XC_ASSIGN(GlobalSettings settings, loadGlobalSettings(host_));
+    lxcfsPath_ = settings.lxcfsPath;
     return {};
 }
 
@@ -206,6 +210,9 @@ Status Monitor::takePtys() {
 }
 
 Status Monitor::launch() {
+    XC_TRY(chooseLxcfs(cfg_.lxcfs, lxcfsPath_, spec_));
+    if (!spec_.lxcfsDir.empty()) log_.info("lxcfs: binding its /proc and /sys files from " + spec_.lxcfsDir);
+    if (!spec_.lxcfsNote.empty()) log_.info(spec_.lxcfsNote);
     XC_TRY(cleanupCgroup());  // left by a crashed supervisor, or the previous boot of a reboot
     XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
     XC_TRY(cgroup_->apply(cfg_.cgroup).ctx("apply cgroup limits"));

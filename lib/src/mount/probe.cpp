@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "base/fsutil.hpp"
+#include "mount/lxcfs.hpp"
 #include "xc/fd.hpp"
 
 // Syscall numbers from Linux 5.2+ are the same on every architecture but
@@ -122,6 +123,26 @@ void probeFilesystems(ProbeList& out, const std::string& kernelRelease) {
                     fs.required);
         }
     }
+}
+
+void probeLxcfs(ProbeList& out, const std::string& dir) {
+    Status st = lxcfsAvailable(dir);
+    if (st) {
+        out.add("lxcfs", S::Ok,
+                "mounted at " + dir + ": /proc/meminfo, cpuinfo, stat, uptime, ... inside show each container's "
+                "limits (config key lxcfs)");
+        return;
+    }
+    const bool gone = st.error().code() == ENOTCONN;
+    const std::string bin = findExecutable("lxcfs");
+    std::string fix = bin.empty() ? "apt-get install lxcfs (its service mounts it at /var/lib/lxcfs)"
+                      : gone      ? "restart lxcfs (systemctl restart lxcfs), then restart the containers"
+                                  : "start lxcfs: systemctl start lxcfs (or " + bin + " " + dir + ")";
+    out.add("lxcfs", gone ? S::Warn : S::Missing,
+            st.error().message() +
+                "; free, top, nproc and uptime in containers show the host's memory and CPUs, and a container "
+                "with lxcfs = true does not start",
+            fix);
 }
 
 }  // namespace xc

@@ -16,6 +16,10 @@ void probeMountSyscalls(ProbeList& out);
 // tell a module that is not loaded from a filesystem the kernel lacks.
 void probeFilesystems(ProbeList& out, const std::string& kernelRelease);
 
+// Item "lxcfs" (of section "Filesystems"): whether lxcfs is mounted and
+// answering at `dir` (xc.conf's lxcfs.path), and if not, how to get it.
+void probeLxcfs(ProbeList& out, const std::string& dir);
+
 // The filesystem names in /proc/filesystems text ("nodev\tproc" -> proc).
 std::set<std::string> parseProcFilesystems(const std::string& text);
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
@@ -18,9 +19,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "base/fsutil.hpp"
 #include "base/number.hpp"
+#include "mount/lxcfs.hpp"
 #include "mount/mount.hpp"
 #include "mount/rootdir.hpp"
 #include "spawn/exec_error.hpp"
@@ -85,6 +88,25 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
                               EINVAL);
     }
     return s;
+}
+
+Status chooseLxcfs(LxcfsMode mode, const std::string& path, SpawnSpec& s) {
+    s.lxcfsDir.clear();
+    s.lxcfsNote.clear();
+    if (mode == LxcfsMode::Off) return {};
+    Status st = lxcfsAvailable(path);
+    if (st) {
+        s.lxcfsDir = path;
+        return {};
+    }
+    if (mode == LxcfsMode::Auto) {
+        s.lxcfsNote = st.error().message() + ": /proc/meminfo and the rest show the host's values";
+        return {};
+    }
+    return Error::msg("lxcfs = true, but " + st.error().message() +
+                          "; install and start lxcfs (apt-get install lxcfs), set lxcfs.path in xc.conf to where it "
+                          "is mounted, or set lxcfs = \"auto\"",
+                      st.error().code());
 }
 
 namespace {
@@ -213,9 +235,36 @@ Result<DevSetup> setupDev(const RootDir& root, const SpawnSpec& spec) {
     return out;
 }
 
+// systemd and journald tell boots apart by /proc/sys/kernel/random/boot_id,
+// which the kernel keeps for the host's boot: each boot of the container
+// gets a random one of its own, a read-only file bound over it (made on
+// /dev's tmpfs and unlinked there once bound, as systemd-nspawn does).
+Status bindBootId(int procfd, int devfd) {
+    unsigned char b[16];
+    if (::getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) return Error::sys("make a boot id");
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // a version 4 (random) UUID
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    char id[40];
+    int n = std::snprintf(id, sizeof id, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", b[0],
+                          b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    UniqueFd target(::openat(procfd, "sys/kernel/random/boot_id", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!target) return errno == ENOENT ? Status{} : Error::sys("open /proc/sys/kernel/random/boot_id");
+    const char* name = ".xc-boot-id";
+    {
+        UniqueFd f(::openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444));
+        if (!f || ::write(f.get(), id, static_cast<size_t>(n)) != n) return Error::sys("write the boot id");
+    }
+    XC_ASSIGN(UniqueFd tree, cloneTree(devfd, name, false).ctx("bind the boot id"));
+    XC_TRY(setMountAttrs(tree.get(), MountAttrs{MOUNT_ATTR_RDONLY | kNoSuidDevExec, 0}, false).ctx("bind the boot id"));
+    XC_TRY(attachMount(tree.get(), target.get(), "/proc/sys/kernel/random/boot_id"));
+    if (::unlinkat(devfd, name, 0) < 0) return Error::sys(std::string("remove /dev/") + name);
+    return {};
+}
+
 // /proc with /proc/sys read-only except /proc/sys/net (the container's
-// own), and the files that reach the host's kernel masked.
-Status setupProc(const RootDir& root, int devfd, bool hostNetwork) {
+// own), a boot id of its own, and the files that reach the host's kernel masked.
+// Returns the root of the new proc mount.
+Result<UniqueFd> setupProc(const RootDir& root, int devfd, bool hostNetwork) {
     XC_ASSIGN(UniqueFd target, root.makeDirs("proc", 0555));
     XC_ASSIGN(UniqueFd proc, mountNew(target.get(), "proc", {}, kNoSuidDevExec, "/proc"));
     XC_ASSIGN(UniqueFd net, cloneTree(proc.get(), "sys/net", true).ctx("bind /proc/sys/net"));
@@ -229,6 +278,7 @@ Status setupProc(const RootDir& root, int devfd, bool hostNetwork) {
         XC_ASSIGN(UniqueFd netDir, openAt(proc.get(), "sys/net", O_PATH | O_DIRECTORY, "/proc/sys/net"));
         XC_TRY(attachMount(net.get(), netDir.get(), "/proc/sys/net"));
     }
+    XC_TRY(bindBootId(proc.get(), devfd));
     for (const char* f : {"sysrq-trigger", "kcore", "kmsg", "kallsyms", "timer_list", "sched_debug",
                           "latency_stats", "keys", "key-users"}) {
         UniqueFd t(::openat(proc.get(), f, O_PATH | O_NOFOLLOW | O_CLOEXEC));
@@ -242,7 +292,7 @@ Status setupProc(const RootDir& root, int devfd, bool hostNetwork) {
         XC_TRY(mountNew(t.get(), "tmpfs", {{"size", "4k"}}, kNoSuidDevExec | MOUNT_ATTR_RDONLY,
                         std::string("/proc/") + d));
     }
-    return {};
+    return proc;
 }
 
 // The v1 mount parameters of a hierarchy: its controllers, or none + name.
@@ -269,15 +319,15 @@ std::vector<std::pair<std::string, std::string>> v1Params(const CgroupHierarchy&
 // from writing; they are not what protects the host: a container root can
 // remount them, and all it then reaches is its payload, which the kernel
 // holds under the limits and device policy of the group above it, a group
-// no mount made inside can show.
-Status setupSys(const RootDir& root, const CgroupLayout& layout) {
+// no mount made inside can show. Returns the root of the sysfs mount.
+Result<UniqueFd> setupSys(const RootDir& root, const CgroupLayout& layout) {
     XC_ASSIGN(UniqueFd target, root.makeDirs("sys", 0555));
     XC_ASSIGN(UniqueFd sys, mountNew(target.get(), "sysfs", {}, kNoSuidDevExec | MOUNT_ATTR_RDONLY, "/sys"));
     UniqueFd cgDir(::openat(sys.get(), "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!cgDir || layout.hierarchies().empty()) return {};
+    if (!cgDir || layout.hierarchies().empty()) return sys;
     if (layout.mode() == CgroupMode::V2) {
         XC_TRY(mountNew(cgDir.get(), "cgroup2", {}, kNoSuidDevExec, "/sys/fs/cgroup"));
-        return {};
+        return sys;
     }
     XC_ASSIGN(UniqueFd tmpfs, mountNew(cgDir.get(), "tmpfs", {{"mode", "755"}, {"size", "64k"}}, kNoSuidDevExec,
                                        "/sys/fs/cgroup"));
@@ -293,7 +343,8 @@ Status setupSys(const RootDir& root, const CgroupLayout& layout) {
         else
             XC_TRY(mountNew(d.get(), "cgroup", v1Params(h), attrs, shown));
     }
-    return setMountAttrs(tmpfs.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, false).ctx("make /sys/fs/cgroup read-only");
+    XC_TRY(setMountAttrs(tmpfs.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, false).ctx("make /sys/fs/cgroup read-only"));
+    return sys;
 }
 
 // Handles of the config's bind sources, in order (an empty one for a
@@ -382,8 +433,13 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, UniqueFd idmappedRoot) 
     }
     auto dev = setupDev(*root, spec);
     if (!dev) return std::move(dev).error().wrap("set up /dev");
-    if (auto st = setupProc(*root, dev->dev.get(), spec.hostNetwork); !st) return std::move(st).error().wrap("set up /proc");
-    if (auto st = setupSys(*root, spec.cgroupLayout); !st) return std::move(st).error().wrap("set up /sys");
+    auto proc = setupProc(*root, dev->dev.get(), spec.hostNetwork);
+    if (!proc) return std::move(proc).error().wrap("set up /proc");
+    auto sys = setupSys(*root, spec.cgroupLayout);
+    if (!sys) return std::move(sys).error().wrap("set up /sys");
+    // lxcfs's files over /proc's and /sys's, while the host's tree is in view.
+    if (!spec.lxcfsDir.empty())
+        if (auto st = bindLxcfs(spec.lxcfsDir, proc->get(), sys->get()); !st) return std::move(st).error().wrap("set up lxcfs");
     if (auto st = setupUserMounts(*root, spec.mounts, *bindSources); !st) return std::move(st).error();
     bindSources->clear();
 

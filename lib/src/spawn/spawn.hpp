@@ -32,10 +32,18 @@ struct SpawnSpec {
     // in the host's user namespace).
     std::vector<IdMap> idmap;
     bool userNamespace() const { return !idmap.empty(); }
+    std::string lxcfsDir;       // lxcfs's mount point, its files bound over /proc's; "" = none
+    std::string lxcfsNote;      // with lxcfs = "auto" and none bound: why (for the log)
 };
 
 Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,
                                 const std::vector<std::string>& cmdOverride);
+
+// Sets s.lxcfsDir (and s.lxcfsNote) for this boot: lxcfs = true needs lxcfs
+// mounted and answering at `path` (xc.conf's lxcfs.path) and fails without
+// it; "auto" takes it when it is there. Checked at every boot, so that a
+// reboot follows an lxcfs that stopped or started meanwhile.
+Status chooseLxcfs(LxcfsMode mode, const std::string& path, SpawnSpec& s);
 
 // The running init as the supervisor holds it.
 struct SpawnedInit {
