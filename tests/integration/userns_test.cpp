@@ -165,3 +165,29 @@ TEST_F(Unprivileged, AMapThatLeavesRootUnmappedIsRefusedBeforeAnything) {
     EXPECT_TRUE(contains(s.err, "idmap: uid 0 inside is not mapped")) << s.describe();
     expectNothingRunning("m1", "after the refused start");
 }
+
+// security.idmap_isolated: each such container's root is a host user of
+// its own, and a destroyed container's block is free again.
+TEST_F(Unprivileged, IsolatedContainersGetBlocksOfTheirOwn) {
+    const std::string isolated = "security = { idmap_isolated = true; };\n";
+    XC_ASSERT_OK(createWithConfig("i1", isolated));
+    XC_ASSERT_OK(createWithConfig("i2", isolated));
+    XC_ASSERT_OK(create("i0"));  // the shared block
+    EXPECT_TRUE(contains(readText(configFile("i1")), "outside = 165536;")) << readText(configFile("i1"));
+    EXPECT_TRUE(contains(readText(configFile("i2")), "outside = 231072;")) << readText(configFile("i2"));
+    EXPECT_TRUE(contains(readText(configFile("i0")), "outside = 100000;")) << readText(configFile("i0"));
+    XC_ASSERT_OK(start("i1"));
+    XC_ASSERT_OK(start("i2"));
+    EXPECT_EQ(hostUidOf(initPid("i1")), 165536);
+    EXPECT_EQ(hostUidOf(initPid("i2")), 231072);
+    XC_EXPECT_OK(kill("i1"));
+    XC_EXPECT_OK(kill("i2"));
+    XC_ASSERT_OK(destroy("i1"));
+    XC_ASSERT_OK(createWithConfig("i3", isolated));
+    EXPECT_TRUE(contains(readText(configFile("i3")), "outside = 165536;")) << readText(configFile("i3"));
+
+    RunResult both = createWithConfig("i4", "security = { idmap_isolated = true; privileged = true; };\n");
+    EXPECT_NE(both.status, 0) << both.describe();
+    EXPECT_TRUE(contains(both.err, "security.idmap_isolated")) << both.describe();
+    EXPECT_FALSE(exists(containerDir("i4")));
+}

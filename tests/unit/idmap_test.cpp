@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/fsutil.hpp"
+#include "api/idmap_alloc.hpp"
 #include "config/subid.hpp"
 #include "spawn/userns.hpp"
 #include "xc/config.hpp"
@@ -147,10 +148,37 @@ TEST(Subid, InstallGivesRootARangePastEveryUsersOnce) {
     auto uid = readRegularFile(dir + "/subuid", 4096);
     auto gid = readRegularFile(dir + "/subgid", 4096);
     ASSERT_TRUE(uid.ok() && gid.ok());
-    EXPECT_EQ(*uid, "alice:100000:65536\nbob:165536:65536\nroot:231072:65536\n");
-    EXPECT_EQ(*gid, "root:231072:65536\n");
+    EXPECT_EQ(*uid, "alice:100000:65536\nbob:165536:65536\nroot:231072:4259840\n");
+    EXPECT_EQ(*gid, "root:231072:4259840\n");
     auto m = rootDefaultIdmap(dir + "/subuid", dir + "/subgid");
     ASSERT_TRUE(m.ok()) << m.error().message();
     EXPECT_EQ((*m)[0].outside, 231072u);
     (void)removeTree(dir);
+}
+
+TEST(IsolatedIdmap, EachIsolatedContainerGetsAFreeBlockPastTheSharedOne) {
+    const std::string ids = "alice:100000:65536\nroot:231072:327680\n";  // the shared block and 4 more
+    std::vector<IdMap> used = {IdMap{'u', 0, 231072, 65536}, IdMap{'g', 0, 231072, 65536}};
+    auto a = pickIsolatedBlock(ids, ids, used);
+    ASSERT_TRUE(a.ok()) << a.error().message();
+    EXPECT_EQ((*a)[0].outside, 231072u + 65536);
+    EXPECT_EQ((*a)[1].type, 'g');
+    used.insert(used.end(), a->begin(), a->end());
+    auto b = pickIsolatedBlock(ids, ids, used);
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ((*b)[0].outside, 231072u + 2 * 65536);
+    used.insert(used.end(), b->begin(), b->end());
+    // A container mapped by hand into the middle of a block takes that block.
+    used.push_back(IdMap{'g', 0, 231072 + 3 * 65536 + 100, 10});
+    auto c = pickIsolatedBlock(ids, ids, used);
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ((*c)[0].outside, 231072u + 4 * 65536);
+    used.insert(used.end(), c->begin(), c->end());
+    auto none = pickIsolatedBlock(ids, ids, used);
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.error().code(), ENOSPC);
+    EXPECT_NE(none.error().hint().find("larger range"), std::string::npos);
+    // Only what is in both files counts.
+    auto gidsShort = pickIsolatedBlock(ids, "root:231072:65536\n", {});
+    EXPECT_FALSE(gidsShort.ok());
 }

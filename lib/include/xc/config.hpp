@@ -76,6 +76,7 @@ struct SecuritySettings {
     std::string seccomp = "default";   // "default", "none" or a profile path
     bool allowHostNetwork = false;     // needed for network type "none"
     bool privileged = false;           // no user namespace (no idmap): root is the host's root
+    bool idmapIsolated = false;        // xc-create gives it a block of root's ids no other container maps
 };
 
 // lxcfs: its /proc and /sys files bound over the container's (key "lxcfs").

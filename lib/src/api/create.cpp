@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <thread>
 
+#include "api/idmap_alloc.hpp"
 #include "api/staging.hpp"
 #include "cgroup/cgroup.hpp"
 #include "xc/container.hpp"
@@ -80,6 +82,19 @@ Result<RunLock> lockForDestroy(Container& c, bool force) {
 
 }  // namespace
 
+namespace {
+
+// A block of root's ids that no container of `base` maps (idmap_alloc.hpp).
+Result<std::vector<IdMap>> isolatedIdmap(const HostPaths& host, const std::string& base) {
+    auto uids = readRegularFile(host.subuidFile(), 1 << 20);
+    auto gids = readRegularFile(host.subgidFile(), 1 << 20);
+    auto picked = pickIsolatedBlock(uids ? *uids : "", gids ? *gids : "", idmapsInUse(base));
+    if (!picked) return std::move(picked).error().wrap("security.idmap_isolated");
+    return picked;
+}
+
+}  // namespace
+
 Status Container::create(const CreateOptions& o, const Log& log) {
     if (o.backend != "dir")
         return Error::msg("backing store '" + o.backend + "' is not supported by xc-create yet (use -B dir)", ENOTSUP);
@@ -97,7 +112,10 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     // Unprivileged unless asked otherwise: root's own ids, where the
     // admin's files name no idmap.
     XC_ASSIGN(ContainerConfig mergedCfg, parseConfig(merged, "new config of " + name()));
-    if (mergedCfg.idmap.empty() && !mergedCfg.security.privileged) {
+    const bool isolated = mergedCfg.idmap.empty() && mergedCfg.security.idmapIsolated;
+    if (isolated) {
+        XC_TRY(isolatedIdmap(host_, paths_.base()));  // a free block now, before the template runs
+    } else if (mergedCfg.idmap.empty() && !mergedCfg.security.privileged) {
         XC_ASSIGN(in.defaultIdmap, rootDefaultIdmap(host_.subuidFile(), host_.subgidFile()));
     }
 
@@ -127,6 +145,13 @@ Status Container::create(const CreateOptions& o, const Log& log) {
 
     // The template's output is untrusted input like any config file.
     if (pathExists(tmplConf)) in.templateConf = tmplConf;
+    // An isolated block is taken under the allocation lock and recorded by
+    // the config itself, so the lock is held until the config is in place.
+    std::optional<RunLock> idLock;
+    if (isolated) {
+        XC_ASSIGN(idLock, lockIdAllocation(host_));
+        XC_ASSIGN(in.defaultIdmap, isolatedIdmap(host_, paths_.base()));
+    }
     XC_ASSIGN(std::string text, buildCreateConfig(in).ctx("config written by template " + o.templateName));
     // Each veth/macvlan gets its hardware address now, once: kept across restarts.
     XC_ASSIGN(text, assignHwaddrs(text));

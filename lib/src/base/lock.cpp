@@ -38,6 +38,19 @@ Result<RunLock> RunLock::tryAcquire(const std::string& path) {
     return Error::sys(EBUSY, "lock " + path);
 }
 
+Result<RunLock> RunLock::acquire(const std::string& path) {
+    XC_ASSIGN(UniqueFd fd, openLockFile(path));
+    struct flock fl = {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    while (::fcntl(fd.get(), F_OFD_SETLKW, &fl) < 0)
+        if (errno != EINTR) return Error::sys("lock " + path);
+    RunLock l;
+    l.fd_ = std::move(fd);
+    l.path_ = path;
+    return l;
+}
+
 void RunLock::removeFile() {
     if (fd_.valid() && !path_.empty()) removeLockFile(fd_.get(), path_);
 }

@@ -15,6 +15,8 @@ class RunLock {
 public:
     // Takes the lock without waiting; EBUSY if someone holds it.
     static Result<RunLock> tryAcquire(const std::string& path);
+    // Takes the lock, waiting for its holder; for lock files nobody unlinks.
+    static Result<RunLock> acquire(const std::string& path);
     // Whether some process holds the lock (does not take it).
     static Result<bool> isHeld(const std::string& path);
     // Wraps an inherited fd that already holds the lock (xc-monitor).

@@ -290,6 +290,9 @@ Status checkIdmaps(const ContainerConfig& c, const TableWalker& w) {
             return w.errorAt(key, "the range goes beyond id 4294967295");
         (m.type == 'u' ? users : groups) = true;
     }
+    if (c.security.privileged && c.security.idmapIsolated)
+        return w.errorAt("security.idmap_isolated",
+                         "a privileged container (security.privileged = true) has no ids to isolate");
     if (c.security.privileged && !c.idmap.empty())
         return w.errorAt("idmap", "security.privileged = true, so there is no user namespace to map ids in: remove "
                                   "the idmap, or set privileged = false");

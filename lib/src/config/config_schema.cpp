@@ -419,6 +419,9 @@ const std::vector<SchemaEntry> kSchema = {
     {"security.privileged", Kind::Bool,
      "no user namespace: root in the container is the host's root (xc-create then writes no idmap)",
      APPLY { c.security.privileged = static_cast<bool>(v); return {}; }},
+    {"security.idmap_isolated", Kind::Bool,
+     "xc-create maps this container to a block of 65536 of root's ids that no other container in its base maps",
+     APPLY { c.security.idmapIsolated = static_cast<bool>(v); return {}; }},
     {"security.allow_host_network", Kind::Bool, "allow network type \"none\" (the host's network stack)",
      APPLY { c.security.allowHostNetwork = static_cast<bool>(v); return {}; }},
 
