@@ -12,6 +12,7 @@
 
 #include "base/fsutil.hpp"
 #include "base/number.hpp"
+#include "security/profiles.hpp"
 
 namespace xc {
 
@@ -24,14 +25,32 @@ int capabilityFromName(const std::string& name) {
     return static_cast<int>(v);
 }
 
-// Capabilities no container needs, dropped whatever cap_drop says (unless
-// named in cap_keep): they reach the host's kernel modules, raw I/O and
-// /dev/mem, its kernel log, its clock and wake alarms, and MAC policy.
-// CAP_SYS_BOOT stays: in a PID namespace reboot(2) only ends the
-// container's init, which the supervisor turns into a stop or a reboot.
+namespace {
+
+// The lines of a profile text without comments and blank lines, each with
+// its line number.
+std::vector<std::pair<int, std::string>> profileLines(const std::string& text) {
+    std::vector<std::pair<int, std::string>> out;
+    std::istringstream in(text);
+    std::string line;
+    int lineNo = 0;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        line = trim(line.substr(0, line.find('#')));
+        if (!line.empty()) out.emplace_back(lineNo, line);
+    }
+    return out;
+}
+
+}  // namespace
+
+// share/security/capabilities.default: the reasons are there.
 const std::vector<std::string>& capsNeverNeeded() {
-    static const std::vector<std::string> caps = {"sys_module", "sys_rawio", "syslog",      "sys_time",
-                                                  "wake_alarm", "mac_admin", "mac_override"};
+    static const std::vector<std::string> caps = [] {
+        std::vector<std::string> out;
+        for (const auto& [lineNo, line] : profileLines(kDefaultDroppedCaps)) out.push_back(line);
+        return out;
+    }();
     return caps;
 }
 
@@ -67,49 +86,32 @@ Status dropCapabilities(const SecuritySettings& s) {
     return {};
 }
 
-// Syscalls a privileged container must not make: they reach the host's
-// kernel (modules, kexec), its raw hardware, or its filesystems by handle.
-static const char* const kDefaultDeny[] = {
-    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-    "open_by_handle_at", "iopl", "ioperm", "swapon", "swapoff", "syslog", "acct",
-    "lookup_dcookie", "bpf", "perf_event_open", "quotactl", "nfsservctl", "uselib",
-    "create_module", "get_kernel_syms", "query_module", "vm86", "vm86old",
-    // userfaultfd stalls kernel page faults at will: the building block of
-    // most use-after-free exploit races. No init or service needs it.
-    "userfaultfd",
-};
-
-Result<std::vector<SeccompRule>> seccompRules(const std::string& profile) {
+Result<std::vector<SeccompRule>> parseSeccompProfile(const std::string& text, const std::string& shown) {
     std::vector<SeccompRule> rules;
-    if (profile == "none") return rules;
-    if (profile == "default" || profile.empty()) {
-        for (const char* s : kDefaultDeny) rules.push_back({s, 1});
-        // Keyrings are not namespaced: keep the container out of them.
-        for (const char* s : {"keyctl", "add_key", "request_key"}) rules.push_back({s, ENOSYS});
-        return rules;
-    }
-    XC_ASSIGN(std::string text, readRegularFile(profile, 1 << 20));
-    std::istringstream in(text);
-    std::string line;
-    int lineNo = 0;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        line = trim(line.substr(0, line.find('#')));
-        if (line.empty()) continue;
+    for (const auto& [lineNo, line] : profileLines(text)) {
         std::istringstream words(line);
         SeccompRule r;
-        std::string errText;
-        words >> r.syscall >> errText;
+        std::string errText, extra;
+        words >> r.syscall >> errText >> extra;
+        const std::string at = shown + ":" + std::to_string(lineNo) + ": ";
+        if (!extra.empty()) return Error::msg(at + "one SYSCALL [ERRNO] per line, found '" + line + "'", EINVAL);
         if (!errText.empty()) {
             r.errnum = parseInt(errText).value_or(-1);
-            if (r.errnum < 1 || r.errnum > 4095)
-                return Error::msg(profile + ":" + std::to_string(lineNo) + ": bad errno '" + errText + "'", EINVAL);
+            if (r.errnum < 1 || r.errnum > 4095) return Error::msg(at + "bad errno '" + errText + "'", EINVAL);
         }
         if (seccomp_syscall_resolve_name(r.syscall.c_str()) == __NR_SCMP_ERROR)
-            return Error::msg(profile + ":" + std::to_string(lineNo) + ": unknown syscall '" + r.syscall + "'", EINVAL);
+            return Error::msg(at + "unknown syscall '" + r.syscall + "'", EINVAL);
         rules.push_back(r);
     }
     return rules;
+}
+
+Result<std::vector<SeccompRule>> seccompRules(const std::string& profile) {
+    if (profile == "none") return std::vector<SeccompRule>{};
+    // share/security/seccomp.default, built in: each rule's reason is there.
+    if (profile == "default" || profile.empty()) return parseSeccompProfile(kDefaultSeccompProfile, "the default seccomp profile");
+    XC_ASSIGN(std::string text, readRegularFile(profile, 1 << 20));
+    return parseSeccompProfile(text, profile);
 }
 
 Status loadSeccomp(const std::vector<SeccompRule>& rules) {

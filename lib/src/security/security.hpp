@@ -27,7 +27,12 @@ struct SeccompRule {
     std::string syscall;
     int errnum = 1;  // EPERM
 };
+// "none", "default" (share/security/seccomp.default, built in) or the path
+// of a profile in the same format.
 Result<std::vector<SeccompRule>> seccompRules(const std::string& profile);
+// A profile's text: SYSCALL [ERRNO] per line, '#' comments; errors name
+// `shown` and the line.
+Result<std::vector<SeccompRule>> parseSeccompProfile(const std::string& text, const std::string& shown);
 // Loads the filter for this process and its children (no_new_privs not
 // needed: the caller is privileged).
 Status loadSeccomp(const std::vector<SeccompRule>& rules);
