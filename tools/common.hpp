@@ -22,7 +22,8 @@ constexpr int kExitUsage = 2;
 class Tool {
 public:
     // `about` is the one-line summary; `footer` the DESCRIPTION/EXAMPLES text of --help.
-    Tool(std::string name, std::string about, std::string footer, bool needsName = true);
+    // `shortLogOption` false: the log file is --logfile only (xc-clone's -o is the origin).
+    Tool(std::string name, std::string about, std::string footer, bool needsName = true, bool shortLogOption = true);
 
     CLI::App& app() { return app_; }
     // Parses argv, then opens the library's Context (xc.conf, base, log)

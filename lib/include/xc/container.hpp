@@ -24,6 +24,11 @@ struct CreateOptions {
     std::string backend = "dir";             // -B
 };
 
+// xc-clone (clone.cpp).
+struct CloneOptions {
+    std::string newName;  // -n
+};
+
 struct StartOptions {
     std::string configFile;             // -f: use this config instead
     std::vector<std::string> cmd;       // overrides init.cmd
@@ -138,6 +143,18 @@ public:
     // directory is renamed away first, so a killed destroy leaves either
     // the whole container or none of it.
     Status destroy(bool force, const Log& log = Log());
+    // A full copy of this stopped container as o.newName: the rootfs copied
+    // whole (storage/copytree.hpp) into a hidden staging directory renamed
+    // into place, so a failure or a kill leaves no NEW. The new config is
+    // this one's text with its own name, rootfs.path, uts.hostname (when it
+    // was the origin's name) and new hardware addresses; inside, the
+    // hostname in /etc/hostname and /etc/hosts follows and /etc/machine-id
+    // is emptied (clone.cpp).
+    Status clone(const CloneOptions& o, const Log& log);
+    // Renames this stopped container: its directory, the config's name,
+    // rootfs.path and uts.hostname (as clone), /etc/hostname inside, and
+    // its log file (clone.cpp).
+    Status rename(const std::string& newName, const Log& log);
 
     Result<StateInfo> state() const;
     Result<Stats> stats() const;

@@ -1,0 +1,198 @@
+// xc-clone: full copies and renames of stopped containers.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "api/staging.hpp"
+#include "base/fsutil.hpp"
+#include "base/lock.hpp"
+#include "base/scope.hpp"
+#include "config/config_edit.hpp"
+#include "mount/rootdir.hpp"
+#include "net/net.hpp"
+#include "storage/copytree.hpp"
+#include "xc/container.hpp"
+
+namespace xc {
+
+namespace {
+
+// The run lock of a container that must stay stopped while we work.
+Result<RunLock> lockStopped(const Container& c) {
+    XC_TRY(makeDirs(c.paths().runDir(), 0700));
+    auto lock = RunLock::tryAcquire(c.paths().lockFile());
+    if (lock || lock.error().code() != EBUSY) return lock;
+    auto st = c.state();
+    if (st && st->state != State::Stopped)
+        return Error::msg("is running; stop it first (xc-stop -n " + c.name() + ")", EBUSY);
+    return Error::msg("is being created, started or destroyed by another command", EBUSY);
+}
+
+// The lock of the new name, with what interrupted commands left of it gone.
+Result<RunLock> lockNewName(const Container& c, const Log& log) {
+    if (c.defined() || pathExists(c.paths().dir())) return Error::msg("already exists in " + c.paths().base(), EEXIST);
+    XC_TRY(makeDirs(c.paths().runDir(), 0700));
+    auto lock = RunLock::tryAcquire(c.paths().lockFile());
+    if (!lock && lock.error().code() == EBUSY)
+        return Error::msg("is being created, started or destroyed by another command", EBUSY);
+    if (!lock) return lock;
+    XC_TRY(staging::removeLeftovers(c.paths().base(), c.name(), log));
+    if (c.defined() || pathExists(c.paths().dir())) return Error::msg("already exists in " + c.paths().base(), EEXIST);
+    return lock;
+}
+
+std::string dirOf(const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// The origin's config text with the new identity. Only the values change.
+Result<std::string> renamedConfig(const std::string& file, const ContainerConfig& cfg, const std::string& newName,
+                                  const std::string& newRootfs, bool newHwaddrs) {
+    XC_ASSIGN(std::string text, readRegularFile(file, 1 << 20));
+    std::string inc = dirOf(file);
+    std::vector<std::pair<std::string, std::string>> set = {{"name", newName}};
+    XC_ASSIGN(bool hasRootfs, configSets(text, "rootfs.path", inc));
+    if (hasRootfs) set.push_back({"rootfs.path", newRootfs});
+    XC_ASSIGN(bool hasHost, configSets(text, "uts.hostname", inc));
+    if (hasHost && cfg.hostname == cfg.name) set.push_back({"uts.hostname", newName});
+    for (size_t i = 0; newHwaddrs && i < cfg.network.size(); ++i) {
+        const auto& n = cfg.network[i];
+        std::string key = "network." + std::to_string(i) + ".hwaddr";
+        if (n.type != "veth" && n.type != "macvlan") continue;
+        XC_ASSIGN(bool has, configSets(text, key, inc));
+        if (has) set.push_back({key, randomHwaddr()});
+    }
+    XC_ASSIGN(text, setConfigStrings(text, set, inc, file));
+    if (!hasRootfs) return Error::msg(file + ": rootfs.path is not set in the file itself", EINVAL);
+    XC_TRY(parseConfig(text, "new config for " + newName));
+    return text;
+}
+
+// Rewrites a small regular file inside the rootfs in place (owner, mode
+// and links stay): never through a symlink out of the root, never a FIFO.
+Status rewriteIn(const RootDir& root, const std::string& rel, const std::string& data) {
+    XC_ASSIGN(UniqueFd fd, root.openIn(rel, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0) return Error::sys("stat /" + rel);
+    if (!S_ISREG(st.st_mode)) return Error::msg("/" + rel + " is not a regular file", EINVAL);
+    if (::ftruncate(fd.get(), 0) < 0) return Error::sys("truncate /" + rel);
+    for (size_t done = 0; done < data.size();) {
+        ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+        if (n < 0) return Error::sys("write /" + rel);
+        done += static_cast<size_t>(n);
+    }
+    return {};
+}
+
+// Replaces the word `from` with `to` on the lines of /etc/hosts (not in comments).
+std::string hostsWithName(const std::string& text, const std::string& from, const std::string& to) {
+    auto wordChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_'; };
+    std::string out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos + 1);
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        size_t hash = line.find('#');
+        for (size_t k = line.find(from); k != std::string::npos && k < hash; k = line.find(from, k + 1)) {
+            bool edge = (k == 0 || !wordChar(line[k - 1])) &&
+                        (k + from.size() >= line.size() || !wordChar(line[k + from.size()]));
+            if (!edge) continue;
+            line.replace(k, from.size(), to);
+            if (hash != std::string::npos) hash = hash + to.size() - from.size();
+            k += to.size() - 1;
+        }
+        out += line;
+    }
+    return out;
+}
+
+// The identity files inside a copied (or renamed) rootfs.
+Status retitleRootfs(const std::string& rootfs, const std::string& oldHost, const std::string& newHost,
+                     bool resetMachineId) {
+    XC_ASSIGN(RootDir root, RootDir::open(rootfs));
+    if (oldHost != newHost) {
+        auto hostname = root.readFile("etc/hostname");
+        if (hostname && trim(*hostname) == oldHost) XC_TRY(rewriteIn(root, "etc/hostname", newHost + "\n"));
+        auto hosts = root.readFile("etc/hosts");
+        if (hosts) {
+            std::string edited = hostsWithName(*hosts, oldHost, newHost);
+            if (edited != *hosts) XC_TRY(rewriteIn(root, "etc/hosts", edited));
+        }
+    }
+    if (resetMachineId && root.readFile("etc/machine-id")) XC_TRY(rewriteIn(root, "etc/machine-id", ""));
+    return {};
+}
+
+}  // namespace
+
+Status Container::clone(const CloneOptions& o, const Log& log) {
+    XC_TRY(validateName(o.newName));
+    if (!defined()) return undefinedError();
+    XC_ASSIGN(Container dst, Container::open(host_, paths_.base(), o.newName));
+    if (o.newName == name()) return Error::msg("clone: the new name is the container's own", EINVAL);
+    if (dst.defined() || pathExists(dst.paths().dir()))
+        return Error::msg("clone: " + o.newName + " already exists in " + paths_.base(), EEXIST);
+    XC_ASSIGN(RunLock lock, lockStopped(*this));
+    ScopeExit dropLock([&] { lock.removeFile(); });
+    auto dstLockR = lockNewName(dst, log);
+    if (!dstLockR) return std::move(dstLockR).error().wrap("clone: " + o.newName);
+    RunLock dstLock = std::move(*dstLockR);
+    ScopeExit dropDstLock([&] { dstLock.removeFile(); });
+    XC_ASSIGN(ContainerConfig cfg, config());
+
+    XC_ASSIGN(std::string stage, staging::makeStagingDir(dst.paths()).ctx("clone"));
+    ScopeExit removeStage([&] { (void)removeTree(stage); });
+    XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, o.newName, dst.paths().defaultRootfs(), true)
+                                    .ctx("clone: the new config"));
+    XC_ASSIGN(storage::CopyStats stats, storage::copyTree(cfg.rootfsPath, stage + "/rootfs").ctx("clone"));
+    std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;
+    XC_TRY(retitleRootfs(stage + "/rootfs", cfg.hostname, newHost, true).ctx("clone: set the new identity inside"));
+    XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("clone"));
+    XC_TRY(staging::commit(stage, dst.paths()).ctx("clone: " + o.newName));
+    removeStage.dismiss();
+    log.info("cloned to " + o.newName + ": " + std::to_string(stats.files) + " files, " +
+             std::to_string(stats.bytes) + " bytes of data (" + std::to_string(stats.reflinked) + " reflinked)");
+    return {};
+}
+
+Status Container::rename(const std::string& newName, const Log& log) {
+    XC_TRY(validateName(newName));
+    if (!defined()) return undefinedError();
+    XC_ASSIGN(Container dst, Container::open(host_, paths_.base(), newName));
+    if (newName == name()) return Error::msg("rename: the new name is the container's own", EINVAL);
+    XC_ASSIGN(RunLock lock, lockStopped(*this));
+    ScopeExit dropLock([&] { lock.removeFile(); });
+    auto dstLockR = lockNewName(dst, log);
+    if (!dstLockR) return std::move(dstLockR).error().wrap("rename: " + newName);
+    RunLock dstLock = std::move(*dstLockR);
+    ScopeExit dropDstLock([&] { dstLock.removeFile(); });
+    XC_ASSIGN(ContainerConfig cfg, config());
+    // A rootfs elsewhere stays where it is; the default one moves with the directory.
+    bool ownRootfs = cfg.rootfsPath == paths_.defaultRootfs();
+    std::string rootfs = ownRootfs ? dst.paths().defaultRootfs() : cfg.rootfsPath;
+    XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, newName, rootfs, false).ctx("rename"));
+    // The new config waits beside the old one, then both move in one
+    // rename of the directory and one of the file.
+    std::string pending = paths_.dir() + "/.config.rename";
+    XC_TRY(writeFileAtomic(pending, text, 0640).ctx("rename"));
+    if (::renameat2(AT_FDCWD, paths_.dir().c_str(), AT_FDCWD, dst.paths().dir().c_str(), RENAME_NOREPLACE) < 0) {
+        Error e = Error::sys("rename: move " + paths_.dir() + " to " + dst.paths().dir());
+        ::unlink(pending.c_str());
+        return e;
+    }
+    if (::rename((dst.paths().dir() + "/.config.rename").c_str(), dst.paths().configFile().c_str()) < 0)
+        return Error::sys("rename: install the new config in " + dst.paths().dir());
+    std::string newHost = cfg.hostname == cfg.name ? newName : cfg.hostname;
+    XC_TRY(retitleRootfs(rootfs, cfg.hostname, newHost, false).ctx("rename: set the new name inside"));
+    if (pathExists(paths_.logFile()) && !pathExists(dst.paths().logFile()))
+        if (::rename(paths_.logFile().c_str(), dst.paths().logFile().c_str()) < 0)
+            log.warn("rename: could not move the log " + paths_.logFile() + ": " + std::strerror(errno));
+    log.info("renamed to " + newName);
+    return {};
+}
+
+}  // namespace xc

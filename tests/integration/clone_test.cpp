@@ -1,0 +1,150 @@
+// xc-clone end to end: full copies of stopped busybox containers that start
+// beside their origin, renames, and the refusals and failures that must
+// leave nothing behind.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "harness.hpp"
+
+using namespace xcit;
+
+namespace {
+
+class Clone : public XcTest {
+protected:
+    void TearDown() override {
+        if (!smallBase_.empty()) {
+            run({toolPath("xc-destroy"), "-P", smallBase_, "-n", "c1", "-f"});
+            ::umount2(smallBase_.c_str(), MNT_DETACH);
+            ::rmdir(smallBase_.c_str());
+        }
+        XcTest::TearDown();
+    }
+    RunResult clone(const std::vector<std::string>& args) { return xc("xc-clone", args); }
+    std::string smallBase_;
+};
+
+bool hiddenLeftovers(const std::string& base) {
+    for (const auto& n : listNames(base))
+        if (n.rfind(".xc-staging-", 0) == 0 || n.rfind(".xc-trash-", 0) == 0) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_F(Clone, ACopyStartsBesideItsOriginWithItsOwnIdentityAndKeepsFileIds) {
+    XC_ASSERT_OK(create("c1"));
+    // The admin's comment, a file with ids of its own and a machine id.
+    std::string cfg = readText(configFile("c1"));
+    ASSERT_TRUE(writeText(configFile("c1"), "# web front end, ask Ann\n" + cfg));
+    ASSERT_TRUE(writeText(rootfs("c1") + "/root/owned", "x\n"));
+    ASSERT_EQ(::chown((rootfs("c1") + "/root/owned").c_str(), 1234, 2345), 0);
+    ASSERT_TRUE(writeText(rootfs("c1") + "/etc/machine-id", "0123456789abcdef0123456789abcdef\n"));
+    ASSERT_TRUE(writeText(rootfs("c1") + "/etc/hostname", "c1\n"));
+
+    XC_ASSERT_OK(clone({"-o", "c1", "-n", "c2"}));
+    EXPECT_FALSE(hiddenLeftovers(base_));
+    std::string c2 = readText(configFile("c2"));
+    EXPECT_TRUE(contains(c2, "# web front end, ask Ann")) << c2;
+    EXPECT_TRUE(contains(c2, "name = \"c2\";")) << c2;
+    EXPECT_TRUE(contains(c2, "\"" + rootfs("c2") + "\"")) << c2;
+    EXPECT_FALSE(contains(c2, rootfs("c1"))) << c2;
+    EXPECT_TRUE(contains(c2, "outside = 100000;")) << "the idmap stays: " << c2;
+    EXPECT_EQ(readText(rootfs("c2") + "/etc/hostname"), "c2\n");
+    EXPECT_EQ(readText(rootfs("c2") + "/etc/machine-id"), "");
+    EXPECT_EQ(readText(rootfs("c1") + "/etc/machine-id"), "0123456789abcdef0123456789abcdef\n");
+    struct stat st;
+    ASSERT_EQ(::lstat((rootfs("c2") + "/root/owned").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, 1234u);
+    EXPECT_EQ(st.st_gid, 2345u);
+
+    XC_ASSERT_OK(start("c1"));
+    XC_ASSERT_OK(start("c2"));
+    RunResult host = attach("c2", {"hostname"});
+    EXPECT_EQ(host.out, "c2\n") << host.describe();
+    RunResult ids = attach("c2", {"stat", "-c", "%u:%g", "/root/owned"});
+    EXPECT_EQ(ids.out, "1234:2345\n") << ids.describe();
+    XC_EXPECT_OK(attach("c2", {"sh", "-c", "echo only-here > /root/clone-file"}));
+    EXPECT_TRUE(exists(rootfs("c2") + "/root/clone-file"));
+    EXPECT_FALSE(exists(rootfs("c1") + "/root/clone-file"));
+    RunResult inOrigin = attach("c1", {"cat", "/root/clone-file"});
+    EXPECT_FALSE(inOrigin.ok()) << inOrigin.describe();
+    XC_EXPECT_OK(kill("c1"));
+    XC_EXPECT_OK(kill("c2"));
+}
+
+TEST_F(Clone, ARunningOriginAndAnExistingNewAreRefusedInOneLine) {
+    XC_ASSERT_OK(create("c1"));
+    XC_ASSERT_OK(create("c3"));
+    XC_ASSERT_OK(start("c1"));
+    RunResult r = clone({"-o", "c1", "-n", "c2"});
+    EXPECT_EQ(r.status, 1) << r.describe();
+    EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
+    EXPECT_TRUE(contains(r.err, "xc-clone: c1: is running; stop it first")) << r.err;
+    EXPECT_FALSE(exists(containerDir("c2")));
+    EXPECT_FALSE(hiddenLeftovers(base_));
+    XC_EXPECT_OK(kill("c1"));
+
+    RunResult e = clone({"-o", "c1", "-n", "c3"});
+    EXPECT_EQ(e.status, 1) << e.describe();
+    EXPECT_EQ(lines(e.err).size(), 1u) << e.err;
+    EXPECT_TRUE(contains(e.err, "c3 already exists")) << e.err;
+    RunResult s = clone({"-s", "-o", "c1", "-n", "c4"});
+    EXPECT_EQ(s.status, 1) << s.describe();
+    EXPECT_TRUE(contains(s.err, "-s: not supported yet")) << s.err;
+    EXPECT_FALSE(exists(containerDir("c4")));
+}
+
+TEST_F(Clone, RenameKeepsTheContainerStartableUnderItsNewName) {
+    XC_ASSERT_OK(create("old"));
+    ASSERT_TRUE(writeText(rootfs("old") + "/etc/hostname", "old\n"));
+    XC_ASSERT_OK(start("old"));
+    RunResult busy = clone({"-R", "-o", "old", "-n", "new"});
+    EXPECT_EQ(busy.status, 1) << busy.describe();
+    EXPECT_TRUE(contains(busy.err, "is running")) << busy.err;
+    XC_ASSERT_OK(kill("old"));
+
+    XC_ASSERT_OK(clone({"-R", "-o", "old", "-n", "new"}));
+    EXPECT_FALSE(exists(containerDir("old")));
+    RunResult ls = xc("xc-ls", {});
+    EXPECT_EQ(ls.out, "new\n") << ls.describe();
+    std::string cfg = readText(configFile("new"));
+    EXPECT_TRUE(contains(cfg, "name = \"new\";")) << cfg;
+    EXPECT_TRUE(contains(cfg, "\"" + rootfs("new") + "\"")) << cfg;
+    EXPECT_EQ(readText(rootfs("new") + "/etc/hostname"), "new\n");
+    XC_ASSERT_OK(start("new"));
+    RunResult host = attach("new", {"hostname"});
+    EXPECT_EQ(host.out, "new\n") << host.describe();
+    XC_EXPECT_OK(kill("new"));
+    EXPECT_NE(state("old"), "RUNNING");
+    EXPECT_FALSE(exists(containerDir("old")));
+}
+
+TEST_F(Clone, AFullDiskLeavesNoNewContainerAndNoStagingDirectory) {
+    char tmpl[] = "/tmp/xc-it-small-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    smallBase_ = tmpl;
+    ASSERT_EQ(::mount("tmpfs", smallBase_.c_str(), "tmpfs", 0, "size=16m,mode=0755"), 0) << std::strerror(errno);
+    XC_ASSERT_OK(run({toolPath("xc-create"), "-P", smallBase_, "-n", "c1", "-t", "busybox"}));
+    // The origin takes more than half of what is left: its copy cannot fit.
+    struct statvfs vs;
+    ASSERT_EQ(::statvfs(smallBase_.c_str(), &vs), 0);
+    size_t fill = static_cast<size_t>(vs.f_bavail * vs.f_frsize * 6 / 10);
+    ASSERT_TRUE(writeText(smallBase_ + "/c1/rootfs/big", std::string(fill, 'z')));
+    RunResult r = run({toolPath("xc-clone"), "-P", smallBase_, "-o", "c1", "-n", "c2"});
+    EXPECT_EQ(r.status, 1) << r.describe();
+    EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
+    EXPECT_TRUE(contains(r.err, "copy /big")) << r.err;
+    EXPECT_TRUE(contains(r.err, "No space left on device")) << r.err;
+    EXPECT_FALSE(exists(smallBase_ + "/c2"));
+    EXPECT_FALSE(hiddenLeftovers(smallBase_)) << "left: " << listNames(smallBase_).size();
+    // And the origin is untouched.
+    struct stat st;
+    ASSERT_EQ(::stat((smallBase_ + "/c1/rootfs/big").c_str(), &st), 0);
+    EXPECT_EQ(static_cast<size_t>(st.st_size), fill);
+}
