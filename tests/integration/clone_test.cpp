@@ -148,3 +148,21 @@ TEST_F(Clone, AFullDiskLeavesNoNewContainerAndNoStagingDirectory) {
     ASSERT_EQ(::stat((smallBase_ + "/c1/rootfs/big").c_str(), &st), 0);
     EXPECT_EQ(static_cast<size_t>(st.st_size), fill);
 }
+
+// The clone of an isolated container is isolated too: a block of root's
+// ids of its own (it shared its origin's before), the rest of the config
+// text as it was.
+TEST_F(Clone, AnIsolatedOriginsCloneGetsABlockOfItsOwn) {
+    XC_ASSERT_OK(createWithConfig("s1", "security = { idmap_isolated = true; };\n"));
+    std::string origin = readText(configFile("s1"));
+    ASSERT_TRUE(contains(origin, "outside = 165536;")) << origin;
+    XC_ASSERT_OK(clone({"-o", "s1", "-n", "s2"}));
+    std::string copy = readText(configFile("s2"));
+    EXPECT_TRUE(contains(copy, "outside = 231072;")) << copy;
+    EXPECT_FALSE(contains(copy, "outside = 165536;")) << copy;
+    EXPECT_TRUE(contains(readText(configFile("s1")), "outside = 165536;"));
+    XC_ASSERT_OK(start("s2"));
+    RunResult map = attach("s2", {"cat", "/proc/self/uid_map"});
+    EXPECT_TRUE(contains(map.out, "231072")) << map.describe();
+    XC_EXPECT_OK(kill("s2"));
+}

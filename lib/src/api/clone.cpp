@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
+#include "api/idmap_alloc.hpp"
 #include "api/staging.hpp"
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
@@ -129,6 +131,25 @@ Status retitleRootfs(const std::string& rootfs, const std::string& oldHost, cons
 
 }  // namespace
 
+namespace {
+
+// The clone's config text with a fresh isolated block in its idmap (the
+// two entries, u and g, of 65536 ids that an isolated create writes).
+Result<std::string> isolatedClone(const std::string& text, const ContainerConfig& cfg, const HostPaths& host,
+                                  const std::string& base, const std::string& includeDir) {
+    bool standard = cfg.idmap.size() == 2;
+    for (const auto& m : cfg.idmap) standard = standard && m.inside == 0 && m.count == kIdmapBlock;
+    if (!standard)
+        return Error::msg("security.idmap_isolated with an idmap other than one u and one g block of 65536 from 0: "
+                          "give the clone its own idmap by hand",
+                          EINVAL);
+    XC_ASSIGN(auto block, isolatedIdmap(host, base));
+    return setConfigInts(text, {{"idmap.0.outside", block[0].outside}, {"idmap.1.outside", block[0].outside}},
+                         includeDir, "the new config");
+}
+
+}  // namespace
+
 Status Container::clone(const CloneOptions& o, const Log& log) {
     XC_TRY(validateName(o.newName));
     if (!defined()) return undefinedError();
@@ -148,6 +169,13 @@ Status Container::clone(const CloneOptions& o, const Log& log) {
     ScopeExit removeStage([&] { (void)removeTree(stage); });
     XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, o.newName, dst.paths().defaultRootfs(), true)
                                     .ctx("clone: the new config"));
+    // An isolated origin's clone is isolated too: a block of its own, taken
+    // under the allocation lock held until the clone's config is in place.
+    std::optional<RunLock> idLock;
+    if (cfg.security.idmapIsolated) {
+        XC_ASSIGN(idLock, lockIdAllocation(host_));
+        XC_ASSIGN(text, isolatedClone(text, cfg, host_, paths_.base(), dirOf(paths_.configFile())).ctx("clone"));
+    }
     XC_ASSIGN(storage::CopyStats stats, storage::copyTree(cfg.rootfsPath, stage + "/rootfs").ctx("clone"));
     std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;
     XC_TRY(retitleRootfs(stage + "/rootfs", cfg.hostname, newHost, true).ctx("clone: set the new identity inside"));

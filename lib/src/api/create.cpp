@@ -82,19 +82,6 @@ Result<RunLock> lockForDestroy(Container& c, bool force) {
 
 }  // namespace
 
-namespace {
-
-// A block of root's ids that no container of `base` maps (idmap_alloc.hpp).
-Result<std::vector<IdMap>> isolatedIdmap(const HostPaths& host, const std::string& base) {
-    auto uids = readRegularFile(host.subuidFile(), 1 << 20);
-    auto gids = readRegularFile(host.subgidFile(), 1 << 20);
-    auto picked = pickIsolatedBlock(uids ? *uids : "", gids ? *gids : "", idmapsInUse(base));
-    if (!picked) return std::move(picked).error().wrap("security.idmap_isolated");
-    return picked;
-}
-
-}  // namespace
-
 Status Container::create(const CreateOptions& o, const Log& log) {
     if (o.backend != "dir")
         return Error::msg("backing store '" + o.backend + "' is not supported by xc-create yet (use -B dir)", ENOTSUP);

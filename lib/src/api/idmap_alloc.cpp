@@ -59,4 +59,12 @@ std::vector<IdMap> idmapsInUse(const std::string& base) {
     return used;
 }
 
+Result<std::vector<IdMap>> isolatedIdmap(const HostPaths& host, const std::string& base) {
+    auto uids = readRegularFile(host.subuidFile(), 1 << 20);
+    auto gids = readRegularFile(host.subgidFile(), 1 << 20);
+    auto picked = pickIsolatedBlock(uids ? *uids : "", gids ? *gids : "", idmapsInUse(base));
+    if (!picked) return std::move(picked).error().wrap("security.idmap_isolated");
+    return picked;
+}
+
 }  // namespace xc

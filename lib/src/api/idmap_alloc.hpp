@@ -30,4 +30,9 @@ Result<RunLock> lockIdAllocation(const HostPaths& host);
 // Every idmap entry of the containers (and creates in progress) of `base`.
 std::vector<IdMap> idmapsInUse(const std::string& base);
 
+// A free block for a new isolated container of `base`, from the host's
+// subuid and subgid files (hold lockIdAllocation() until its config is in
+// place).
+Result<std::vector<IdMap>> isolatedIdmap(const HostPaths& host, const std::string& base);
+
 }  // namespace xc

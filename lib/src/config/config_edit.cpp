@@ -53,9 +53,28 @@ Status parse(libconfig::Config& cfg, const std::string& text, const std::string&
     return {};
 }
 
-// Replaces the quoted string after `key =` (or `key :`) on line `lineNo`.
+// The end of the value that starts at p: a quoted string, or an integer
+// (digits, an optional sign and libconfig's L suffix); npos if neither.
+size_t valueEnd(const std::string& text, size_t p, size_t end, bool isString) {
+    if (isString) {
+        if (p >= end || text[p] != '"') return std::string::npos;
+        size_t q = p + 1;
+        while (q < end && text[q] != '"') q += text[q] == '\\' ? 2 : 1;
+        return q >= end ? std::string::npos : q + 1;
+    }
+    size_t q = p;
+    if (q < end && (text[q] == '-' || text[q] == '+')) ++q;
+    size_t digits = q;
+    while (q < end && std::isdigit(static_cast<unsigned char>(text[q]))) ++q;
+    if (q == digits) return std::string::npos;
+    if (q < end && text[q] == 'L') ++q;
+    return q;
+}
+
+// Replaces the value (a quoted string, or an integer) after `key =` (or
+// `key :`) on line `lineNo`.
 Status replaceOnLine(std::string& text, int lineNo, const std::string& key, const std::string& value,
-                     const std::string& where) {
+                     bool isString, const std::string& where) {
     size_t start = 0;
     for (int l = 1; l < lineNo && start != std::string::npos; ++l) {
         start = text.find('\n', start);
@@ -74,14 +93,12 @@ Status replaceOnLine(std::string& text, int lineNo, const std::string& key, cons
         if (!wordStart || p >= end || (text[p] != '=' && text[p] != ':')) continue;
         ++p;
         while (p < end && (text[p] == ' ' || text[p] == '\t')) ++p;
-        if (p >= end || text[p] != '"') break;
-        size_t q = p + 1;
-        while (q < end && text[q] != '"') q += text[q] == '\\' ? 2 : 1;
-        if (q >= end) break;
-        text.replace(p, q + 1 - p, quoted(value));
+        size_t q = valueEnd(text, p, end, isString);
+        if (q == std::string::npos) break;
+        text.replace(p, q - p, isString ? quoted(value) : value);
         return {};
     }
-    return Error::msg(where + ": the value is not a string on the key's line; edit it by hand", EINVAL);
+    return Error::msg(where + ": the value is not on the key's line; edit it by hand", EINVAL);
 }
 
 }  // namespace
@@ -94,9 +111,12 @@ Result<bool> configSets(const std::string& text, const std::string& key, const s
     return cfg.lookup(path).getSourceFile() == nullptr;
 }
 
-Result<std::string> setConfigStrings(const std::string& text,
-                                     const std::vector<std::pair<std::string, std::string>>& values,
-                                     const std::string& includeDir, const std::string& shownAs) {
+namespace {
+
+// One edit per key: a string value, or an integer one (`ints`).
+Result<std::string> setConfigValues(const std::string& text,
+                                    const std::vector<std::pair<std::string, std::string>>& values, bool ints,
+                                    const std::string& includeDir, const std::string& shownAs) {
     std::string out = text;
     for (const auto& [key, value] : values) {
         // Parsed again each time: an edit may shift nothing but the line's
@@ -109,10 +129,27 @@ Result<std::string> setConfigStrings(const std::string& text,
         std::string where = shownAs + ":" + std::to_string(s.getSourceLine()) + ": " + key;
         if (s.getSourceFile() != nullptr)
             return Error::msg(where + ": set in an included file (" + s.getSourceFile() + ")", EINVAL);
-        if (s.getType() != libconfig::Setting::TypeString) return Error::msg(where + ": not a string", EINVAL);
-        XC_TRY(replaceOnLine(out, static_cast<int>(s.getSourceLine()), lastName(key), value, where));
+        const bool isInt = s.getType() == libconfig::Setting::TypeInt || s.getType() == libconfig::Setting::TypeInt64;
+        if (ints ? !isInt : s.getType() != libconfig::Setting::TypeString)
+            return Error::msg(where + (ints ? ": not an integer" : ": not a string"), EINVAL);
+        XC_TRY(replaceOnLine(out, static_cast<int>(s.getSourceLine()), lastName(key), value, !ints, where));
     }
     return out;
+}
+
+}  // namespace
+
+Result<std::string> setConfigStrings(const std::string& text,
+                                     const std::vector<std::pair<std::string, std::string>>& values,
+                                     const std::string& includeDir, const std::string& shownAs) {
+    return setConfigValues(text, values, false, includeDir, shownAs);
+}
+
+Result<std::string> setConfigInts(const std::string& text, const std::vector<std::pair<std::string, uint64_t>>& values,
+                                  const std::string& includeDir, const std::string& shownAs) {
+    std::vector<std::pair<std::string, std::string>> asText;
+    for (const auto& [k, v] : values) asText.emplace_back(k, std::to_string(v));
+    return setConfigValues(text, asText, true, includeDir, shownAs);
 }
 
 }  // namespace xc

@@ -3,6 +3,7 @@
 // replaced on its line (xc-clone, rename).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,10 @@ namespace xc {
 Result<std::string> setConfigStrings(const std::string& text,
                                      const std::vector<std::pair<std::string, std::string>>& values,
                                      const std::string& includeDir, const std::string& shownAs);
+
+// The same for integer keys ("idmap.0.outside"): the number is replaced.
+Result<std::string> setConfigInts(const std::string& text, const std::vector<std::pair<std::string, uint64_t>>& values,
+                                  const std::string& includeDir, const std::string& shownAs);
 
 // Whether `text` itself sets the key (by dotted path).
 Result<bool> configSets(const std::string& text, const std::string& key, const std::string& includeDir);
