@@ -25,25 +25,6 @@ std::string trimmed(const std::string& s) {
     return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
-// Removes a cgroup tree of any depth, fd-relative (no path is ever longer
-// than one name), so that a test that fails does not leave a nest behind
-// that path-based cleanup cannot reach.
-void removeGroupAt(int parentFd, const std::string& name) {
-    int fd = ::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return;
-    std::vector<std::string> subs;
-    if (DIR* d = ::fdopendir(::dup(fd))) {
-        while (struct dirent* de = ::readdir(d)) {
-            std::string n = de->d_name;
-            if (n != "." && n != ".." && de->d_type == DT_DIR) subs.push_back(n);
-        }
-        ::closedir(d);
-    }
-    for (const auto& s : subs) removeGroupAt(fd, s);
-    ::close(fd);
-    ::unlinkat(parentFd, name.c_str(), AT_REMOVEDIR);
-}
-
 class CgroupDelegation : public XcTest {
 protected:
     void TearDown() override {
@@ -55,7 +36,7 @@ protected:
             for (const auto& dir : cgroupDirs(n)) {
                 int parent = ::open(dir.substr(0, dir.rfind('/')).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (parent < 0) continue;
-                removeGroupAt(parent, n);
+                removeCgroupTreeAt(parent, n);
                 ::close(parent);
             }
         XcTest::TearDown();

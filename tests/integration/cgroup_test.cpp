@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "base/fsutil.hpp"
+#include "harness.hpp"
 
 using namespace xc;
 using namespace std::chrono_literals;
@@ -112,7 +113,7 @@ protected:
                 if (isDir(leftover)) {
                     int parent = ::open(h.mountPoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                     if (parent >= 0) {
-                        removeAt(parent, top_);
+                        xcit::removeCgroupTreeAt(parent, top_);
                         ::close(parent);
                     }
                 }
@@ -120,24 +121,6 @@ protected:
             }
         }
         if (counter_ && counter_ != MAP_FAILED) ::munmap(counter_, sizeof(std::atomic<long>));
-    }
-
-    // Removes a group tree fd-relative, so that a failed test cannot leave
-    // a nest deeper than any path behind.
-    static void removeAt(int parentFd, const std::string& name) {
-        int fd = ::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) return;
-        std::vector<std::string> subs;
-        if (DIR* d = ::fdopendir(::dup(fd))) {
-            while (struct dirent* de = ::readdir(d)) {
-                std::string n = de->d_name;
-                if (n != "." && n != ".." && de->d_type == DT_DIR) subs.push_back(n);
-            }
-            ::closedir(d);
-        }
-        for (const auto& sub : subs) removeAt(fd, sub);
-        ::close(fd);
-        ::unlinkat(parentFd, name.c_str(), AT_REMOVEDIR);
     }
 
     // A mostly idle child that bumps a shared counter every millisecond.

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -654,6 +655,39 @@ std::string XcTest::makeSentinelDir() {
     }
     extraCleanup_.push_back(tmpl);
     return tmpl;
+}
+
+FreeTestNet XcTest::pickFreeTestNet(const std::string& ipBin) {
+    const std::string addrs = run({ipBin, "-o", "addr"}).out, links = run({ipBin, "-o", "link"}).out;
+    for (int tries = 0; tries < 100; ++tries) {
+        unsigned r = 0;
+        if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) break;
+        FreeTestNet f;
+        f.n = 1 + static_cast<int>(r % 250);
+        char tag[8];
+        std::snprintf(tag, sizeof tag, "%05x", (r >> 8) & 0xfffff);
+        f.tag = tag;
+        const std::string n = std::to_string(f.n);
+        if (!contains(addrs, " 10.254." + n + ".") && !contains(addrs, "172.31." + n + ".") && !contains(links, f.tag))
+            return f;
+    }
+    return {};
+}
+
+void removeCgroupTreeAt(int parentFd, const std::string& name) {
+    int fd = ::openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    std::vector<std::string> subs;
+    if (DIR* d = ::fdopendir(::dup(fd))) {
+        while (struct dirent* de = ::readdir(d)) {
+            std::string n = de->d_name;
+            if (n != "." && n != ".." && de->d_type == DT_DIR) subs.push_back(n);
+        }
+        ::closedir(d);
+    }
+    for (const auto& s : subs) removeCgroupTreeAt(fd, s);
+    ::close(fd);
+    ::unlinkat(parentFd, name.c_str(), AT_REMOVEDIR);
 }
 
 void XcTest::cleanupCgroupTree(const std::string& dir) {

@@ -60,6 +60,15 @@ std::vector<std::string> listTree(const std::string& dir);
 // Removes a tree without following symlinks or crossing mount points.
 // Returns false if something could not be removed.
 bool removeTree(const std::string& path);
+// Removes the cgroup directory `name` below the directory at parentFd and
+// every group in it, fd-relative (no path is ever longer than one name),
+// so that a failed test leaves no nest deeper than a path can reach.
+void removeCgroupTreeAt(int parentFd, const std::string& name);
+// A test network (see XcTest::pickFreeTestNet).
+struct FreeTestNet {
+    int n = 0;
+    std::string tag;
+};
 std::vector<std::string> lines(const std::string& text);
 bool contains(const std::string& hay, const std::string& needle);
 bool processAlive(pid_t pid);  // kill(pid, 0) == 0
@@ -84,6 +93,11 @@ protected:
     RunResult run(const std::vector<std::string>& argv, const RunOptions& o = {});
     Running spawn(const std::vector<std::string>& argv, const RunOptions& o = {});
     RunResult wait(Running& r);
+    // A test network nobody on this host uses: N such that no address is in
+    // 10.254.N.0/24 or 172.31.N.0/24, and a 5-hex-digit tag that no link
+    // name holds (for bridge and veth names). `ipBin` is ip(8); {0, ""} if
+    // 100 random tries found none.
+    FreeTestNet pickFreeTestNet(const std::string& ipBin);
 
     // Tool shorthands (all with -P base and -n name).
     RunResult create(const std::string& name, const std::vector<std::string>& extra = {},

@@ -32,17 +32,10 @@ void XcTest::startPrivateBridge() {
     ASSERT_FALSE(ip.empty()) << "ip (iproute2) is needed";
     if (findBinary("dnsmasq").empty()) GTEST_SKIP() << "dnsmasq is not installed (dnsmasq-base)";
     // A subnet and a bridge name nobody on this host uses.
-    const std::string addrs = run({ip, "-o", "addr"}).out, links = run({ip, "-o", "link"}).out;
-    for (int tries = 0; tries < 100; ++tries) {
-        unsigned r = 0;
-        ASSERT_EQ(::getrandom(&r, sizeof r, 0), static_cast<ssize_t>(sizeof r));
-        bridgeNet_ = 1 + static_cast<int>(r % 250);
-        char name[16];
-        std::snprintf(name, sizeof name, "xcit%05x", (r >> 8) & 0xfffff);
-        privBridge_ = name;
-        if (!contains(addrs, " 10.254." + std::to_string(bridgeNet_) + ".") && !contains(links, privBridge_ + ":"))
-            break;
-    }
+    FreeTestNet net = pickFreeTestNet(ip);
+    ASSERT_GT(net.n, 0) << "no free test subnet";
+    bridgeNet_ = net.n;
+    privBridge_ = "xcit" + net.tag;
     bridgeConf_ = scratch_ + "/xc-net.conf";
     bridgeState_ = scratch_ + "/xc-net-state";
     ASSERT_TRUE(writeText(bridgeConf_, "bridge = \"" + privBridge_ + "\";\nipv4 = \"" + bridgeAddress(1) +

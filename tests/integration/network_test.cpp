@@ -39,20 +39,11 @@ protected:
         ASSERT_EQ(::access(toolPath("xc-net").c_str(), X_OK), 0) << "xc-net not built";
         if (::access(findBinary("dnsmasq").c_str(), X_OK) != 0) GTEST_SKIP() << "dnsmasq is not installed (dnsmasq-base)";
         // A subnet and bridge nobody on this host uses.
-        std::string addrs = run({ipBin_, "-o", "addr"}).out;
-        std::string links = run({ipBin_, "-o", "link"}).out;
-        for (int tries = 0; tries < 100; ++tries) {
-            unsigned r = 0;
-            ASSERT_EQ(::getrandom(&r, sizeof r, 0), static_cast<ssize_t>(sizeof r));
-            n_ = 1 + static_cast<int>(r % 250);
-            char tag[8];
-            std::snprintf(tag, sizeof tag, "%05x", (r >> 8) & 0xfffff);
-            tag_ = tag;
-            bridge_ = "xct" + tag_ + "0";
-            if (!contains(addrs, " 10.254." + std::to_string(n_) + ".") && !contains(addrs, "172.31." + std::to_string(n_) + ".") &&
-                !contains(links, "xct" + tag_))
-                break;
-        }
+        FreeTestNet net = pickFreeTestNet(ipBin_);
+        ASSERT_GT(net.n, 0) << "no free test subnet";
+        n_ = net.n;
+        tag_ = net.tag;
+        bridge_ = "xct" + tag_ + "0";
         char dir[] = "/tmp/xc-it-net-XXXXXX";
         ASSERT_NE(::mkdtemp(dir), nullptr);
         stateParent_ = dir;
