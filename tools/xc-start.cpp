@@ -49,12 +49,7 @@ int main(int argc, char** argv) {
         if (e.code() == EBUSY || !e.hint().empty() || !c->defined()) return t.fail(e);
         return t.fail(e.withHint(c->logHint(o.logFile)));
     };
-    // Said before the start: a privileged container is the host's root.
-    auto cfg = o.configFile.empty() ? c->config() : loadConfig(o.configFile);
-    if (cfg && cfg->idmap.empty())
-        std::fprintf(stderr, "xc-start: %s: warning: %s is privileged: its root is the host's root (no idmap; see "
-                             "SECURITY in xc(7))\n",
-                     c->name().c_str(), c->name().c_str());
+    o.warn = [&](const std::string& w) { std::fprintf(stderr, "xc-start: %s: warning: %s\n", c->name().c_str(), w.c_str()); };
     if (!foreground) {
         if (auto st = c->start(o); !st) return failed(st.error());
         return 0;

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct StartOptions {
     // the runtime state); the error says so, or names the real state if
     // that was not possible.
     std::chrono::milliseconds timeout{30000};
+    // Told, before anything runs, what the admin should know of this start
+    // (a privileged container); the tools print it as a warning.
+    std::function<void(const std::string&)> warn;
 };
 
 struct StopOptions {

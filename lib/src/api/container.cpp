@@ -220,8 +220,12 @@ Status Container::requireRunning() const {
 }
 
 Status Container::start(const StartOptions& o) {
-    XC_TRY(config());  // a broken config fails here, with file:line, before anything runs
-    if (!o.configFile.empty()) XC_TRY(loadConfig(o.configFile));
+    XC_ASSIGN(ContainerConfig cfg, config());  // a broken config fails here, with file:line, before anything runs
+    if (!o.configFile.empty()) {
+        XC_ASSIGN(cfg, loadConfig(o.configFile));
+    }
+    if (cfg.idmap.empty() && o.warn)
+        o.warn(name() + " is privileged: its root is the host's root (no idmap; see SECURITY in xc(7))");
     XC_TRY(makeDirs(paths_.runDir(), 0700));
     auto lock = RunLock::tryAcquire(paths_.lockFile());
     if (!lock) {
