@@ -55,6 +55,9 @@ TEST(KeyDoc, DefaultsAreWhatTheParserLeaves) {
     EXPECT_EQ(doc("start.delay"), std::to_string(c.start.delay));
     EXPECT_EQ(doc("start.order"), std::to_string(c.start.order));
     EXPECT_TRUE(c.start.groups.empty());
+    EXPECT_TRUE(c.hooks.empty());
+    EXPECT_EQ(doc("hooks.timeout"), std::to_string(c.hooks.timeoutSec));
+    EXPECT_EQ(doc("hooks.post_stop"), "[ ]");
     EXPECT_EQ(c.lxcfs, LxcfsMode::Auto);
     EXPECT_EQ(doc("lxcfs").substr(0, 6), "\"auto\"");
 }

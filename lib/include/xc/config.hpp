@@ -70,6 +70,17 @@ struct StartSettings {
     std::vector<std::string> groups;
 };
 
+// hooks: command lines for /bin/sh -c, per point of the life cycle, in
+// the order and namespaces LXC runs its lxc.hook.* (spawn/hooks.hpp).
+struct HookSettings {
+    std::vector<std::string> preStart, startHost, mount, start, stop, postStop, clone, destroy;
+    int timeoutSec = 30;  // hooks.timeout: each command's limit
+    bool empty() const {
+        return preStart.empty() && startHost.empty() && mount.empty() && start.empty() && stop.empty() &&
+               postStop.empty() && clone.empty() && destroy.empty();
+    }
+};
+
 struct SecuritySettings {
     std::vector<std::string> capDrop;  // lower-case names without "cap_"
     std::vector<std::string> capKeep;  // exclusive with capDrop
@@ -103,6 +114,7 @@ struct ContainerConfig {
     CgroupSettings cgroup;
     std::vector<MountEntry> mounts;
     StartSettings start;
+    HookSettings hooks;
     SecuritySettings security;
     std::vector<IdMap> idmap;
     LxcfsMode lxcfs = LxcfsMode::Auto;

@@ -14,6 +14,7 @@
 #include "config/config_edit.hpp"
 #include "mount/rootdir.hpp"
 #include "net/net.hpp"
+#include "spawn/hooks.hpp"
 #include "storage/copytree.hpp"
 #include "xc/container.hpp"
 
@@ -150,6 +151,22 @@ Result<std::string> isolatedClone(const std::string& text, const ContainerConfig
 
 }  // namespace
 
+// The new container's clone hooks; if one fails, the clone goes again
+// (as it would have if the copy had failed).
+static Status runCloneHooks(const Container& dst, const std::string& origin, const Log& log) {
+    auto cfg = dst.config();
+    Status st;
+    if (!cfg) st = std::move(cfg).error();
+    if (cfg && !cfg->hooks.clone.empty()) {
+        HookEnv env = hookEnvFor(*cfg);
+        env.extra.push_back("XC_SRC_NAME=" + origin);
+        st = runHooks("clone", cfg->hooks.clone, env, log);
+    }
+    if (st) return {};
+    if (auto trash = staging::moveToTrash(dst.paths())) (void)removeTree(*trash);
+    return std::move(st).error().wrap("clone: " + dst.name() + " (removed again)");
+}
+
 Status Container::clone(const CloneOptions& o, const Log& log) {
     XC_TRY(validateName(o.newName));
     if (!defined()) return undefinedError();
@@ -182,6 +199,7 @@ Status Container::clone(const CloneOptions& o, const Log& log) {
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("clone"));
     XC_TRY(staging::commit(stage, dst.paths()).ctx("clone: " + o.newName));
     removeStage.dismiss();
+    XC_TRY(runCloneHooks(dst, name(), log));
     log.info("cloned to " + o.newName + ": " + std::to_string(stats.files) + " files, " +
              std::to_string(stats.bytes) + " bytes of data (" + std::to_string(stats.reflinked) + " reflinked)");
     return {};

@@ -19,6 +19,7 @@
 #include "config/subid.hpp"
 #include "net/net.hpp"
 #include "process/process.hpp"
+#include "spawn/hooks.hpp"
 
 namespace xc {
 
@@ -171,6 +172,8 @@ Status Container::destroy(bool force, const Log& log) {
     // So may its socket: under the lock nobody serves it. Then the lock
     // file and the base's runtime directory can go too.
     ::unlink(paths_.socket().c_str());
+    if (auto cfg = config(); cfg && !cfg->hooks.destroy.empty())
+        XC_TRY(runHooks("destroy", cfg->hooks.destroy, hookEnvFor(*cfg), log).ctx("destroy (the container is kept)"));
     // One rename, and the container is gone; what follows only frees space.
     XC_ASSIGN(std::string trash, staging::moveToTrash(paths_).ctx("destroy"));
     if (auto st = removeTree(trash); !st)

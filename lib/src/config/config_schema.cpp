@@ -267,6 +267,12 @@ Status startGroups(const std::vector<std::string>& groups) {
     return {};
 }
 
+Status hookCommands(const std::vector<std::string>& cmds) {
+    for (const auto& c : cmds)
+        if (c.find_first_not_of(" \t\n") == std::string::npos) return invalid("an empty hook command");
+    return {};
+}
+
 Status initCmd(const std::vector<std::string>& cmd) {
     if (cmd.empty()) return invalid("must name a program, e.g. [ \"/sbin/init\" ]");
     if (cmd[0].empty() || cmd[0][0] != '/') return invalid("program must be an absolute path, got " + shown(cmd[0]));
@@ -406,9 +412,36 @@ const std::vector<SchemaEntry> kSchema = {
     {"start.auto", Kind::Bool, "start the container when the host boots", APPLY { c.start.autostart = static_cast<bool>(v); return {}; }},
     {"start.delay", Kind::Int, "seconds to wait after starting this container",
      APPLY { XC_ASSIGN(c.start.delay, intIn(v, 0, INT_MAX)); return {}; }},
-    {"start.order", Kind::Int, "autostart order (higher first)",
+    {"start.order", Kind::Int, "autostart order: a lower order starts earlier (and stops later)",
      APPLY { XC_ASSIGN(c.start.order, intIn(v, INT_MIN, INT_MAX)); return {}; }},
     {"start.groups", Kind::StringList, "autostart groups", APPLY { c.start.groups = strings(v); return startGroups(c.start.groups); }},
+
+    {"hooks.pre_start", Kind::StringList, "on the host, before the container's namespaces exist; a failure aborts the start",
+     APPLY { c.hooks.preStart = strings(v); return hookCommands(c.hooks.preStart); }},
+    {"hooks.start_host", Kind::StringList,
+     "on the host, once the container's namespaces exist and its network is up, before its root is built; a failure "
+     "aborts the start",
+     APPLY { c.hooks.startHost = strings(v); return hookCommands(c.hooks.startHost); }},
+    {"hooks.mount", Kind::StringList,
+     "in the container's mount namespace once its root and mounts are set up, before pivot_root (the host's "
+     "programs); a failure aborts the start",
+     APPLY { c.hooks.mount = strings(v); return hookCommands(c.hooks.mount); }},
+    {"hooks.start", Kind::StringList,
+     "inside the container, confined as its init, just before the init is executed (the container's /bin/sh); a "
+     "failure aborts the start",
+     APPLY { c.hooks.start = strings(v); return hookCommands(c.hooks.start); }},
+    {"hooks.stop", Kind::StringList,
+     "on the host once the container's processes are gone, its namespaces still open (XC_NET_NS, ...); also after "
+     "a crash of the init",
+     APPLY { c.hooks.stop = strings(v); return hookCommands(c.hooks.stop); }},
+    {"hooks.post_stop", Kind::StringList, "on the host after the container stopped (network and namespaces gone)",
+     APPLY { c.hooks.postStop = strings(v); return hookCommands(c.hooks.postStop); }},
+    {"hooks.clone", Kind::StringList, "on the host after xc-clone made this container, with the new one's name and rootfs",
+     APPLY { c.hooks.clone = strings(v); return hookCommands(c.hooks.clone); }},
+    {"hooks.destroy", Kind::StringList, "on the host before xc-destroy removes the container; a failure keeps it",
+     APPLY { c.hooks.destroy = strings(v); return hookCommands(c.hooks.destroy); }},
+    {"hooks.timeout", Kind::Int, "seconds each hook command may run (1-3600) before it is killed and counts as failed",
+     APPLY { XC_ASSIGN(c.hooks.timeoutSec, intIn(v, 1, 3600)); return {}; }},
 
     {"security.cap_drop", Kind::StringList, "capabilities to drop (sys_module or CAP_SYS_MODULE)",
      APPLY { XC_ASSIGN(c.security.capDrop, capabilities(strings(v))); return {}; }},

@@ -1,8 +1,11 @@
 #include "monitor/ipc.hpp"
 
 #include "base/fdpass.hpp"
+#include "pty/terminal.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -196,6 +199,24 @@ Status sendOk(int connfd, const std::string& payload, const std::vector<int>& fd
 }
 
 Status sendError(int connfd, const Error& err) { return sendFrame(connfd, 1, err.serialize(), {}); }
+
+void sendSealedCopy(int conn, const std::string& all) {
+    UniqueFd mem(::memfd_create("xc-console", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!mem) {
+        (void)sendError(conn, Error::sys("create a memory file"));
+        return;
+    }
+    if (!writeFully(mem.get(), all.data(), all.size())) {
+        (void)sendError(conn, Error::sys("write the console history"));
+        return;
+    }
+    // Sealed, so the client may trust its size (it reads with pread).
+    if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        (void)sendError(conn, Error::sys("seal the console history"));
+        return;
+    }
+    (void)sendOk(conn, std::to_string(all.size()), {mem.get()});
+}
 
 // One "key word word..." line per field; names never hold spaces
 // (capability and syscall names are checked when the config is loaded).

@@ -98,5 +98,8 @@ struct Request {
 Result<Request> readRequest(int connfd);
 Status sendOk(int connfd, const std::string& payload, const std::vector<int>& fds = {});
 Status sendError(int connfd, const Error& err);
+// Answers with `data` in a sealed memory file (its size as the payload),
+// or with the error of making it.
+void sendSealedCopy(int connfd, const std::string& data);
 
 }  // namespace xc

@@ -34,6 +34,7 @@
 #include "xc/paths.hpp"
 #include "xc/settings.hpp"
 #include "process/process.hpp"
+#include "spawn/hooks.hpp"
 #include "spawn/spawn.hpp"
 #include "xc/state.hpp"
 #include "pty/terminal.hpp"
@@ -92,7 +93,6 @@ private:
     void flushConsoleClient();
     void pauseConsole(bool pause);
     void releaseTtyClient(int tty, const std::string& notice);
-    void sendConsoleHistory(int conn);
     void handle(int conn, const Request& req);
     void beginStop(milliseconds timeout, bool kill);
     // Arms the stop timer for `deadline` unless it fires earlier already;
@@ -114,6 +114,7 @@ private:
     SpawnSpec spec_;
     SpawnedInit init_;
     std::unique_ptr<ContainerNetwork> network_;
+    BootHooks hooks_;  // stop and post_stop run for each boot whose pre_start ran
     UniqueFd consolePeer_;  // keeps the console readable when nothing inside holds it open
     std::vector<UniqueFd> ttyPeers_;  // the same for each ttyN: its master never hangs up
     // Who holds which tty. The console is not handed out raw: we keep
@@ -157,6 +158,7 @@ Status Monitor::loadAndPrepare() {
     XC_ASSIGN(cfg_, loadConfig(cfgPath));
     if (cfg_.name.empty()) cfg_.name = opts_.name;
     if (cfg_.rootfsPath.empty()) cfg_.rootfsPath = paths_.defaultRootfs();
+    hooks_.configure(cfg_);
     struct stat st;
     if (::stat(cfg_.rootfsPath.c_str(), &st) < 0) return Error::sys("root filesystem " + cfg_.rootfsPath);
     if (!S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "root filesystem " + cfg_.rootfsPath);
@@ -214,13 +216,17 @@ Status Monitor::launch() {
     if (!spec_.lxcfsDir.empty()) log_.info("lxcfs: binding its /proc and /sys files from " + spec_.lxcfsDir);
     if (!spec_.lxcfsNote.empty()) log_.info(spec_.lxcfsNote);
     XC_TRY(cleanupCgroup());  // left by a crashed supervisor, or the previous boot of a reboot
+    XC_TRY(hooks_.preStart(log_));
     XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
     XC_TRY(cgroup_->apply(cfg_.cgroup).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
-    XC_ASSIGN(init_, spawnInit(spec_, *cgroup_, [this](pid_t pid) -> Status {
-                  XC_ASSIGN(network_, ContainerNetwork::setup(cfg_, pid, log_).ctx("set up the network"));
-                  return {};
-              }));
+    XC_ASSIGN(init_, spawnInit(
+                         spec_, *cgroup_,
+                         [this](pid_t pid) -> Status {
+                             XC_ASSIGN(network_, ContainerNetwork::setup(cfg_, pid, log_).ctx("set up the network"));
+                             return {};
+                         },
+                         [this](pid_t pid) { return hooks_.startHost(pid, log_); }));
     XC_TRY(takePtys());
     bootStart_ = ring_.total();
     haltSignal_ = haltSignalFor(cfg_, init_.child.pid());
@@ -368,8 +374,7 @@ void Monitor::handle(int conn, const Request& req) {
         attachTty(conn, req);
         return;
     case Command::ConsoleHistory:
-        sendConsoleHistory(conn);
-        return;
+        return sendSealedCopy(conn, ring_.str());
     }
     reply(Error::msg("unknown command " + std::to_string(static_cast<int>(req.cmd)), ENOSYS));
 }
@@ -435,6 +440,7 @@ void Monitor::initExited(int status) {
     // Whatever the init left behind goes with it.
     if (auto st = cgroup_->killAll(); !st) log_.warn(st.error().message());
     if (auto st = cgroup_->waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
+    hooks_.stop(reboot ? "reboot" : "stop", log_);
     // The console's last words, then every terminal client learns why its
     // lease ends; the masters must leave epoll before they close (a client
     // may still hold a copy, which would keep the registration alive).
@@ -456,6 +462,7 @@ void Monitor::initExited(int status) {
     ttyPeers_.clear();
     if (network_) network_->teardown();
     network_.reset();
+    hooks_.postStop(reboot ? "reboot" : "stop", log_);
     if (reboot) {
         log_.notice("rebooting");
         rebootRequested_ = false;
@@ -465,6 +472,7 @@ void Monitor::initExited(int status) {
         if (st) st = addFd(init_.console.get());
         if (st) return;
         log_.error("restart failed: " + st.error().message());
+        hooks_.postStop("stop", log_);
     }
     finish();
 }
@@ -472,9 +480,11 @@ void Monitor::initExited(int status) {
 void Monitor::abortStart() {
     state_ = State::Aborting;
     init_ = SpawnedInit();  // kills and reaps an init that was spawned
+    hooks_.stop("stop", log_);
     if (network_) network_->teardown();
     network_.reset();
     if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
+    hooks_.postStop("stop", log_);
     listen_.reset();
     lock_.release();
 }
@@ -720,25 +730,6 @@ void Monitor::releaseTtyClient(int tty, const std::string& notice) {
     if (cl.out) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.out.get(), nullptr);
     ttyClients_.erase(it);
     if (tty == 0) pauseConsole(false);
-}
-
-void Monitor::sendConsoleHistory(int conn) {
-    UniqueFd mem(::memfd_create("xc-console", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-    if (!mem) {
-        (void)sendError(conn, Error::sys("create a memory file"));
-        return;
-    }
-    std::string all = ring_.str();
-    if (!writeFully(mem.get(), all.data(), all.size())) {
-        (void)sendError(conn, Error::sys("write the console history"));
-        return;
-    }
-    // Sealed, so the client may trust its size (it reads with pread).
-    if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
-        (void)sendError(conn, Error::sys("seal the console history"));
-        return;
-    }
-    (void)sendOk(conn, std::to_string(all.size()), {mem.get()});
 }
 
 int Monitor::loop() {

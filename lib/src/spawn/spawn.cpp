@@ -78,6 +78,8 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     s.cgroupLayout = layout;
     s.hostNetwork = cfg.hostNetwork();
     s.idmap = cfg.idmap;
+    s.hooks = cfg.hooks;
+    s.hookEnv = hookEnvFor(cfg);
     if (s.userNamespace()) {
         XC_TRY(checkStartable(s.idmap));
         // sysfs belongs to a network namespace: one the container's user
@@ -442,10 +444,15 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, UniqueFd idmappedRoot) 
         if (auto st = bindLxcfs(spec.lxcfsDir, proc->get(), sys->get()); !st) return std::move(st).error().wrap("set up lxcfs");
     if (auto st = setupUserMounts(*root, spec.mounts, *bindSources); !st) return std::move(st).error();
     bindSources->clear();
+    // The mount hooks: the container's mount namespace, the host's programs.
+    if (auto st = runHooks("mount", spec.hooks.mount, spec.hookEnv); !st) return std::move(st).error();
 
     std::vector<int> ptys = {dev->console.get()};
     for (const auto& t : dev->ttys) ptys.push_back(t.get());
     if (auto st = ch.send("ptys", ptys); !st) return std::move(st).error();
+    // On when the parent's start_host hooks are done (it kills us on failure).
+    auto cont = ch.recv(0);
+    if (!cont || cont->eof || cont->data != "exec") return Error::msg("the supervisor stopped the start", ECANCELED);
     dev->console.reset();
     dev->ttys.clear();
     dev->dev.reset();
@@ -473,6 +480,10 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, UniqueFd idmappedRoot) 
 
     if (auto st = dropCapabilities(spec.security); !st) return std::move(st).error();
     if (auto st = loadSeccomp(spec.seccomp); !st) return std::move(st).error();
+    // The start hooks: inside, as confined as the init they precede.
+    HookEnv inside = spec.hookEnv;
+    inside.base = spec.env;
+    if (auto st = runHooks("start", spec.hooks.start, inside); !st) return std::move(st).error();
 
     std::vector<char*> argv, envp;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -517,8 +528,8 @@ Result<UniqueFd> prepareUserNamespace(const SpawnSpec& spec, const Cgroup& cgrou
 
 }  // namespace
 
-Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
-                              const std::function<Status(pid_t)>& beforeRelease) {
+Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::function<Status(pid_t)>& beforeRelease,
+                              const std::function<Status(pid_t)>& beforeExec) {
     XC_TRY(requireNamespaceRoot());
     XC_ASSIGN(auto chans, Channel::pair());
     Channel& parentEnd = chans.first;
@@ -562,6 +573,8 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
         return Error::msg("set up the container: unexpected message '" + ptys.data + "' with " +
                               std::to_string(ptys.fds.size()) + " of " + std::to_string(wantFds) + " ptys",
                           EPROTO);
+    if (beforeExec) XC_TRY(beforeExec(child.pid()));
+    XC_TRY(parentEnd.send("exec"));
     // EOF now means the exec succeeded (the channel is close-on-exec).
     XC_ASSIGN(Channel::Message last, parentEnd.recv());
     if (last.data.rfind("err ", 0) == 0) return Error::deserialize(last.data.substr(4));

@@ -10,6 +10,7 @@
 #include "xc/config.hpp"
 #include "process/process.hpp"
 #include "security/security.hpp"
+#include "spawn/hooks.hpp"
 
 namespace xc {
 
@@ -34,6 +35,8 @@ struct SpawnSpec {
     bool userNamespace() const { return !idmap.empty(); }
     std::string lxcfsDir;       // lxcfs's mount point, its files bound over /proc's; "" = none
     std::string lxcfsNote;      // with lxcfs = "auto" and none bound: why (for the log)
+    HookSettings hooks;         // the child runs the mount and start hooks
+    HookEnv hookEnv;
 };
 
 Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,
@@ -59,8 +62,11 @@ struct SpawnedInit {
 // up its root and execs the init. A failure in the child comes back as
 // the child's own error (stage and errno); the child is reaped.
 // `beforeRelease` runs in the parent once the child is in its cgroup and
-// namespaces exist (network setup goes there).
+// namespaces exist (network setup goes there); `beforeExec` once the
+// child has built its root (and run the mount hooks), before it goes on to
+// pivot_root and the init (the start_host hooks go there).
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
-                              const std::function<Status(pid_t)>& beforeRelease = {});
+                              const std::function<Status(pid_t)>& beforeRelease = {},
+                              const std::function<Status(pid_t)>& beforeExec = {});
 
 }  // namespace xc
