@@ -25,7 +25,7 @@ PUBLIC_OWNER = {
     "state.hpp": "base", "config.hpp": "config", "settings.hpp": "config",
     "container.hpp": "api", "hostcheck.hpp": "base", "hostprobe.hpp": "api",
     "context.hpp": "api", "supervisor.hpp": "monitor", "terminal.hpp": "pty",
-    "bridge.hpp": "net",
+    "bridge.hpp": "net", "autostart.hpp": "api",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
