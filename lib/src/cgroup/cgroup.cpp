@@ -1,6 +1,7 @@
 // One container's cgroup in every hierarchy of the host: create, limits,
 // processes, freezer, kill, destroy.
 #include "cgroup/cgroup.hpp"
+#include "cgroup/cgroup_clone.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -406,6 +407,24 @@ Status Cgroup::addProcess(pid_t pid) {
     const std::string p = std::to_string(pid);
     for (const auto& h : layout_.hierarchies()) XC_TRY(cgWrite(payloadDirFor(h) + "/cgroup.procs", p));
     return {};
+}
+
+Status addProcessExceptUnified(const Cgroup& cg, pid_t pid) {
+    if (!validRel(cg.relPath())) return Error::msg("cgroup: bad path '" + cg.relPath() + "'", EINVAL);
+    const std::string p = std::to_string(pid);
+    for (const auto& h : cg.layout().hierarchies())
+        if (!h.unified) XC_TRY(cgWrite(cg.payloadDirFor(h) + "/cgroup.procs", p));
+    return {};
+}
+
+Result<UniqueFd> openUnifiedPayload(const Cgroup& cg) {
+    if (!validRel(cg.relPath())) return Error::msg("cgroup: bad path '" + cg.relPath() + "'", EINVAL);
+    const CgroupHierarchy* u = cg.layout().unified();
+    if (!u) return UniqueFd();
+    const std::string dir = cg.payloadDirFor(*u);
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error::sys("open cgroup " + dir);
+    return fd;
 }
 
 Status Cgroup::set(const std::string& key, const std::string& value) {
