@@ -720,8 +720,8 @@ def evaluate(bench):
             kib(rv), f"{xv / rv:.2f}" if rv > 0 else "-")
     for field, label in (("pss_kib", "supervisor PSS, KiB"), ("rss_kib", "supervisor RSS, KiB"),
                          ("pss_anon_kib", "supervisor anonymous (Pss_Anon), KiB")):
-        if not xm and not lm and not bench.results:
-            break
+        if not xm and not lm:
+            break  # memory part not run (--containers 0)
         xs = xm[field] if xm else None
         ls = lm[field] if lm else None
         rt = ratio(xs, ls)
