@@ -1,8 +1,10 @@
-"""What the xc benchmarks share: finding the tools to measure."""
+"""What the xc benchmarks share: finding the tools to measure, the machine's load."""
 
 import os
+import resource
 import shutil
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,3 +59,57 @@ def cgroup_dirs(relpath):
     if not os.path.isdir(root):
         return []
     return [d for d in (os.path.join(root, h, relpath) for h in sorted(os.listdir(root))) if os.path.isdir(d)]
+
+
+# ---------------------------------------------------------------- machine load
+
+def cpu_jiffies():
+    """(busy, total) jiffies of all CPUs, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    total = sum(v[:8])
+    return total - idle, total
+
+
+def own_cpu_seconds():
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+class LoadWatch:
+    """How busy the machine was while the bench ran, apart from the bench."""
+
+    def __init__(self):
+        self.load0 = os.getloadavg()
+        self.j0 = cpu_jiffies()
+        self.own0 = own_cpu_seconds()
+        self.t0 = time.monotonic()
+
+    def finish(self):
+        load1 = os.getloadavg()
+        j1 = cpu_jiffies()
+        hz = os.sysconf("SC_CLK_TCK")
+        cpus = os.cpu_count() or 1
+        wall = time.monotonic() - self.t0
+        busy = (j1[0] - self.j0[0]) / hz
+        own = own_cpu_seconds() - self.own0
+        others = max(0.0, busy - own)
+        share = others / (wall * cpus) if wall > 0 else 0.0
+        quiet_ = self.load0[0] <= 0.5 and share <= 0.10
+        return {"load_start": self.load0[0], "load_end": load1[0], "cpus": cpus,
+                "wall_s": wall, "busy_cpu_s": busy, "own_cpu_s": own,
+                "others_share": share, "quiet": quiet_}
+
+
+def describe_load(w):
+    verdict = "quiet" if w["quiet"] else "NOT quiet"
+    text = (f"machine {verdict}: load {w['load_start']:.2f} at start, {w['load_end']:.2f} at end "
+            f"({w['cpus']} CPUs); other work used {100 * w['others_share']:.0f}% of the CPUs "
+            f"while the bench ran (the bench's own tools {w['own_cpu_s']:.1f} CPU-s of "
+            f"{w['busy_cpu_s']:.1f} busy CPU-s in {w['wall_s']:.0f} s)")
+    if not w["quiet"]:
+        text += ("; compare the kinds within this run (they alternate in every run), "
+                 "not with other runs")
+    return text

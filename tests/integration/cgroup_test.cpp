@@ -6,8 +6,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -456,6 +458,60 @@ TEST_F(CgroupReal, ProcessesFreezeKill) {
         EXPECT_FALSE(pathExists(cg->dirFor(h))) << cg->dirFor(h);
         EXPECT_FALSE(pathExists(h.mountPoint + "/" + top_)) << h.mountPoint;
     }
+}
+
+// Freeze, thaw, kill and the wait for an empty group use no inotify
+// instance (closing one waits for an SRCU grace period, and a user has
+// only fs.inotify.max_user_instances of them): they work in a process
+// whose user namespace allows none. The child keeps uid 0 (no map needed)
+// and the host's cgroup namespace; only its inotify limit changes.
+TEST_F(CgroupReal, FreezeAndWaitEmptyNeedNoInotify) {
+    auto cg = Cgroup::create(layout_, rel_);
+    ASSERT_TRUE(cg.ok()) << cg.error().message();
+    if (layout_.freezer() == CgroupFreezer::None) GTEST_SKIP() << "no freezer";
+    pid_t child = spawnTicker();
+    ASSERT_GT(child, 0);
+    ASSERT_TRUE(cg->addProcess(child).ok());
+    int pipefd[2];
+    ASSERT_EQ(::pipe2(pipefd, O_CLOEXEC), 0);
+    pid_t probe = ::fork();
+    ASSERT_GE(probe, 0);
+    if (probe == 0) {
+        ::close(pipefd[0]);
+        auto fail = [&](int code, const std::string& what) {
+            std::string m = what + "\n";
+            (void)!::write(pipefd[1], m.data(), m.size());
+            ::_exit(code);
+        };
+        if (::unshare(CLONE_NEWUSER) < 0) fail(10, std::string("unshare(CLONE_NEWUSER): ") + std::strerror(errno));
+        int fd = ::open("/proc/sys/user/max_inotify_instances", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ::write(fd, "0", 1) != 1) fail(11, std::string("limit inotify instances: ") + std::strerror(errno));
+        ::close(fd);
+        if (::inotify_init1(IN_CLOEXEC) >= 0) fail(12, "inotify_init1 still works: the limit did not apply");
+        Cgroup g(layout_, rel_);
+        if (Status st = g.freeze(2000ms); !st) fail(20, "freeze: " + st.error().message());
+        auto fs = g.freezerState();
+        if (!fs || *fs != FreezerState::Frozen) fail(21, "not FROZEN after freeze");
+        if (Status st = g.thaw(); !st) fail(22, "thaw: " + st.error().message());
+        if (Status st = g.killAll(); !st) fail(23, "killAll: " + st.error().message());
+        if (Status st = g.waitEmpty(2000ms); !st) fail(24, "waitEmpty: " + st.error().message());
+        ::_exit(0);
+    }
+    ::close(pipefd[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) msg.append(buf, static_cast<size_t>(n));
+    ::close(pipefd[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(probe, &status, 0), probe);
+    ASSERT_TRUE(WIFEXITED(status)) << "probe died: " << status;
+    if (WEXITSTATUS(status) == 10 || WEXITSTATUS(status) == 11 || WEXITSTATUS(status) == 12)
+        GTEST_SKIP() << "cannot take inotify away from a process here: " << msg;
+    ASSERT_EQ(WEXITSTATUS(status), 0) << msg;  // (TearDown kills the ticker)
+    int cstatus = reap(child);
+    EXPECT_TRUE(WIFSIGNALED(cstatus) && WTERMSIG(cstatus) == SIGKILL) << cstatus;
+    EXPECT_FALSE(*cg->populated());
 }
 
 TEST_F(CgroupReal, V1PathsKillSubgroups) {

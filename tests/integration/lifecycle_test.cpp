@@ -85,6 +85,12 @@ TEST_F(Lifecycle, CreateStartInspectStopDestroy) {
     ASSERT_EQ(mons.size(), 1u) << "exactly one xc-monitor for c1";
     EXPECT_EQ(parentOf(init), mons[0]) << "the init's parent is its supervisor";
     EXPECT_FALSE(cgroupDirs("c1").empty()) << "a running container has cgroups";
+    // The init is in the payload group of every hierarchy: born in the
+    // cgroup2 one (CLONE_INTO_CGROUP), moved into the v1 ones.
+    auto groups = lines(readText("/proc/" + std::to_string(init) + "/cgroup"));
+    EXPECT_FALSE(groups.empty());
+    for (const auto& g : groups)
+        EXPECT_TRUE(g.size() > 11 && g.compare(g.size() - 11, 11, "/c1/payload") == 0) << g;
     EXPECT_TRUE(socketBound("c1"));
 
     // PID 1 inside is busybox init.

@@ -1,17 +1,18 @@
 // One container's cgroup in every hierarchy of the host: create, limits,
 // processes, freezer, kill, destroy.
 #include "cgroup/cgroup.hpp"
+#include "cgroup/cgroup_clone.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "xc/fd.hpp"
@@ -114,39 +115,65 @@ Status enableControllers(const std::string& parent, const std::vector<std::strin
     return {};
 }
 
-// An inotify watch on a cgroup2 cgroup.events file: waits for "key value"
-// without polling the file in a loop.
+// The value of key in "key value" lines.
+std::optional<std::string> fieldOf(const std::string& text, const std::string& key) {
+    std::istringstream in(text);
+    std::string k, v;
+    while (in >> k >> v)
+        if (k == key) return v;
+    return std::nullopt;
+}
+
+// A cgroup2 cgroup.events file, open, to wait for "key value" without an
+// inotify instance: kernfs reports a change of the file to poll() as
+// POLLPRI on a descriptor that has read it before (each read notes the
+// file's event count; a later notification makes it differ). Closing an
+// inotify instance waits for an SRCU grace period (~20 ms), closing this
+// descriptor does not. The kernel delays a notification that comes within
+// ~10 ms of the previous one: the file is also read again at short,
+// growing intervals, so that delay does not add to the wait.
 class EventsWatch {
 public:
     static Result<EventsWatch> open(const std::string& path) {
         EventsWatch w;
         w.path_ = path;
-        w.fd_.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-        if (!w.fd_) return Error::sys("inotify_init1 for " + path);
-        if (::inotify_add_watch(w.fd_.get(), path.c_str(), IN_MODIFY) < 0) {
-            int e = errno;
-            return Error::sys(e, "watch " + path);
-        }
+        w.fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!w.fd_) return Error::sys("open " + path);
         return w;
     }
 
     // true once "key value" shows; false when the deadline passed first.
     Result<bool> waitFor(const std::string& key, const std::string& value, Clock::time_point deadline) {
+        auto step = std::chrono::microseconds(100);
         for (;;) {
-            XC_ASSIGN(std::string cur, keyedField(path_, key));
-            if (cur == value) return true;
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-            if (left <= 0) return false;
-            struct pollfd p = {fd_.get(), POLLIN, 0};
-            int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left + 1, 1 << 30)));
-            if (n < 0 && errno != EINTR) return Error::sys("poll inotify for " + path_);
-            char buf[4096];
-            while (::read(fd_.get(), buf, sizeof buf) > 0) {
-            }
+            XC_ASSIGN(std::string text, readAgain());
+            auto cur = fieldOf(text, key);
+            if (!cur) return Error::msg("read " + path_ + ": no '" + key + "' line", ENOENT);
+            if (*cur == value) return true;
+            auto now = Clock::now();
+            if (now >= deadline) return false;
+            auto wait = std::min<Clock::duration>(step, deadline - now);
+            step = std::min<std::chrono::microseconds>(step * 2, std::chrono::milliseconds(5));
+            auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+            struct timespec ts = {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+            struct pollfd p = {fd_.get(), POLLPRI, 0};
+            if (::ppoll(&p, 1, &ts, nullptr) < 0 && errno != EINTR) return Error::sys("poll " + path_);
         }
     }
 
 private:
+    // The file from its start, in one read: each read shows the file anew
+    // and notes its event count, so a second read could note a change whose
+    // text the first one did not see. cgroup.events is a few dozen bytes.
+    Result<std::string> readAgain() {
+        char buf[4096];
+        ssize_t n;
+        do n = ::pread(fd_.get(), buf, sizeof buf, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) return Error::sys("read " + path_);
+        return std::string(buf, static_cast<size_t>(n));
+    }
+
     UniqueFd fd_;
     std::string path_;
 };
@@ -380,6 +407,24 @@ Status Cgroup::addProcess(pid_t pid) {
     const std::string p = std::to_string(pid);
     for (const auto& h : layout_.hierarchies()) XC_TRY(cgWrite(payloadDirFor(h) + "/cgroup.procs", p));
     return {};
+}
+
+Status addProcessExceptUnified(const Cgroup& cg, pid_t pid) {
+    if (!validRel(cg.relPath())) return Error::msg("cgroup: bad path '" + cg.relPath() + "'", EINVAL);
+    const std::string p = std::to_string(pid);
+    for (const auto& h : cg.layout().hierarchies())
+        if (!h.unified) XC_TRY(cgWrite(cg.payloadDirFor(h) + "/cgroup.procs", p));
+    return {};
+}
+
+Result<UniqueFd> openUnifiedPayload(const Cgroup& cg) {
+    if (!validRel(cg.relPath())) return Error::msg("cgroup: bad path '" + cg.relPath() + "'", EINVAL);
+    const CgroupHierarchy* u = cg.layout().unified();
+    if (!u) return UniqueFd();
+    const std::string dir = cg.payloadDirFor(*u);
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error::sys("open cgroup " + dir);
+    return fd;
 }
 
 Status Cgroup::set(const std::string& key, const std::string& value) {
@@ -619,7 +664,8 @@ Status Cgroup::freeze(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     bool frozen = false;
     if (kind == CgroupFreezer::Unified) {
-        // Watch first, then freeze: the change cannot slip by unseen.
+        // Open first (an error comes before the freeze). Each read re-arms
+        // the wait, so a change after it cannot slip by unseen.
         XC_ASSIGN(auto watch, EventsWatch::open(dir + "/cgroup.events"));
         XC_TRY(cgWrite(dir + "/cgroup.freeze", "1"));
         XC_ASSIGN(frozen, watch.waitFor("frozen", "1", deadline));

@@ -457,9 +457,9 @@ void Monitor::initExited(int status) {
         for (const auto& [n, c] : ttyClients_) held.push_back(n);
         for (int n : held) releaseTtyClient(n, notice);
     }
-    init_ = SpawnedInit();
-    consolePeer_.reset();
-    ttyPeers_.clear();
+    SpawnedInit gone = std::exchange(init_, SpawnedInit());  // its ptys and their peers close
+    UniqueFd gonePeer = std::move(consolePeer_);              // on return, after STOPPED: a pty's
+    std::vector<UniqueFd> gonePeers = std::exchange(ttyPeers_, {});  // last close can wait for a flush
     if (network_) network_->teardown();
     network_.reset();
     hooks_.postStop(reboot ? "reboot" : "stop", log_);

@@ -64,7 +64,9 @@ void HeldRunLock::restore(const Log& log) {
 void HeldRunLock::release() {
     if (fd_) removeLockFile(fd_.get(), path_);
     fd_.reset();
-    inotify_.reset();
+    // The watch stays until this object goes (restore() without a lock does
+    // nothing): closing an inotify instance waits for an SRCU grace period
+    // (~10-20 ms), which a stop would otherwise wait for before STOPPED.
 }
 
 // The parent of each process of the cgroup (only the init's is outside it).

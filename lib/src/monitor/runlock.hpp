@@ -30,7 +30,8 @@ public:
     // After a watch event, or before an answer that relies on it: if the
     // lock file at its path is not ours any more, make and lock a new one.
     void restore(const Log& log);
-    // Unlinks the lock file if it is ours and lets go of the lock.
+    // Unlinks the lock file if it is ours and lets go of the lock; the
+    // watch is closed with this object.
     void release();
 
 private:

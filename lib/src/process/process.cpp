@@ -1,4 +1,5 @@
 #include "process/process.hpp"
+#include "process/clone_into.hpp"
 
 #include "base/fdpass.hpp"
 
@@ -125,8 +126,10 @@ pid_t Process::release() {
     return pid;
 }
 
-Result<Process> cloneChild(unsigned long long flags) {
-    if (flags == 0) {
+Result<Process> cloneChild(unsigned long long flags) { return cloneChildInto(flags, -1); }
+
+Result<Process> cloneChildInto(unsigned long long flags, int cgroupFd) {
+    if (flags == 0 && cgroupFd < 0) {
         // A plain child through glibc's fork: its at-fork handlers reset
         // malloc's and stdio's locks in the child, so the child may
         // allocate even if another thread of the caller (a Python
@@ -152,6 +155,10 @@ Result<Process> cloneChild(unsigned long long flags) {
     args.flags = flags | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
+    if (cgroupFd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = static_cast<uint64_t>(cgroupFd);
+    }
     long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid < 0) return Error::sys("clone a child with new namespaces");
     if (pid == 0) return Process(0, UniqueFd());

@@ -23,9 +23,11 @@
 
 #include "base/fsutil.hpp"
 #include "base/number.hpp"
+#include "cgroup/cgroup_clone.hpp"
 #include "mount/lxcfs.hpp"
 #include "mount/mount.hpp"
 #include "mount/rootdir.hpp"
+#include "process/clone_into.hpp"
 #include "spawn/exec_error.hpp"
 #include "spawn/userns.hpp"
 
@@ -537,8 +539,18 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
     if (!spec.hostNetwork) flags |= CLONE_NEWNET;
     if (spec.userNamespace()) flags |= CLONE_NEWUSER;
+    // Born in its cgroup2 group where there is one: no migration there, and
+    // on a cgroup2-only host none at all (each migration takes the global
+    // cgroup_threadgroup_rwsem, whose first writer waits for an RCU grace
+    // period). A kernel before 5.7 refuses the flag: migrate as before.
+    XC_ASSIGN(UniqueFd intoCgroup, openUnifiedPayload(cgroup).ctx("start the init in its cgroup"));
+    auto cloned = intoCgroup ? cloneChildInto(flags, intoCgroup.get()) : cloneChild(flags);
+    const bool bornInUnified = intoCgroup.valid() && cloned.ok();
+    if (!cloned && intoCgroup.valid() && (cloned.error().code() == EINVAL || cloned.error().code() == E2BIG))
+        cloned = cloneChild(flags);
+    intoCgroup.reset();
     // Until the init has exec'd, `child` kills and reaps it on any failure.
-    XC_ASSIGN(Process child, cloneChild(flags));
+    XC_ASSIGN(Process child, std::move(cloned));
     if (child.pid() == 0) {
         parentEnd.close();
         sigset_t none;
@@ -558,7 +570,8 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     if (spec.userNamespace()) {
         XC_ASSIGN(idmappedRoot, prepareUserNamespace(spec, cgroup, child.pid()));
     }
-    XC_TRY(cgroup.addProcess(child.pid()).ctx("move the init into its cgroup"));
+    XC_TRY((bornInUnified ? addProcessExceptUnified(cgroup, child.pid()) : cgroup.addProcess(child.pid()))
+               .ctx("move the init into its cgroup"));
     if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
     if (idmappedRoot)
         XC_TRY(parentEnd.send("go", {idmappedRoot.get()}));
