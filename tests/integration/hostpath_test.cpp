@@ -178,3 +178,38 @@ TEST_F(HostPaths, CreateWithALogLevelAndNoLogFileWorks) {
     EXPECT_TRUE(contains(readText(containerDir("p9") + "/p9.log"), "xc-monitor p9:"))
         << "the default log was not written";
 }
+
+// xc.conf's cache_dir reaches templates as XC_CACHE (it used to be read by
+// nothing), and the caller's own XC_CACHE still wins over it.
+TEST_F(HostPaths, TemplatesAreGivenTheCacheDirOfXcConf) {
+    const std::string tmpl = scratch_ + "/cache-template";
+    ASSERT_TRUE(writeText(tmpl,
+                          "#!/bin/sh\n"
+                          "while [ $# -gt 0 ]; do [ \"$1\" = --rootfs ] && r=$2; shift; done\n"
+                          "printf '%s' \"${XC_CACHE-unset}\" > \"$r/cache-dir\"\n",
+                          0755));
+    ASSERT_NO_FATAL_FAILURE(useXcConf("cache_dir = \"/var/tmp/xc-it-cache-of-xc-conf\";\n"));
+    RunOptions none;
+    none.env = {"XC_CACHE=", "XC_CACHE_DIR="};
+    XC_ASSERT_OK(xc("xc-create", {"-n", "k1", "-t", tmpl}, none));
+    EXPECT_EQ(readText(rootfs("k1") + "/cache-dir"), "/var/tmp/xc-it-cache-of-xc-conf");
+
+    RunOptions own;
+    own.env = {"XC_CACHE=/var/tmp/xc-it-own-cache"};
+    XC_ASSERT_OK(xc("xc-create", {"-n", "k2", "-t", tmpl}, own));
+    EXPECT_EQ(readText(rootfs("k2") + "/cache-dir"), "/var/tmp/xc-it-own-cache");
+}
+
+// A missing template lists the templates there are, not their helper
+// directories (templates/lib).
+TEST_F(HostPaths, AMissingTemplateListsOnlyTemplates) {
+    RunResult r = xc("xc-create", {"-n", "k3", "-t", "no-such-template"});
+    EXPECT_NE(r.status, 0);
+    const size_t at = r.err.find("available: ");
+    ASSERT_NE(at, std::string::npos) << r.describe();
+    const std::string listed = r.err.substr(at);
+    EXPECT_TRUE(contains(listed, "busybox")) << r.describe();
+    EXPECT_TRUE(contains(listed, "debian")) << r.describe();
+    EXPECT_FALSE(contains(listed, "lib")) << r.describe();
+    EXPECT_FALSE(contains(listed, "README")) << r.describe();
+}

@@ -13,6 +13,7 @@
 #include "api/staging.hpp"
 #include "cgroup/cgroup.hpp"
 #include "xc/container.hpp"
+#include "xc/settings.hpp"
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
@@ -33,8 +34,13 @@ Result<std::string> findTemplate(const HostPaths& host, const std::string& name)
     if (::access(path.c_str(), F_OK) == 0) return path;
     std::string avail;
     if (auto names = listDir(host.templateDir))
-        for (const auto& n : *names)
-            if (n != "README.md") avail += (avail.empty() ? "" : ", ") + n;
+        for (const auto& n : *names) {
+            // Templates are executable files; their helpers live in directories.
+            struct stat st {};
+            const std::string p = host.templateDir + "/" + n;
+            if (::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0)
+                avail += (avail.empty() ? "" : ", ") + n;
+        }
     return Error::msg("no template '" + name + "' (looked for " + path +
                           (avail.empty() ? std::string(")") : "; available: " + avail + ")"),
                       ENOENT);
@@ -90,6 +96,7 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     XC_ASSIGN(std::string tmpl, findTemplate(host_, o.templateName));
 
     // Check the admin's settings before anything is made.
+    XC_ASSIGN(GlobalSettings settings, loadGlobalSettings(host_));
     CreateInputs in;
     if (pathExists(host_.defaultConf())) in.defaults = host_.defaultConf();
     in.userConf = o.configFile;
@@ -129,7 +136,7 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     std::string tmplConf = stage + "/template.conf";
     std::vector<std::string> args = {"--name", name(), "--path", stage, "--rootfs", rootfs, "--config", tmplConf};
     args.insert(args.end(), o.templateArgs.begin(), o.templateArgs.end());
-    XC_TRY(staging::runTemplate(tmpl, args, lock->fd(), log));
+    XC_TRY(staging::runTemplate(tmpl, args, {"XC_CACHE=" + templateCacheDir(host_, settings)}, lock->fd(), log));
 
     // The template's output is untrusted input like any config file.
     if (pathExists(tmplConf)) in.templateConf = tmplConf;

@@ -32,6 +32,8 @@ Result<std::vector<std::string>> removeLeftovers(const std::string& base, const 
 // Runs a template over the staging directory so that nothing it starts
 // outlives the create (template.cpp): it keeps `lockFd` (the create's run
 // lock) for as long as any of its processes lives.
-Status runTemplate(const std::string& tmpl, const std::vector<std::string>& args, int lockFd, const Log& log);
+// `env` is added to the caller's environment (NAME=VALUE entries).
+Status runTemplate(const std::string& tmpl, const std::vector<std::string>& args,
+                   const std::vector<std::string>& env, int lockFd, const Log& log);
 
 }  // namespace xc::staging

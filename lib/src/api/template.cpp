@@ -86,8 +86,10 @@ Result<int> runInPidNamespace(const Program& cmd, bool& unsupported) {
 
 }  // namespace
 
-Status runTemplate(const std::string& tmpl, const std::vector<std::string>& args, int lockFd, const Log& log) {
+Status runTemplate(const std::string& tmpl, const std::vector<std::string>& args,
+                   const std::vector<std::string>& env, int lockFd, const Log& log) {
     Program cmd;
+    cmd.env = env;
     cmd.argv = {tmpl};
     cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
     cmd.stdinFd = 0;

@@ -2,6 +2,8 @@
 // container config (config_table.hpp): FILE:LINE: KEY errors, "did you mean".
 #include "xc/settings.hpp"
 
+#include <cstdlib>
+
 #include "base/fsutil.hpp"
 #include "config/config_table.hpp"
 
@@ -33,6 +35,12 @@ const std::vector<KeyEntry<GlobalSettings>> kSettings = {
          while (s.lxcfsPath.size() > 1 && s.lxcfsPath.back() == '/') s.lxcfsPath.pop_back();
          return {};
      }},
+    {"cache_dir", Kind::String, "where templates keep their caches (XC_CACHE for the template; default /var/cache/xc)",
+     APPLY {
+         XC_TRY(absolutePath(text(v)));
+         s.cacheDir = text(v);
+         return {};
+     }},
 };
 
 #undef APPLY
@@ -45,6 +53,13 @@ Result<GlobalSettings> loadGlobalSettings(const HostPaths& host) {
     if (!pathExists(file)) return s;
     XC_TRY(readTable(readConfigFile(file), file, kSettings, s));
     return s;
+}
+
+std::string templateCacheDir(const HostPaths& host, const GlobalSettings& settings) {
+    if (const char* own = ::getenv("XC_CACHE"); own && *own) return own;
+    if (const char* env = ::getenv("XC_CACHE_DIR"); env && *env) return env;
+    if (!settings.cacheDir.empty()) return settings.cacheDir;
+    return host.cacheDir;
 }
 
 }  // namespace xc
