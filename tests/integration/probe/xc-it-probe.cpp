@@ -458,6 +458,9 @@ int escape(const std::vector<std::string>& a) {
     if (name != "pty-hold") {
         if (::unshare(CLONE_NEWNS) < 0) return blocked("unshare");
         ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+        // The scratch directories on a tmpfs of this namespace's: they go with it.
+        ::mkdir("/tmp", 01777);
+        ::mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m");
     }
     if (name.rfind("corepattern-", 0) == 0) return corePattern(name.substr(12));
     if (name == "sys-remount" || name == "sys-fresh") return sysfs(name == "sys-fresh");
