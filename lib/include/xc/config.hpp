@@ -88,6 +88,7 @@ struct SecuritySettings {
     bool allowHostNetwork = false;     // needed for network type "none"
     bool privileged = false;           // no user namespace (no idmap): root is the host's root
     bool idmapIsolated = false;        // xc-create gives it a block of root's ids no other container maps
+    bool nesting = false;              // an unmasked proc at /dev/.xc-nesting/proc, for containers inside
 };
 
 // lxcfs: its /proc and /sys files bound over the container's (key "lxcfs").

@@ -293,6 +293,9 @@ Status checkIdmaps(const ContainerConfig& c, const TableWalker& w) {
     if (c.security.privileged && c.security.idmapIsolated)
         return w.errorAt("security.idmap_isolated",
                          "a privileged container (security.privileged = true) has no ids to isolate");
+    if (c.security.privileged && c.security.nesting)
+        return w.errorAt("security.nesting", "refused for a privileged container: a container nested in it would "
+                                             "have the host's root (nesting needs security.privileged = false)");
     if (c.security.privileged && !c.idmap.empty())
         return w.errorAt("idmap", "security.privileged = true, so there is no user namespace to map ids in: remove "
                                   "the idmap, or set privileged = false");

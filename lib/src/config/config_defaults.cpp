@@ -59,6 +59,7 @@ const KeyDefault kDefaults[] = {
     {"security.seccomp", "\"default\""},
     {"security.allow_host_network", "false"},
     {"security.idmap_isolated", "false (the first 65536 of root's ids, shared)"},
+    {"security.nesting", "false (no proc for nested containers)"},
     {"security.privileged", "false (with idmap: a user namespace; without: the host's root)"},
     {"idmap", "( ) (no user namespace)"},
     {"lxcfs", "\"auto\" (on when lxcfs is mounted at xc.conf's lxcfs.path, /var/lib/lxcfs)"},

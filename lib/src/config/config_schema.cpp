@@ -455,6 +455,9 @@ const std::vector<SchemaEntry> kSchema = {
     {"security.idmap_isolated", Kind::Bool,
      "xc-create maps this container to a block of 65536 of root's ids that no other container in its base maps",
      APPLY { c.security.idmapIsolated = static_cast<bool>(v); return {}; }},
+    {"security.nesting", Kind::Bool,
+     "let the container run containers: a fully visible proc at /dev/.xc-nesting/proc (unprivileged containers only)",
+     APPLY { c.security.nesting = static_cast<bool>(v); return {}; }},
     {"security.allow_host_network", Kind::Bool, "allow network type \"none\" (the host's network stack)",
      APPLY { c.security.allowHostNetwork = static_cast<bool>(v); return {}; }},
 

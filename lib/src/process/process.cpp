@@ -7,6 +7,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -163,6 +164,57 @@ Result<Process> cloneChildInto(unsigned long long flags, int cgroupFd) {
     if (pid < 0) return Error::sys("clone a child with new namespaces");
     if (pid == 0) return Process(0, UniqueFd());
     return Process(static_cast<pid_t>(pid), UniqueFd(pidfd));
+}
+
+Result<Process> cloneChildIn(int userns, unsigned long long flags, int cgroupFd) {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) < 0) return Error::sys("make a pipe");
+    UniqueFd readEnd(report[0]), writeEnd(report[1]);
+    pid_t mid = ::fork();
+    if (mid < 0) return Error::sys("fork a child");
+    if (mid == 0) {
+        // The intermediate: a result is the child's pid, or minus an errno.
+        long r = ::setns(userns, CLONE_NEWUSER) < 0 ? -errno : 0;
+        if (r == 0) {
+            struct clone_args args = {};
+            // With CLONE_PARENT the child's exit signal is ours (SIGCHLD, from
+            // the fork); clone3 refuses one given.
+            args.flags = flags | CLONE_PARENT;
+            if (cgroupFd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = static_cast<uint64_t>(cgroupFd);
+            }
+            r = ::syscall(SYS_clone3, &args, sizeof args);
+            if (r == 0) return Process(0, UniqueFd());
+            if (r < 0) r = -errno;
+        }
+        if (::write(writeEnd.get(), &r, sizeof r) != static_cast<ssize_t>(sizeof r)) ::_exit(1);
+        ::_exit(0);
+    }
+    writeEnd.reset();
+    long r = 0;
+    ssize_t n;
+    while ((n = ::read(readEnd.get(), &r, sizeof r)) < 0 && errno == EINTR) {
+    }
+    int st;
+    while (::waitpid(mid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (n != static_cast<ssize_t>(sizeof r)) return Error::msg("clone a child in a user namespace: the intermediate died", ECHILD);
+    if (r < 0) {
+        errno = static_cast<int>(-r);
+        return Error::sys("clone a child with new namespaces in its user namespace");
+    }
+    // The caller's child (CLONE_PARENT), not reaped before this: the pid
+    // names it, even if it has exited meanwhile.
+    UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(r), 0)));
+    if (!fd) {
+        Error e = Error::sys("open a pidfd for child " + std::to_string(r));
+        ::kill(static_cast<pid_t>(r), SIGKILL);
+        while (::waitpid(static_cast<pid_t>(r), &st, 0) < 0 && errno == EINTR) {
+        }
+        return e;
+    }
+    return Process(static_cast<pid_t>(r), std::move(fd));
 }
 
 namespace {

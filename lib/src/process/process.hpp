@@ -93,6 +93,14 @@ private:
 // the child sees an empty Process (pid() == 0 there); the parent owns it.
 Result<Process> cloneChild(unsigned long long flags);
 
+// The same, the child made in the user namespace `userns` (an fd of
+// /proc/PID/ns/user; the new namespaces of `flags` are owned by it) by an
+// intermediate process that joins it and clones with CLONE_PARENT: the
+// child is the caller's own, as with cloneChild.
+// With cgroupFd >= 0 the child is born in that cgroup2 directory
+// (CLONE_INTO_CGROUP).
+Result<Process> cloneChildIn(int userns, unsigned long long flags, int cgroupFd = -1);
+
 // A program to run: argv[0] is the path executed (no PATH search).
 struct Program {
     std::vector<std::string> argv;

@@ -90,6 +90,10 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
             return Error::msg("network type \"none\" (the host's network) needs a privileged container: a user "
                               "namespace cannot mount /sys for the host's network namespace",
                               EINVAL);
+    } else if (s.security.nesting) {
+        return Error::msg("security.nesting needs an unprivileged container (an idmap): containers nested in a "
+                          "privileged one would have the host's root",
+                          EINVAL);
     }
     return s;
 }
@@ -299,6 +303,21 @@ Result<UniqueFd> setupProc(const RootDir& root, int devfd, bool hostNetwork) {
     return proc;
 }
 
+// security.nesting: a proc of the container's with nothing over it, at
+// /dev/.xc-nesting/proc. The kernel lets a nested user namespace mount a
+// new proc only where a fully visible one is already mounted (the
+// container's own /proc has masks and a read-only /proc/sys bound over
+// it); what this one shows is the container's pid namespace, and the
+// files its masks cover stay closed to a root that is not the host's.
+Status setupNestingProc(int devfd) {
+    if (::mkdirat(devfd, ".xc-nesting", 0755) < 0) return Error::sys("create /dev/.xc-nesting");
+    XC_ASSIGN(UniqueFd dir, openAt(devfd, ".xc-nesting", O_PATH | O_DIRECTORY, "/dev/.xc-nesting"));
+    if (::mkdirat(dir.get(), "proc", 0555) < 0) return Error::sys("create /dev/.xc-nesting/proc");
+    XC_ASSIGN(UniqueFd target, openAt(dir.get(), "proc", O_PATH | O_DIRECTORY, "/dev/.xc-nesting/proc"));
+    XC_TRY(mountNew(target.get(), "proc", {}, kNoSuidDevExec, "/dev/.xc-nesting/proc"));
+    return {};
+}
+
 // The v1 mount parameters of a hierarchy: its controllers, or none + name.
 std::vector<std::pair<std::string, std::string>> v1Params(const CgroupHierarchy& h) {
     std::vector<std::pair<std::string, std::string>> p;
@@ -439,6 +458,8 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, UniqueFd idmappedRoot) 
     if (!dev) return std::move(dev).error().wrap("set up /dev");
     auto proc = setupProc(*root, dev->dev.get(), spec.hostNetwork);
     if (!proc) return std::move(proc).error().wrap("set up /proc");
+    if (spec.security.nesting)
+        if (auto st = setupNestingProc(dev->dev.get()); !st) return std::move(st).error().wrap("set up nesting");
     auto sys = setupSys(*root, spec.cgroupLayout);
     if (!sys) return std::move(sys).error().wrap("set up /sys");
     // lxcfs's files over /proc's and /sys's, while the host's tree is in view.
@@ -528,6 +549,34 @@ Result<UniqueFd> prepareUserNamespace(const SpawnSpec& spec, const Cgroup& cgrou
     return idmappedTree(spec.rootfs, pid);
 }
 
+// The init's first process: in a user namespace of its own for an
+// unprivileged container, owned by the container's root (its host uid), so
+// that what the container counts against per-user limits is not the host
+// root's (see userNamespaceOwnedBy); where the host allows no unprivileged
+// user namespace, one made by root (the supervisor) itself.
+// With intoCgroup >= 0 it is first tried born in that cgroup2 group; where
+// that fails (a kernel before 5.7, a group the caller may not enter from
+// the user namespace) no child exists yet, and it is cloned to be moved.
+Result<Process> cloneInitOnce(const SpawnSpec& spec, unsigned long long flags, int intoCgroup) {
+    auto plain = [&](unsigned long long f) { return intoCgroup >= 0 ? cloneChildInto(f, intoCgroup) : cloneChild(f); };
+    if (!spec.userNamespace()) return plain(flags);
+    auto uid = static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0));
+    auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
+    auto owned = userNamespaceOwnedBy(uid, gid);
+    if (!owned) return plain(flags | CLONE_NEWUSER);
+    return cloneChildIn(owned->get(), flags, intoCgroup);
+}
+
+Result<Process> cloneInit(const SpawnSpec& spec, unsigned long long flags, int intoCgroup, bool& bornInUnified) {
+    bornInUnified = false;
+    if (intoCgroup >= 0) {
+        auto born = cloneInitOnce(spec, flags, intoCgroup);
+        if (born) bornInUnified = true;
+        if (born) return born;
+    }
+    return cloneInitOnce(spec, flags, -1);
+}
+
 }  // namespace
 
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::function<Status(pid_t)>& beforeRelease,
@@ -538,16 +587,13 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     Channel& childEnd = chans.second;
     unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
     if (!spec.hostNetwork) flags |= CLONE_NEWNET;
-    if (spec.userNamespace()) flags |= CLONE_NEWUSER;
     // Born in its cgroup2 group where there is one: no migration there, and
     // on a cgroup2-only host none at all (each migration takes the global
     // cgroup_threadgroup_rwsem, whose first writer waits for an RCU grace
-    // period). A kernel before 5.7 refuses the flag: migrate as before.
+    // period).
     XC_ASSIGN(UniqueFd intoCgroup, openUnifiedPayload(cgroup).ctx("start the init in its cgroup"));
-    auto cloned = intoCgroup ? cloneChildInto(flags, intoCgroup.get()) : cloneChild(flags);
-    const bool bornInUnified = intoCgroup.valid() && cloned.ok();
-    if (!cloned && intoCgroup.valid() && (cloned.error().code() == EINVAL || cloned.error().code() == E2BIG))
-        cloned = cloneChild(flags);
+    bool bornInUnified = false;
+    auto cloned = cloneInit(spec, flags, intoCgroup.get(), bornInUnified);
     intoCgroup.reset();
     // Until the init has exec'd, `child` kills and reaps it on any failure.
     XC_ASSIGN(Process child, std::move(cloned));

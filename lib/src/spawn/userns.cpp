@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -99,6 +101,53 @@ Status becomeNamespaceRoot() {
     if (::setresuid(0, 0, 0) < 0) return Error::sys("become uid 0 in the container's user namespace");
     if (::setgroups(0, nullptr) < 0) return Error::sys("drop supplementary groups in the user namespace");
     return {};
+}
+
+Result<UniqueFd> userNamespaceOwnedBy(uid_t uid, gid_t gid) {
+    int ready[2], done[2];
+    if (::pipe2(ready, O_CLOEXEC) < 0) return Error::sys("make a pipe");
+    UniqueFd readyRead(ready[0]), readyWrite(ready[1]);
+    if (::pipe2(done, O_CLOEXEC) < 0) return Error::sys("make a pipe");
+    UniqueFd doneRead(done[0]), doneWrite(done[1]);
+    pid_t pid = ::fork();
+    if (pid < 0) return Error::sys("fork a child");
+    if (pid == 0) {
+        int err = 0;
+        if (::setgroups(0, nullptr) < 0 || ::setresgid(gid, gid, gid) < 0 || ::setresuid(uid, uid, uid) < 0 ||
+            ::unshare(CLONE_NEWUSER) < 0)
+            err = errno;
+        if (::write(readyWrite.get(), &err, sizeof err) != static_cast<ssize_t>(sizeof err)) ::_exit(1);
+        char c;
+        doneWrite.reset();
+        while (::read(doneRead.get(), &c, 1) < 0 && errno == EINTR) {
+        }
+        ::_exit(0);
+    }
+    readyWrite.reset();
+    doneRead.reset();
+    int err = EIO;
+    ssize_t n;
+    while ((n = ::read(readyRead.get(), &err, sizeof err)) < 0 && errno == EINTR) {
+    }
+    UniqueFd ns;
+    if (n == static_cast<ssize_t>(sizeof err) && err == 0)
+        ns = UniqueFd(::open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+    int openErr = errno;
+    doneWrite.reset();
+    int st;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    std::string what = "make a user namespace owned by uid " + std::to_string(uid);
+    if (n != static_cast<ssize_t>(sizeof err)) return Error::msg(what + ": its child died", ECHILD);
+    if (err) {
+        errno = err;
+        return Error::sys(what);
+    }
+    if (!ns) {
+        errno = openErr;
+        return Error::sys(what + ": open its /proc/PID/ns/user");
+    }
+    return ns;
 }
 
 }  // namespace xc

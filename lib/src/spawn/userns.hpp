@@ -29,6 +29,16 @@ Status checkStartable(const std::vector<IdMap>& maps);
 // Writes /proc/PID/uid_map and gid_map.
 Status writeIdMaps(pid_t pid, const std::vector<IdMap>& maps);
 
+// A new user namespace owned by host user `uid` (group `gid`), without
+// maps, as an fd of its /proc/PID/ns/user; made by a child that becomes
+// that user first. The kernel charges what a namespace's processes count
+// against per-user limits (inotify instances and watches, user namespaces,
+// ...) to its owner too, at the level above it: a namespace made by root
+// would charge the host's root, so that a container could use up root's
+// own inotify instances. Fails where the host allows no unprivileged user
+// namespaces.
+Result<UniqueFd> userNamespaceOwnedBy(uid_t uid, gid_t gid);
+
 // A detached recursive copy of `rootfs`, idmapped through the user
 // namespace of `pid`.
 Result<UniqueFd> idmappedTree(const std::string& rootfs, pid_t pid);
