@@ -152,4 +152,82 @@ Result<std::string> setConfigInts(const std::string& text, const std::vector<std
     return setConfigValues(text, asText, true, includeDir, shownAs);
 }
 
+namespace {
+
+// Inserts ` key = "value";` after the value of `anchor` on its line.
+Result<std::string> insertAfter(const std::string& text, const std::string& anchor, const std::string& key,
+                                const std::string& value, const std::string& includeDir, const std::string& shownAs) {
+    libconfig::Config cfg;
+    XC_TRY(parse(cfg, text, includeDir, shownAs));
+    std::string path = libconfigPath(anchor);
+    if (!cfg.exists(path)) return Error::msg(shownAs + ": " + anchor + " is not set", ENOENT);
+    const libconfig::Setting& s = cfg.lookup(path);
+    std::string where = shownAs + ":" + std::to_string(s.getSourceLine()) + ": " + anchor;
+    if (s.getSourceFile() != nullptr || s.getType() != libconfig::Setting::TypeString)
+        return Error::msg(where + ": not a string set in the file itself", EINVAL);
+    // The anchor's value replaced by itself marks where it ends.
+    const std::string mark = "\x01xc-anchor\x01";
+    std::string out = text;
+    XC_TRY(replaceOnLine(out, static_cast<int>(s.getSourceLine()), lastName(anchor), mark, true, where));
+    size_t at = out.find(quoted(mark));
+    std::string v = s.c_str();
+    out.replace(at, quoted(mark).size(), quoted(v));
+    size_t p = at + quoted(v).size();
+    while (p < out.size() && (out[p] == ' ' || out[p] == '\t')) ++p;
+    std::string add = " " + lastName(key) + " = " + quoted(value) + ";";
+    if (p < out.size() && (out[p] == ';' || out[p] == ','))
+        out.insert(p + 1, add);
+    else
+        out.insert(at + quoted(v).size(), ";" + add);
+    return out;
+}
+
+}  // namespace
+
+Result<std::string> setOrAddConfigStrings(const std::string& text, const std::string& anchor,
+                                          const std::vector<std::pair<std::string, std::string>>& values,
+                                          const std::string& includeDir, const std::string& shownAs) {
+    std::string out = text;
+    std::string at = anchor;  // each added key after the one added before it
+    for (const auto& kv : values) {
+        XC_ASSIGN(bool has, configSets(out, kv.first, includeDir));
+        if (has) {
+            XC_ASSIGN(out, setConfigStrings(out, {kv}, includeDir, shownAs));
+        } else {
+            XC_ASSIGN(out, insertAfter(out, at, kv.first, kv.second, includeDir, shownAs));
+            at = kv.first;
+        }
+    }
+    return out;
+}
+
+Result<std::string> removeConfigStrings(const std::string& text, const std::vector<std::string>& keys,
+                                        const std::string& includeDir, const std::string& shownAs) {
+    std::string out = text;
+    const std::string mark = "\x01xc-removed\x01";
+    for (const auto& key : keys) {
+        XC_ASSIGN(bool has, configSets(out, key, includeDir));
+        if (!has) continue;
+        XC_ASSIGN(out, setConfigStrings(out, {{key, mark}}, includeDir, shownAs));
+        // From the key's name back on the line to after its terminator.
+        size_t v = out.find(quoted(mark));
+        size_t lineStart = out.rfind('\n', v);
+        lineStart = lineStart == std::string::npos ? 0 : lineStart + 1;
+        size_t k = out.rfind(lastName(key), v);
+        if (k == std::string::npos || k < lineStart) return Error::msg(shownAs + ": " + key + ": cannot remove it", EINVAL);
+        size_t end = v + quoted(mark).size();
+        while (end < out.size() && (out[end] == ' ' || out[end] == '\t')) ++end;
+        if (end < out.size() && (out[end] == ';' || out[end] == ',')) ++end;
+        while (k > lineStart && (out[k - 1] == ' ' || out[k - 1] == '\t')) --k;
+        out.erase(k, end - k);
+        // A line left empty goes too.
+        size_t lineEnd = out.find('\n', lineStart);
+        bool blank = true;
+        for (size_t i = lineStart; i < (lineEnd == std::string::npos ? out.size() : lineEnd); ++i)
+            blank = blank && (out[i] == ' ' || out[i] == '\t');
+        if (blank && lineEnd != std::string::npos) out.erase(lineStart, lineEnd - lineStart + 1);
+    }
+    return out;
+}
+
 }  // namespace xc

@@ -10,6 +10,7 @@
 #include "xc/config.hpp"
 #include "process/process.hpp"
 #include "security/security.hpp"
+#include "storage/overlay.hpp"
 
 namespace xc {
 
@@ -18,6 +19,7 @@ namespace xc {
 struct SpawnSpec {
     std::string name;
     std::string rootfs;  // host path of the root filesystem
+    storage::Layout storage;  // its backend (overlay: the layers mounted on rootfs)
     std::string hostname;
     std::vector<std::string> argv;  // init command
     std::vector<std::string> env;
