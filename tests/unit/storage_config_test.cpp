@@ -59,4 +59,9 @@ TEST(OverlayConfig, StorageKeysAreAddedBesideTheirGroupAndRemovedWithoutTouching
                                      {"rootfs.backend"}, ".", "t");
     ASSERT_TRUE(alone.ok()) << alone.error().message();
     EXPECT_EQ(*alone, "name = \"a\";\nrootfs = {\n path = \"/r\";\n};\n");
+
+    // A key's name inside another key's value on the line is not the key.
+    auto edited = setConfigStrings(*added, {{"rootfs.lower", "/a/overlay/upper:/o"}, {"rootfs.upper", "/n/upper"}}, ".", "t");
+    ASSERT_TRUE(edited.ok()) << edited.error().message();
+    EXPECT_TRUE(contains(*edited, "lower = \"/a/overlay/upper:/o\"; upper = \"/n/upper\";")) << *edited;
 }

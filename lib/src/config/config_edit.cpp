@@ -71,6 +71,16 @@ size_t valueEnd(const std::string& text, size_t p, size_t end, bool isString) {
     return q;
 }
 
+// Whether `at` is inside a quoted string of the line that starts at `start`.
+bool insideQuotes(const std::string& text, size_t start, size_t at) {
+    bool in = false;
+    for (size_t i = start; i < at; ++i) {
+        if (in && text[i] == '\\') ++i;
+        else if (text[i] == '"') in = !in;
+    }
+    return in;
+}
+
 // Replaces the value (a quoted string, or an integer) after `key =` (or
 // `key :`) on line `lineNo`.
 Status replaceOnLine(std::string& text, int lineNo, const std::string& key, const std::string& value,
@@ -87,6 +97,7 @@ Status replaceOnLine(std::string& text, int lineNo, const std::string& key, cons
         size_t k = text.find(key, pos);
         if (k == std::string::npos || k >= end) break;
         pos = k + key.size();
+        if (insideQuotes(text, start, k)) continue;  // in another key's value
         bool wordStart = k == 0 || !(std::isalnum(static_cast<unsigned char>(text[k - 1])) || text[k - 1] == '_');
         size_t p = pos;
         while (p < end && (text[p] == ' ' || text[p] == '\t')) ++p;
