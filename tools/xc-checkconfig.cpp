@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
                  "  what was found, and for what is missing a '-> fix:' line (package, sysctl or\n"
                  "  kernel option). Items marked required are what privileged containers cannot\n"
                  "  run without. A last section lists what the config schema accepts but this xc\n"
-                 "  does not support yet ('not supported by this xc yet': overlay rootfs, idmap):\n"
+                 "  does not support yet ('not supported by this xc yet'; none in this version):\n"
                  "  limits of this version, not faults of the host.\n"
                  "  Colours only on a terminal (not with --no-color or NO_COLOR set).\n"
                  "  Run it as root: several probes need privileges.\n\n"

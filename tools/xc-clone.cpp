@@ -10,9 +10,13 @@ int main(int argc, char** argv) {
                  "  and its config with NEW's name, rootfs path, hostname and new hardware\n"
                  "  addresses; inside NEW, /etc/hostname and /etc/hosts follow the new hostname\n"
                  "  and /etc/machine-id is emptied. The copy is built hidden and appears in one\n"
-                 "  rename: a failure or a kill leaves no NEW. With -R, renames ORIG to NEW.\n"
+                 "  rename: a failure or a kill leaves no NEW. With -s, NEW is a snapshot clone:\n"
+                 "  an overlay whose lower layer is ORIG's rootfs and whose writes go to NEW's own\n"
+                 "  upper layer, made at once whatever the rootfs's size; ORIG then stays stopped\n"
+                 "  and cannot be destroyed (xc-destroy -s) while NEW depends on it; a full copy\n"
+                 "  of NEW (xc-clone without -s) breaks the dependency. With -R, renames ORIG to NEW.\n"
                  "  Here -o is the origin; the log file is --logfile.\n\n"
-                 "EXAMPLES\n  xc-clone -o web -n web2\n  xc-clone -R -o web2 -n web-test\n\n"
+                 "EXAMPLES\n  xc-clone -o web -n web2\n  xc-clone -s -o web -n web-try\n  xc-clone -R -o web2 -n web-test\n\n"
                  "EXIT STATUS\n  0 done, 1 failed (nothing left behind), 2 usage error",
                  true, false);
     std::string origin;
@@ -20,18 +24,17 @@ int main(int argc, char** argv) {
     std::string backend;
     t.app().add_option("-o,--orig", origin, "The container to copy or rename")->required();
     t.app().add_flag("-R,--rename", renameIt, "Rename ORIG to NEW instead of copying it");
-    t.app().add_flag("-s,--snapshot", snapshot, "Snapshot clone (not supported yet)");
-    t.app().add_option("-B,--backingstorage", backend, "Backing store of the copy (not supported yet)");
+    t.app().add_flag("-s,--snapshot", snapshot, "Snapshot clone: an overlay over ORIG's rootfs (ORIG then stays stopped)");
+    t.app().add_option("-B,--backingstorage", backend, "Backing store of NEW: dir or overlay (default: overlay with -s, else ORIG's)");
     t.app().add_flag("-a,--allow-running", allowRunning, "Copy a running origin (not supported yet)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
-    if (snapshot || !backend.empty() || allowRunning)
-        return t.fail(std::string(snapshot ? "-s" : !backend.empty() ? "-B" : "-a") +
-                      ": not supported yet (only full copies of stopped containers, and -R)");
+    if (allowRunning) return t.fail("-a: not supported yet (only stopped containers are cloned)");
+    if (renameIt && (snapshot || !backend.empty())) return t.fail("-R renames: -s and -B do not go with it");
     if (auto st = validateName(origin); !st) return t.fail("-o: " + st.error().message());
     auto orig = t.context().container(origin);
     if (!orig) return t.fail(orig.error());
     Status st = renameIt ? orig->rename(t.containerName(), t.log())
-                         : orig->clone(CloneOptions{t.containerName()}, t.log());
+                         : orig->clone(CloneOptions{t.containerName(), snapshot, backend}, t.log());
     if (!st) {
         // The error is about the origin unless it names the new container.
         std::fprintf(stderr, "xc-clone: %s: %s\n", origin.c_str(), st.error().messageWithHint().c_str());

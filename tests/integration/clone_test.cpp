@@ -94,9 +94,9 @@ TEST_F(Clone, ARunningOriginAndAnExistingNewAreRefusedInOneLine) {
     EXPECT_EQ(e.status, 1) << e.describe();
     EXPECT_EQ(lines(e.err).size(), 1u) << e.err;
     EXPECT_TRUE(contains(e.err, "c3 already exists")) << e.err;
-    RunResult s = clone({"-s", "-o", "c1", "-n", "c4"});
+    RunResult s = clone({"-a", "-o", "c1", "-n", "c4"});
     EXPECT_EQ(s.status, 1) << s.describe();
-    EXPECT_TRUE(contains(s.err, "-s: not supported yet")) << s.err;
+    EXPECT_TRUE(contains(s.err, "-a: not supported yet")) << s.err;
     EXPECT_FALSE(exists(containerDir("c4")));
 }
 

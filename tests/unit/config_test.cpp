@@ -56,7 +56,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 const char* kFullConfig = R"(name = "web1";
-rootfs = { path = "/srv/xc/web1/rootfs"; backend = "overlay"; };
+rootfs = { path = "/srv/xc/web1/rootfs"; backend = "overlay"; lower = "/srv/xc/base:/srv/xc/os"; upper = "/srv/xc/web1/overlay/upper"; };
 uts = { hostname = "web1.example.org"; };
 init = { cmd = [ "/lib/systemd/systemd", "--log-level=info" ]; halt_signal = "SIGRTMIN+3"; reboot_signal = "SIGINT"; };
 environment = [ "LANG=C.UTF-8", "TZ=UTC" ];
@@ -97,6 +97,8 @@ TEST(ConfigParse, FullConfigEveryKey) {
     EXPECT_EQ(c.name, "web1");
     EXPECT_EQ(c.rootfsPath, "/srv/xc/web1/rootfs");
     EXPECT_EQ(c.rootfsBackend, "overlay");
+    EXPECT_EQ(c.rootfsLower, (std::vector<std::string>{"/srv/xc/base", "/srv/xc/os"}));
+    EXPECT_EQ(c.rootfsUpper, "/srv/xc/web1/overlay/upper");
     EXPECT_EQ(c.hostname, "web1.example.org");
     EXPECT_EQ(c.initCmd, (std::vector<std::string>{"/lib/systemd/systemd", "--log-level=info"}));
     EXPECT_EQ(c.haltSignal, "SIGRTMIN+3");
@@ -532,7 +534,8 @@ TEST(ConfigCreate, MergesGroupsKeyByKeyAndReplacesLists) {
                                  "cgroup = { memory = { max = \"2G\"; }; };\n"
                                  "network = ( { type = \"veth\"; link = \"br9\"; } );\n"
                                  "start = { groups = [ \"c\" ]; };\n");
-    CreateInputs in{defaults, tmpl, user, "c7", "/var/lib/xc/c7/rootfs", "overlay"};
+    CreateInputs in{defaults, tmpl, user, "c7", "/var/lib/xc/c7/rootfs", "overlay", "/var/lib/xc/c7/base",
+                    "/var/lib/xc/c7/overlay/upper"};
     auto text = buildCreateConfig(in);
     ASSERT_TRUE(text.ok()) << text.error().message();
     auto c = parseConfig(*text, "built");

@@ -103,6 +103,12 @@ struct ContainerConfig {
     std::string name;
     std::string rootfsPath;
     std::string rootfsBackend = "dir";  // dir | overlay
+    // overlay: the read-only lower layers, top first (rootfs.lower, the
+    // paths joined by ':'), and the writable upper layer, whose work dir
+    // is the directory "work" beside it (rootfs.upper). rootfs.path is then
+    // the empty mount point.
+    std::vector<std::string> rootfsLower;
+    std::string rootfsUpper;
     std::string hostname;               // default: the name
     std::vector<std::string> initCmd = {"/sbin/init"};
     std::string haltSignal;    // "" = detect (SIGRTMIN+3 for systemd, else SIGPWR)
@@ -148,6 +154,7 @@ struct CreateInputs {
     std::string name;
     std::string rootfsPath;
     std::string backend;  // "dir" | "overlay"
+    std::string lower, upper;  // overlay: rootfs.lower and rootfs.upper
     // Written when the merged inputs name no idmap and no privileged
     // container: root's own subordinate ids (see subid.hpp).
     std::vector<IdMap> defaultIdmap;

@@ -27,7 +27,9 @@ struct CreateOptions {
 
 // xc-clone (clone.cpp).
 struct CloneOptions {
-    std::string newName;  // -n
+    std::string newName;   // -n
+    bool snapshot = false; // -s: an overlay over the origin's rootfs
+    std::string backend;   // -B: "" = overlay for -s, else the origin's
 };
 
 struct StartOptions {
@@ -145,8 +147,10 @@ public:
     // Refuses a running container unless `force` (then killed first), and
     // one that another command is starting, creating or destroying. The
     // directory is renamed away first, so a killed destroy leaves either
-    // the whole container or none of it.
-    Status destroy(bool force, const Log& log = Log());
+    // the whole container or none of it. One that snapshot clones depend
+    // on is refused (the error lists them) unless `withDependents`: then
+    // they are destroyed first (with `force` too).
+    Status destroy(bool force, const Log& log = Log(), bool withDependents = false);
     // A full copy of this stopped container as o.newName: the rootfs copied
     // whole (storage/copytree.hpp) into a hidden staging directory renamed
     // into place, so a failure or a kill leaves no NEW. The new config is

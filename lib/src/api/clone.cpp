@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 
+#include "api/depends.hpp"
 #include "api/idmap_alloc.hpp"
 #include "api/staging.hpp"
 #include "base/fsutil.hpp"
@@ -16,6 +17,7 @@
 #include "net/net.hpp"
 #include "spawn/hooks.hpp"
 #include "storage/copytree.hpp"
+#include "storage/overlay.hpp"
 #include "xc/container.hpp"
 
 namespace xc {
@@ -114,9 +116,8 @@ std::string hostsWithName(const std::string& text, const std::string& from, cons
 }
 
 // The identity files inside a copied (or renamed) rootfs.
-Status retitleRootfs(const std::string& rootfs, const std::string& oldHost, const std::string& newHost,
+Status retitleRootfs(const RootDir& root, const std::string& oldHost, const std::string& newHost,
                      bool resetMachineId) {
-    XC_ASSIGN(RootDir root, RootDir::open(rootfs));
     if (oldHost != newHost) {
         auto hostname = root.readFile("etc/hostname");
         if (hostname && trim(*hostname) == oldHost) XC_TRY(rewriteIn(root, "etc/hostname", newHost + "\n"));
@@ -167,6 +168,81 @@ static Status runCloneHooks(const Container& dst, const std::string& origin, con
     return std::move(st).error().wrap("clone: " + dst.name() + " (removed again)");
 }
 
+namespace {
+
+// What a clone writes: its backend and layers (at their final paths, and
+// where they are while staged).
+struct ClonePlan {
+    storage::Layout src;     // the origin's
+    storage::Layout dst;     // the clone's, final paths
+    storage::Layout staged;  // the clone's, in the staging directory
+};
+
+Result<ClonePlan> planClone(const ContainerConfig& cfg, const CloneOptions& o, const ContainerPaths& dst,
+                            const std::string& stage) {
+    ClonePlan p;
+    p.src = layoutOf(cfg);
+    std::string backend = !o.backend.empty() ? o.backend : o.snapshot ? "overlay" : cfg.rootfsBackend;
+    if (backend != "dir" && backend != "overlay")
+        return Error::msg("backing store '" + backend + "' is not supported (use -B dir or -B overlay)", ENOTSUP);
+    if (o.snapshot && backend != "overlay")
+        return Error::msg("-s with -B " + backend + ": a snapshot clone is an overlay (-B overlay)", EINVAL);
+    for (auto* l : {&p.dst, &p.staged}) {
+        std::string dir = l == &p.dst ? dst.dir() : stage;
+        l->backend = backend;
+        l->rootfs = dir + "/rootfs";
+        if (backend == "dir") continue;
+        l->upper = dir + "/overlay/upper";
+        if (!o.snapshot) l->lower = {dir + "/base"};
+        else if (p.src.overlay()) l->lower = storage::Layout::join({p.src.upper}, p.src.lower);
+        else l->lower = {p.src.rootfs};
+    }
+    return p;
+}
+
+// The clone's storage keys in its config text.
+Result<std::string> withStorageKeys(const std::string& text, const storage::Layout& l, const std::string& inc) {
+    XC_ASSIGN(std::string out, setOrAddConfigStrings(text, "rootfs.path", {{"rootfs.backend", l.backend}}, inc,
+                                                     "the new config"));
+    if (!l.overlay()) return removeConfigStrings(out, {"rootfs.lower", "rootfs.upper"}, inc, "the new config");
+    std::string lower;
+    for (const auto& p : l.lower) lower += (lower.empty() ? "" : ":") + p;
+    return setOrAddConfigStrings(out, "rootfs.backend", {{"rootfs.lower", lower}, {"rootfs.upper", l.upper}}, inc,
+                                 "the new config");
+}
+
+// The clone's tree in the staging directory: a copy of the origin's
+// merged tree (into rootfs/, or base/ under an empty upper layer), or for
+// a snapshot only the empty layers.
+Result<storage::CopyStats> fillClone(const ClonePlan& p, bool snapshot) {
+    const storage::Layout& st = p.staged;
+    storage::CopyStats stats;
+    if (!snapshot) {
+        UniqueFd src;
+        if (p.src.overlay()) {
+            XC_ASSIGN(src, storage::mountDetached(p.src));
+        } else {
+            src = UniqueFd(::open(p.src.rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!src) return Error::sys("open " + p.src.rootfs);
+        }
+        XC_ASSIGN(stats, storage::copyTreeFrom(src.get(), p.src.rootfs, st.overlay() ? st.lower[0] : st.rootfs));
+    }
+    if (!st.overlay()) return stats;
+    if (::mkdir(st.rootfs.c_str(), 0755) < 0) return Error::sys("create " + st.rootfs);
+    XC_TRY(storage::makeLayerDirs(st.layerDir(), snapshot ? (p.src.overlay() ? p.src.upper : p.src.rootfs)
+                                                          : st.lower[0]));
+    return stats;
+}
+
+// The merged tree of a staged clone, to edit its identity in.
+Result<RootDir> openStaged(const storage::Layout& l) {
+    if (!l.overlay()) return RootDir::open(l.rootfs);
+    XC_ASSIGN(UniqueFd root, storage::mountDetached(l));
+    return RootDir::fromFd(std::move(root), l.rootfs);
+}
+
+}  // namespace
+
 Status Container::clone(const CloneOptions& o, const Log& log) {
     XC_TRY(validateName(o.newName));
     if (!defined()) return undefinedError();
@@ -184,26 +260,57 @@ Status Container::clone(const CloneOptions& o, const Log& log) {
 
     XC_ASSIGN(std::string stage, staging::makeStagingDir(dst.paths()).ctx("clone"));
     ScopeExit removeStage([&] { (void)removeTree(stage); });
-    XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, o.newName, dst.paths().defaultRootfs(), true)
+    XC_ASSIGN(ClonePlan plan, planClone(cfg, o, dst.paths(), stage).ctx("clone"));
+    std::string inc = dirOf(paths_.configFile());
+    XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, o.newName, plan.dst.rootfs, true)
                                     .ctx("clone: the new config"));
+    XC_ASSIGN(text, withStorageKeys(text, plan.dst, inc).ctx("clone: the new config"));
     // An isolated origin's clone is isolated too: a block of its own, taken
     // under the allocation lock held until the clone's config is in place.
     std::optional<RunLock> idLock;
     if (cfg.security.idmapIsolated) {
         XC_ASSIGN(idLock, lockIdAllocation(host_));
-        XC_ASSIGN(text, isolatedClone(text, cfg, host_, paths_.base(), dirOf(paths_.configFile())).ctx("clone"));
+        XC_ASSIGN(text, isolatedClone(text, cfg, host_, paths_.base(), inc).ctx("clone"));
     }
-    XC_ASSIGN(storage::CopyStats stats, storage::copyTree(cfg.rootfsPath, stage + "/rootfs").ctx("clone"));
+    XC_ASSIGN(storage::CopyStats stats, fillClone(plan, o.snapshot).ctx("clone"));
     std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;
-    XC_TRY(retitleRootfs(stage + "/rootfs", cfg.hostname, newHost, true).ctx("clone: set the new identity inside"));
+    {
+        XC_ASSIGN(RootDir root, openStaged(plan.staged).ctx("clone: open the new rootfs"));
+        XC_TRY(retitleRootfs(root, cfg.hostname, newHost, true).ctx("clone: set the new identity inside"));
+    }
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("clone"));
     XC_TRY(staging::commit(stage, dst.paths()).ctx("clone: " + o.newName));
     removeStage.dismiss();
     XC_TRY(runCloneHooks(dst, name(), log));
-    log.info("cloned to " + o.newName + ": " + std::to_string(stats.files) + " files, " +
-             std::to_string(stats.bytes) + " bytes of data (" + std::to_string(stats.reflinked) + " reflinked)");
+    if (o.snapshot)
+        log.info("snapshot clone " + o.newName + " over " + plan.dst.lower[0]);
+    else
+        log.info("cloned to " + o.newName + ": " + std::to_string(stats.files) + " files, " +
+                 std::to_string(stats.bytes) + " bytes of data (" + std::to_string(stats.reflinked) + " reflinked)");
     return {};
 }
+
+namespace {
+
+// An overlay's own layers (under its directory) follow a rename.
+storage::Layout movedLayout(const ContainerConfig& cfg, const std::string& from, const std::string& to,
+                            const std::string& rootfs) {
+    auto moved = [&](const std::string& p) { return p.rfind(from + "/", 0) == 0 ? to + p.substr(from.size()) : p; };
+    storage::Layout l = layoutOf(cfg);
+    l.rootfs = rootfs;
+    for (auto& p : l.lower) p = moved(p);
+    if (l.overlay()) l.upper = moved(l.upper);
+    return l;
+}
+
+Result<std::string> movedLayers(const std::string& text, const storage::Layout& l, const std::string& inc) {
+    if (!l.overlay()) return text;
+    std::string lower;
+    for (const auto& p : l.lower) lower += (lower.empty() ? "" : ":") + p;
+    return setConfigStrings(text, {{"rootfs.lower", lower}, {"rootfs.upper", l.upper}}, inc, "the new config");
+}
+
+}  // namespace
 
 Status Container::rename(const std::string& newName, const Log& log) {
     XC_TRY(validateName(newName));
@@ -220,7 +327,15 @@ Status Container::rename(const std::string& newName, const Log& log) {
     // A rootfs elsewhere stays where it is; the default one moves with the directory.
     bool ownRootfs = cfg.rootfsPath == paths_.defaultRootfs();
     std::string rootfs = ownRootfs ? dst.paths().defaultRootfs() : cfg.rootfsPath;
+    auto deps = dependentsOf(host_, paths_, cfg);
+    if (!deps.empty())
+        return Error::msg("rename: snapshot clones use its files as their lower layers (" + dependentNames(deps, false) +
+                              "); break the dependency first: a full copy of each (xc-clone -o CLONE -n NEW) "
+                              "replacing it",
+                          EBUSY);
     XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, newName, rootfs, false).ctx("rename"));
+    storage::Layout layout = movedLayout(cfg, paths_.dir(), dst.paths().dir(), rootfs);
+    XC_ASSIGN(text, movedLayers(text, layout, dirOf(paths_.configFile())).ctx("rename"));
     // The new config waits beside the old one, then both move in one
     // rename of the directory and one of the file.
     std::string pending = paths_.dir() + "/.config.rename";
@@ -233,7 +348,10 @@ Status Container::rename(const std::string& newName, const Log& log) {
     if (::rename((dst.paths().dir() + "/.config.rename").c_str(), dst.paths().configFile().c_str()) < 0)
         return Error::sys("rename: install the new config in " + dst.paths().dir());
     std::string newHost = cfg.hostname == cfg.name ? newName : cfg.hostname;
-    XC_TRY(retitleRootfs(rootfs, cfg.hostname, newHost, false).ctx("rename: set the new name inside"));
+    {
+        XC_ASSIGN(RootDir root, openStaged(layout).ctx("rename: open the rootfs"));
+        XC_TRY(retitleRootfs(root, cfg.hostname, newHost, false).ctx("rename: set the new name inside"));
+    }
     if (pathExists(paths_.logFile()) && !pathExists(dst.paths().logFile()))
         if (::rename(paths_.logFile().c_str(), dst.paths().logFile().c_str()) < 0)
             log.warn("rename: could not move the log " + paths_.logFile() + ": " + std::strerror(errno));

@@ -3,6 +3,8 @@
 // files under the base directory.
 #include "xc/container.hpp"
 
+#include "api/depends.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -219,6 +221,25 @@ Status Container::requireRunning() const {
     return {};
 }
 
+namespace {
+
+// An origin whose rootfs (or upper layer) is a snapshot clone's lower layer
+// stays stopped: overlayfs does not allow a lower layer to change under it.
+Status refuseWithDependents(const HostPaths& host, const ContainerPaths& paths, const ContainerConfig& cfg) {
+    auto deps = dependentsOf(host, paths, cfg);
+    std::string names = dependentNames(deps, true);
+    if (names.empty()) return {};
+    std::string first = names.substr(0, names.find(','));
+    return Error::msg("snapshot clones use its rootfs as their lower layer: " + names +
+                          "; it stays stopped while they do (a write would change their files under them)",
+                      EBUSY)
+        .withHint("break the dependency with a full copy of each clone and destroy the snapshot (xc-clone -o " + first +
+                  " -n " + first + "-copy; xc-destroy -n " + first + "), or destroy the clones (xc-destroy -n " +
+                  paths.name() + " -s destroys it with them)");
+}
+
+}  // namespace
+
 Status Container::start(const StartOptions& o) {
     XC_ASSIGN(ContainerConfig cfg, config());  // a broken config fails here, with file:line, before anything runs
     if (!o.configFile.empty()) {
@@ -236,6 +257,7 @@ Status Container::start(const StartOptions& o) {
     // which `lock` holds nothing and this does nothing).
     ScopeExit dropLockFile([&] { lock->removeFile(); });
     lock->setHolder("start");  // the supervisor inherits it, and keeps saying so
+    XC_TRY(refuseWithDependents(host_, paths_, cfg));
     // A supervisor that answers while the lock was free: the container runs
     // and its lock file was removed. Never start over it.
     XC_ASSIGN(bool supervised, monitorListening(paths_.socket()));

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "api/depends.hpp"
 #include "api/idmap_alloc.hpp"
 #include "api/staging.hpp"
 #include "cgroup/cgroup.hpp"
@@ -21,6 +22,7 @@
 #include "net/net.hpp"
 #include "process/process.hpp"
 #include "spawn/hooks.hpp"
+#include "storage/overlay.hpp"
 
 namespace xc {
 
@@ -90,8 +92,9 @@ Result<RunLock> lockForDestroy(Container& c, bool force) {
 }  // namespace
 
 Status Container::create(const CreateOptions& o, const Log& log) {
-    if (o.backend != "dir")
-        return Error::msg("backing store '" + o.backend + "' is not supported by xc-create yet (use -B dir)", ENOTSUP);
+    if (o.backend != "dir" && o.backend != "overlay")
+        return Error::msg("backing store '" + o.backend + "' is not supported by xc-create (use -B dir or -B overlay)",
+                          ENOTSUP);
     if (defined() || pathExists(paths_.dir())) return Error::msg("already exists in " + paths_.base(), EEXIST);
     XC_ASSIGN(std::string tmpl, findTemplate(host_, o.templateName));
 
@@ -103,6 +106,10 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     in.name = name();
     in.rootfsPath = paths_.defaultRootfs();
     in.backend = o.backend;
+    if (o.backend == "overlay") {
+        in.lower = paths_.dir() + "/base";
+        in.upper = paths_.dir() + "/overlay/upper";
+    }
     XC_ASSIGN(std::string merged, buildCreateConfig(in));
     // Unprivileged unless asked otherwise: root's own ids, where the
     // admin's files name no idmap.
@@ -137,6 +144,13 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     std::vector<std::string> args = {"--name", name(), "--path", stage, "--rootfs", rootfs, "--config", tmplConf};
     args.insert(args.end(), o.templateArgs.begin(), o.templateArgs.end());
     XC_TRY(staging::runTemplate(tmpl, args, {"XC_CACHE=" + templateCacheDir(host_, settings)}, lock->fd(), log));
+    // -B overlay: the template's tree becomes the read-only base under an
+    // empty upper layer; rootfs/ is the mount point.
+    if (o.backend == "overlay") {
+        if (::rename(rootfs.c_str(), (stage + "/base").c_str()) < 0) return Error::sys("create: move the tree to base");
+        if (::mkdir(rootfs.c_str(), 0755) < 0) return Error::sys("create " + rootfs);
+        XC_TRY(storage::makeLayerDirs(stage + "/overlay", stage + "/base").ctx("create"));
+    }
 
     // The template's output is untrusted input like any config file.
     if (pathExists(tmplConf)) in.templateConf = tmplConf;
@@ -158,7 +172,29 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     return {};
 }
 
-Status Container::destroy(bool force, const Log& log) {
+namespace {
+
+// Snapshot clones go first with -s; without it they keep the origin.
+Status destroyDependents(const Container& c, bool force, const Log& log, bool withDependents) {
+    auto cfg = c.config();
+    if (!cfg) return {};  // a broken config: nothing can be read of its clones either
+    auto deps = dependentsOf(c.host(), c.paths(), *cfg);
+    if (deps.empty()) return {};
+    if (!withDependents)
+        return Error::msg("destroy: snapshot clones depend on it: " + dependentNames(deps, false) +
+                              "; destroy them first, or all together with -s",
+                          EBUSY);
+    for (const auto& d : deps) {
+        XC_ASSIGN(Container dep, Container::open(c.host(), c.paths().base(), d.name));
+        if (!dep.defined()) continue;  // gone with another one it depended on
+        XC_TRY(dep.destroy(force, log, true).ctx("destroy the snapshot clone " + d.name));
+    }
+    return {};
+}
+
+}  // namespace
+
+Status Container::destroy(bool force, const Log& log, bool withDependents) {
     bool leftovers = !staging::leftoversOf(paths_.base(), name()).empty();
     if (!defined() && !pathExists(paths_.dir()) && !leftovers) return undefinedError();
     XC_TRY(makeDirs(paths_.runDir(), 0700));
@@ -166,6 +202,7 @@ Status Container::destroy(bool force, const Log& log) {
     ScopeExit dropLockFile([&] { lock.removeFile(); });
     XC_TRY(staging::removeLeftovers(paths_.base(), name(), log));
     if (!defined() && !pathExists(paths_.dir())) return undefinedError();
+    XC_TRY(destroyDependents(*this, force, log, withDependents));
     // Nobody supervises it, yet processes may be left (a supervisor killed
     // before it could take them down): they go with the container.
     if (auto layout = CgroupLayout::detect()) {

@@ -312,12 +312,25 @@ Status checkEntries(ContainerConfig& c, const TableWalker& w) {
     return checkIdmaps(c, w);
 }
 
+// The overlay keys go with backend "overlay", and it needs them.
+Status checkBackend(const ContainerConfig& c, const TableWalker& w) {
+    if (c.rootfsBackend == "overlay") {
+        if (c.rootfsLower.empty()) return w.errorAt("rootfs.lower", "missing: backend \"overlay\" needs its lower layers");
+        if (c.rootfsUpper.empty()) return w.errorAt("rootfs.upper", "missing: backend \"overlay\" needs its upper layer");
+        return {};
+    }
+    if (!c.rootfsLower.empty()) return w.errorAt("rootfs.lower", "only with rootfs.backend = \"overlay\"");
+    if (!c.rootfsUpper.empty()) return w.errorAt("rootfs.upper", "only with rootfs.backend = \"overlay\"");
+    return {};
+}
+
 // Checks across keys that different input files may set: only the final
 // config has to satisfy them.
 Status checkComplete(ContainerConfig& c, const TableWalker& w, const std::string& file) {
     if (c.name.empty()) return invalid(file + ": name: missing (the container's name)");
     if (c.rootfsPath.empty()) return invalid(file + ": rootfs.path: missing (where the root file system is)");
     if (c.hostname.empty()) c.hostname = c.name;
+    XC_TRY(checkBackend(c, w));
     if (!c.security.capDrop.empty() && !c.security.capKeep.empty())
         return w.errorAt("security.cap_keep", "cannot be used together with security.cap_drop; use one of them");
     return checkHostNetwork(c, w);
@@ -508,6 +521,8 @@ Result<std::string> buildCreateConfig(const CreateInputs& in) {
         Setting& rootfs = groupIn(root, "rootfs");
         setString(rootfs, "path", in.rootfsPath);
         if (!in.backend.empty()) setString(rootfs, "backend", in.backend);
+        if (!in.lower.empty()) setString(rootfs, "lower", in.lower);
+        if (!in.upper.empty()) setString(rootfs, "upper", in.upper);
         XC_ASSIGN(text, writeText(out));
     } catch (const libconfig::ConfigException& e) {
         return invalid("build config of " + in.name + ": " + e.what());

@@ -22,6 +22,8 @@ const KeyDefault kDefaults[] = {
     {"name", "none; the key is required (xc-create writes it)"},
     {"rootfs.path", "none; the key is required (xc-create writes BASE/NAME/rootfs)"},
     {"rootfs.backend", "\"dir\""},
+    {"rootfs.lower", "none (xc-create -B overlay and xc-clone -s write it)"},
+    {"rootfs.upper", "none (xc-create -B overlay and xc-clone -s write BASE/NAME/overlay/upper)"},
     {"uts.hostname", "the container name"},
     {"init.cmd", "[ \"/sbin/init\" ]"},
     {"init.halt_signal", "SIGRTMIN+3 when the init's executable is systemd, else SIGPWR"},

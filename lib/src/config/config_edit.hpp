@@ -25,6 +25,19 @@ Result<std::string> setConfigStrings(const std::string& text,
 Result<std::string> setConfigInts(const std::string& text, const std::vector<std::pair<std::string, uint64_t>>& values,
                                   const std::string& includeDir, const std::string& shownAs);
 
+// Sets string keys like setConfigStrings; a key that `text` does not set
+// is added beside `anchor` (a key of the same group that `text` sets on
+// one line): written right after the anchor's value, on its line (the
+// next one added after it, and so on).
+Result<std::string> setOrAddConfigStrings(const std::string& text, const std::string& anchor,
+                                          const std::vector<std::pair<std::string, std::string>>& values,
+                                          const std::string& includeDir, const std::string& shownAs);
+
+// Removes string keys that `text` sets on one line (`key = "value";`);
+// keys it does not set are skipped.
+Result<std::string> removeConfigStrings(const std::string& text, const std::vector<std::string>& keys,
+                                        const std::string& includeDir, const std::string& shownAs);
+
 // Whether `text` itself sets the key (by dotted path).
 Result<bool> configSets(const std::string& text, const std::string& key, const std::string& includeDir);
 

@@ -295,6 +295,20 @@ Status startOrAppend(const Setting& v, std::vector<T>& list) {
     return {};
 }
 
+// rootfs.lower: "/a:/b" -> {"/a", "/b"}, each absolute.
+Result<std::vector<std::string>> layerList(const std::string& s) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    for (;;) {
+        size_t colon = s.find(':', pos);
+        std::string p = s.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+        XC_TRY(absolutePath(p));
+        out.push_back(p);
+        if (colon == std::string::npos) return out;
+        pos = colon + 1;
+    }
+}
+
 NetworkConfig& net(ContainerConfig& c) { return c.network.back(); }
 MountEntry& mnt(ContainerConfig& c) { return c.mounts.back(); }
 IdMap& idm(ContainerConfig& c) { return c.idmap.back(); }
@@ -317,6 +331,10 @@ const std::vector<SchemaEntry> kSchema = {
     {"rootfs.path", Kind::String, "absolute path of the root file system", STRING_INTO(c.rootfsPath, absolutePath(s))},
     {"rootfs.backend", Kind::String, "storage backend: dir or overlay",
      STRING_INTO(c.rootfsBackend, oneOf(s, {"dir", "overlay"}))},
+    {"rootfs.lower", Kind::String, "overlay: the read-only lower layers, absolute paths joined by ':', top first",
+     APPLY { XC_ASSIGN(c.rootfsLower, layerList(text(v))); return {}; }},
+    {"rootfs.upper", Kind::String, "overlay: the writable upper layer; its work dir is \"work\" beside it",
+     STRING_INTO(c.rootfsUpper, absolutePath(s))},
     {"uts.hostname", Kind::String, "host name inside (default: the container name)", STRING_INTO(c.hostname, hostname(s))},
     {"init.cmd", Kind::StringList, "PID 1's command line; the program is an absolute path",
      APPLY { c.initCmd = strings(v); return initCmd(c.initCmd); }},

@@ -102,7 +102,7 @@ void probeFilesystems(ProbeList& out, const std::string& kernelRelease) {
         {"tmpfs", "", "CONFIG_TMPFS", true, "/dev, /dev/shm"},
         {"devpts", "", "CONFIG_UNIX98_PTYS", true, "a private /dev/pts per container"},
         {"overlay", "overlay", "CONFIG_OVERLAY_FS", false,
-         "for overlay rootfs and snapshot clones, which this xc does not support yet"},
+         "for rootfs.backend \"overlay\" and snapshot clones (xc-create -B overlay, xc-clone -s)"},
         {"cgroup", "", "CONFIG_CGROUPS", false, "v1 controllers"},
         {"cgroup2", "", "CONFIG_CGROUPS", false, "the unified hierarchy"},
         {"mqueue", "", "CONFIG_POSIX_MQUEUE", false, "/dev/mqueue"},

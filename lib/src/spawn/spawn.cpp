@@ -66,6 +66,10 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     SpawnSpec s;
     s.name = cfg.name;
     s.rootfs = cfg.rootfsPath;
+    s.storage.backend = cfg.rootfsBackend;
+    s.storage.rootfs = cfg.rootfsPath;
+    s.storage.lower = cfg.rootfsLower;
+    s.storage.upper = cfg.rootfsUpper;
     s.hostname = cfg.hostname.empty() ? cfg.name : cfg.hostname;
     s.argv = cmdOverride.empty() ? cfg.initCmd : cmdOverride;
     if (s.argv.empty() || s.argv[0].empty()) return Error::msg("no init command (init.cmd is empty)", EINVAL);
@@ -419,41 +423,55 @@ Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mount
     return {};
 }
 
-// The rootfs bound over itself, so it is a mount point pivot_root
-// accepts: the idmapped tree the parent made, or a plain bind. Returns the
-// root of the mounted tree, which every later step works from: the path
-// is walked once, while the child still has the host's uid (the
-// container's root may not be allowed to search the container's directory).
-Result<RootDir> mountRootfs(const SpawnSpec& spec, UniqueFd idmapped) {
-    UniqueFd tree = std::move(idmapped);
-    if (!tree) {
-        XC_ASSIGN(tree, cloneTree(AT_FDCWD, spec.rootfs, true).ctx("bind root filesystem " + spec.rootfs));
-    }
+// In the child, once its maps exist: the namespace's root. A change of
+// credentials clears the parent-death signal: set it again (a supervisor
+// that died in between is seen when the ptys cannot be sent).
+Status becomeRoot(const SpawnSpec& spec) {
+    if (!spec.userNamespace()) return {};
+    XC_TRY(becomeNamespaceRoot());
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    return {};
+}
+
+// The rootfs mounted over its own path, so it is a mount point pivot_root
+// accepts: the idmapped tree the parent made or a plain bind (dir), or the
+// overlay of its layers (the idmapped ones the parent made), mounted with
+// the namespace root's credentials. Returns the root of the mounted tree,
+// which every later step works from: the paths are walked while the child
+// still has the host's uid (the container's root may not be allowed to
+// search the container's directory); it is the namespace's root after.
+Result<RootDir> mountRootfs(const SpawnSpec& spec, std::vector<UniqueFd> fds) {
     UniqueFd target(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!target) return Error::sys("open root filesystem " + spec.rootfs);
+    UniqueFd tree;
+    if (spec.storage.overlay()) {
+        XC_ASSIGN(storage::OverlayLayers layers, storage::openLayers(spec.storage, std::move(fds)));
+        XC_TRY(becomeRoot(spec));
+        XC_ASSIGN(tree, storage::mountOverlay(layers));
+    } else {
+        if (!fds.empty()) tree = std::move(fds[0]);
+        if (!tree) {
+            XC_ASSIGN(tree, cloneTree(AT_FDCWD, spec.rootfs, true).ctx("bind root filesystem " + spec.rootfs));
+        }
+    }
     XC_TRY(attachMount(tree.get(), target.get(), spec.rootfs));
+    if (!spec.storage.overlay()) XC_TRY(becomeRoot(spec));
     return RootDir::fromFd(std::move(tree), spec.rootfs);
 }
 
 // Everything between "go" and exec. Returns only on failure.
-Error runChild(const SpawnSpec& spec, const Channel& ch, UniqueFd idmappedRoot) {
+Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> idmapped) {
     ::umask(0);
     // The parent moved us into the payload before "go": the namespace is
     // rooted there, below the limits level, which it can never show.
     if (::unshare(CLONE_NEWCGROUP) < 0) return Error::sys("enter a new cgroup namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return Error::sys("make mounts private");
-    auto root = mountRootfs(spec, std::move(idmappedRoot));
-    if (!root) return std::move(root).error();
+    // The host's paths first, with the host's uid; files made from the
+    // rootfs on (/dev) need an owner the namespace maps.
     auto bindSources = openBindSources(spec.mounts);
     if (!bindSources) return std::move(bindSources).error();
-    // Files made from here on (/dev) need an owner the namespace maps.
-    if (spec.userNamespace()) {
-        if (auto st = becomeNamespaceRoot(); !st) return std::move(st).error();
-        // A change of credentials clears the parent-death signal: set it
-        // again (a supervisor that died in between is seen when the ptys
-        // cannot be sent).
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    }
+    auto root = mountRootfs(spec, std::move(idmapped));
+    if (!root) return std::move(root).error();
     auto dev = setupDev(*root, spec);
     if (!dev) return std::move(dev).error().wrap("set up /dev");
     auto proc = setupProc(*root, dev->dev.get(), spec.hostNetwork);
@@ -540,13 +558,19 @@ Error diedInSetup(Process& child, const Cgroup& cgroup, Error e) {
 namespace {
 
 // The parent's part of a user namespace, before the child runs: its maps,
-// its payload cgroup given to its root, and the idmapped rootfs it mounts.
-Result<UniqueFd> prepareUserNamespace(const SpawnSpec& spec, const Cgroup& cgroup, pid_t pid) {
+// its payload cgroup given to its root, and the idmapped rootfs it mounts
+// (or, for an overlay, its idmapped layers).
+Result<std::vector<UniqueFd>> prepareUserNamespace(const SpawnSpec& spec, const Cgroup& cgroup, pid_t pid) {
     XC_TRY(writeIdMaps(pid, spec.idmap).ctx("set up the user namespace"));
     auto uid = static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0));
     auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
     XC_TRY(cgroup.delegatePayload(uid, gid));
-    return idmappedTree(spec.rootfs, pid);
+    std::vector<UniqueFd> out;
+    for (const auto& path : spec.storage.overlay() ? spec.storage.idmapPaths() : std::vector<std::string>{spec.rootfs}) {
+        XC_ASSIGN(UniqueFd tree, idmappedTree(path, pid));
+        out.push_back(std::move(tree));
+    }
+    return out;
 }
 
 // The init's first process: in a user namespace of its own for an
@@ -604,25 +628,23 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
         ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the supervisor blocks signals for its signalfd
         // Die with the supervisor: a container nobody supervises is worse.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        auto go = childEnd.recv();
+        auto go = childEnd.recv(spec.storage.idmapPaths().size() + 1);
         if (!go || go->eof) ::_exit(1);
-        UniqueFd idmappedRoot = go->fds.empty() ? UniqueFd() : std::move(go->fds[0]);
-        Error e = runChild(spec, childEnd, std::move(idmappedRoot));
+        Error e = runChild(spec, childEnd, std::move(go->fds));
         childEnd.sendError(e);
         ::_exit(127);
     }
     childEnd.close();
-    UniqueFd idmappedRoot;
+    std::vector<UniqueFd> idmapped;
     if (spec.userNamespace()) {
-        XC_ASSIGN(idmappedRoot, prepareUserNamespace(spec, cgroup, child.pid()));
+        XC_ASSIGN(idmapped, prepareUserNamespace(spec, cgroup, child.pid()));
     }
     XC_TRY((bornInUnified ? addProcessExceptUnified(cgroup, child.pid()) : cgroup.addProcess(child.pid()))
                .ctx("move the init into its cgroup"));
     if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
-    if (idmappedRoot)
-        XC_TRY(parentEnd.send("go", {idmappedRoot.get()}));
-    else
-        XC_TRY(parentEnd.send("go"));
+    std::vector<int> goFds;
+    for (const auto& fd : idmapped) goFds.push_back(fd.get());
+    XC_TRY(parentEnd.send("go", goFds));
     // The console's master and one per tty: all of them, or an error.
     const size_t wantFds = 1 + static_cast<size_t>(std::max(spec.ttyCount, 0));
     auto setUp = parentEnd.expect("set up the container", wantFds);

@@ -11,6 +11,7 @@
 #include "process/process.hpp"
 #include "security/security.hpp"
 #include "spawn/hooks.hpp"
+#include "storage/overlay.hpp"
 
 namespace xc {
 
@@ -19,6 +20,7 @@ namespace xc {
 struct SpawnSpec {
     std::string name;
     std::string rootfs;  // host path of the root filesystem
+    storage::Layout storage;  // its backend (overlay: the layers mounted on rootfs)
     std::string hostname;
     std::vector<std::string> argv;  // init command
     std::vector<std::string> env;

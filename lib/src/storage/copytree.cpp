@@ -215,6 +215,12 @@ Status Walker::copyOther(int sfd, int dfd, Entry& e) {
 Result<CopyStats> copyTree(const std::string& src, const std::string& dst) {
     UniqueFd in(::open(src.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!in) return Error::sys("copy " + src + ": open it");
+    return copyTreeFrom(in.get(), src, dst);
+}
+
+Result<CopyStats> copyTreeFrom(int srcFd, const std::string& src, const std::string& dst) {
+    UniqueFd in(::openat(srcFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!in) return Error::sys("copy " + src + ": open it");
     struct statx sx;
     if (::statx(in.get(), "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, &sx) < 0)
         return Error::sys("copy " + src + ": read its attributes");

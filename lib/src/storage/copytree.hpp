@@ -33,5 +33,8 @@ struct CopyStats {
 // system's reason ("copy /usr/bin/x: write data: No space left on
 // device"); what was made of dst is left for the caller to remove.
 Result<CopyStats> copyTree(const std::string& src, const std::string& dst);
+// The same from an open directory (the root of a detached overlay mount);
+// `src` names it in errors.
+Result<CopyStats> copyTreeFrom(int srcFd, const std::string& src, const std::string& dst);
 
 }  // namespace xc::storage

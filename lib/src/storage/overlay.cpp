@@ -1,0 +1,140 @@
+// The overlay backend (overlay.hpp).
+#include "storage/overlay.hpp"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mount/mount.hpp"
+
+namespace xc::storage {
+
+namespace {
+
+int fsconfigFd(int fs, const char* key, int fd) {
+    return static_cast<int>(::syscall(SYS_fsconfig, fs, FSCONFIG_SET_FD, key, nullptr, fd));
+}
+
+int fsconfigFlag(int fs, const char* key) {
+    return static_cast<int>(::syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, key, nullptr, 0));
+}
+
+// What the filesystem context logged ("e overlayfs: ..."), for the error.
+std::string contextLog(int fs) {
+    std::string out;
+    char buf[512];
+    for (;;) {
+        ssize_t n = ::read(fs, buf, sizeof buf - 1);
+        if (n <= 0) break;
+        buf[n] = '\0';
+        std::string line(buf, static_cast<size_t>(n));
+        while (!line.empty() && line.back() == '\n') line.pop_back();
+        if (line.size() > 2 && line[1] == ' ') line = line.substr(2);
+        out += (out.empty() ? "" : "; ") + line;
+    }
+    return out;
+}
+
+Error withLog(Error e, int fs) {
+    std::string log = contextLog(fs);
+    return log.empty() ? e : std::move(e).withHint("the kernel says: " + log);
+}
+
+Result<UniqueFd> openDir(int dirfd, const std::string& path) {
+    UniqueFd fd(::openat(dirfd, path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return Error::sys("open layer " + path);
+    return fd;
+}
+
+std::string baseName(const std::string& p) {
+    size_t slash = p.rfind('/');
+    return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+}  // namespace
+
+std::string Layout::layerDir() const {
+    size_t slash = upper.rfind('/');
+    return slash == std::string::npos || slash == 0 ? "/" : upper.substr(0, slash);
+}
+
+std::string Layout::work() const { return layerDir() + "/work"; }
+
+std::vector<std::string> Layout::idmapPaths() const {
+    std::vector<std::string> out = lower;
+    out.push_back(layerDir());
+    return out;
+}
+
+Result<OverlayLayers> openLayers(const Layout& l, std::vector<UniqueFd> idmapped) {
+    OverlayLayers out;
+    out.shown = "overlay of ";
+    for (size_t i = 0; i < l.lower.size(); ++i) out.shown += (i ? ":" : "") + l.lower[i];
+    out.shown += " under " + l.upper;
+    std::vector<std::string> paths = l.idmapPaths();
+    if (!idmapped.empty() && idmapped.size() != paths.size())
+        return Error::msg("mount " + out.shown + ": " + std::to_string(idmapped.size()) + " idmapped layers for " +
+                              std::to_string(paths.size()),
+                          EPROTO);
+    // Every target is opened before any is covered.
+    std::vector<UniqueFd> targets;
+    for (const auto& p : paths) {
+        XC_ASSIGN(UniqueFd t, openDir(AT_FDCWD, p));
+        targets.push_back(std::move(t));
+    }
+    UniqueFd layerDir;
+    if (idmapped.empty()) {
+        layerDir = std::move(targets.back());
+        targets.pop_back();
+        out.lower = std::move(targets);
+    } else {
+        for (size_t i = 0; i < paths.size(); ++i)
+            XC_TRY(attachMount(idmapped[i].get(), targets[i].get(), paths[i]).ctx("attach idmapped layer"));
+        layerDir = std::move(idmapped.back());
+        idmapped.pop_back();
+        out.lower = std::move(idmapped);
+    }
+    XC_ASSIGN(out.upper, openDir(layerDir.get(), baseName(l.upper)));
+    XC_ASSIGN(out.work, openDir(layerDir.get(), "work"));
+    return out;
+}
+
+Result<UniqueFd> mountOverlay(const OverlayLayers& layers) {
+    UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
+    if (!fs) return Error::sys("mount " + layers.shown + ": open an overlay filesystem context");
+    for (const auto& fd : layers.lower)
+        if (fsconfigFd(fs.get(), "lowerdir+", fd.get()) < 0)
+            return withLog(Error::sys("mount " + layers.shown + ": add a lower layer"), fs.get());
+    if (fsconfigFd(fs.get(), "upperdir", layers.upper.get()) < 0)
+        return withLog(Error::sys("mount " + layers.shown + ": set the upper layer"), fs.get());
+    if (fsconfigFd(fs.get(), "workdir", layers.work.get()) < 0)
+        return withLog(Error::sys("mount " + layers.shown + ": set the work dir"), fs.get());
+    if (fsconfigFlag(fs.get(), "userxattr") < 0)
+        return withLog(Error::sys("mount " + layers.shown + ": set userxattr"), fs.get());
+    if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+        return withLog(Error::sys("mount " + layers.shown), fs.get());
+    UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, 0)));
+    if (!mnt) return withLog(Error::sys("mount " + layers.shown + ": fsmount"), fs.get());
+    return mnt;
+}
+
+Result<UniqueFd> mountDetached(const Layout& l) {
+    XC_ASSIGN(OverlayLayers layers, openLayers(l, {}));
+    return mountOverlay(layers);
+}
+
+Status makeLayerDirs(const std::string& dir, const std::string& top) {
+    struct stat st;
+    if (::stat(top.c_str(), &st) < 0) return Error::sys("read the attributes of " + top);
+    if (::mkdir(dir.c_str(), 0700) < 0) return Error::sys("create " + dir);
+    for (const char* sub : {"/upper", "/work"})
+        if (::mkdir((dir + sub).c_str(), 0700) < 0) return Error::sys("create " + dir + sub);
+    std::string upper = dir + "/upper";
+    if (::chown(upper.c_str(), st.st_uid, st.st_gid) < 0 || ::chmod(upper.c_str(), st.st_mode & 07777) < 0)
+        return Error::sys("set the owner and mode of " + upper);
+    return {};
+}
+
+}  // namespace xc::storage
