@@ -15,19 +15,19 @@ Result<ArchiveReader> ArchiveReader::openFile(const std::string& path) {
     ArchiveReader r;
     r.path_ = path;
     r.fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (!r.fd_) return Error::sys("open " + path);
+    if (!r.fd_) return Error::sys("open");
     struct stat st;
-    if (::fstat(r.fd_.get(), &st) != 0) return Error::sys("stat " + path);
-    if (!S_ISREG(st.st_mode)) return Error::msg(path + ": not a regular file", EINVAL);
+    if (::fstat(r.fd_.get(), &st) != 0) return Error::sys("stat");
+    if (!S_ISREG(st.st_mode)) return Error::msg("not a regular file", EINVAL);
     int flags = ::fcntl(r.fd_.get(), F_GETFL);
     ::fcntl(r.fd_.get(), F_SETFL, flags & ~O_NONBLOCK);
     r.a_.reset(archive_read_new());
-    if (!r.a_) return Error::sys(ENOMEM, "read " + path + ": archive_read_new");
+    if (!r.a_) return Error::sys(ENOMEM, "archive_read_new");
     archive_read_support_filter_all(r.a_.get());
     archive_read_support_format_tar(r.a_.get());
     archive_read_support_format_gnutar(r.a_.get());
     if (archive_read_open_fd(r.a_.get(), r.fd_.get(), 1 << 20) != ARCHIVE_OK)
-        return Error::msg("read " + path + ": " + r.errorText(), EINVAL);
+        return Error::msg("not a tar archive: " + r.errorText(), EINVAL);
     return r;
 }
 

@@ -16,7 +16,8 @@ namespace xc::image {
 
 class ArchiveReader {
 public:
-    // Opens the regular file at path for reading (a FIFO or device is refused).
+    // Opens the regular file at path for reading (a FIFO or device is
+    // refused). Errors do not name path: the caller's context does.
     static Result<ArchiveReader> openFile(const std::string& path);
 
     // The next member's header; nullptr after the last one.

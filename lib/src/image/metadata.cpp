@@ -81,7 +81,7 @@ std::string ignoreReason(const std::string& key) {
 
 Result<Metadata> readMetadata(const std::string& path) {
     const std::string what = "read metadata " + path;
-    XC_ASSIGN(ArchiveReader ar, ArchiveReader::openFile(path).ctx("read metadata"));
+    XC_ASSIGN(ArchiveReader ar, ArchiveReader::openFile(path).ctx(what));
     Metadata m;
     for (;;) {
         XC_ASSIGN(archive_entry* e, ar.next().ctx(what));

@@ -284,7 +284,7 @@ Status Unpacker::finish() {
 Result<UnpackStats> unpackTarball(const std::string& archivePath, int rootFd, const UnpackOptions& options) {
     const std::string what = "unpack " + archivePath;
     auto ar = ArchiveReader::openFile(archivePath);
-    if (!ar) return std::move(ar).error().wrap("unpack");
+    if (!ar) return std::move(ar).error().wrap(what);
     Unpacker u(*ar, rootFd, options);
     for (;;) {
         auto e = ar->next();
