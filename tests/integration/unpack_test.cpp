@@ -144,7 +144,9 @@ protected:
         ASSERT_TRUE(xcit::writeText(outside_ + "/victim", "original\n"));
     }
     void TearDown() override {
-        if (!dir_.empty()) EXPECT_TRUE(removeTree(dir_)) << dir_;
+        if (!dir_.empty()) {
+            EXPECT_TRUE(removeTree(dir_)) << dir_;
+        }
         XcTest::TearDown();
     }
     xc::Result<xc::image::UnpackStats> unpack(const std::string& tarball, const std::string& into = "") {
