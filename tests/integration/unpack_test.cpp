@@ -257,6 +257,10 @@ TEST_F(UnpackTest, SameTreeAsGnuTar) {
     ASSERT_EQ(::setxattr(at("acl").c_str(), "system.posix_acl_access", acl.data(), acl.size(), 0), 0);
     ASSERT_EQ(::setxattr(at("acl").c_str(), "system.posix_acl_default", acl.data(), acl.size(), 0), 0);
     ASSERT_TRUE(xcit::writeText(at("acl/inherits"), "x\n"));
+    // Without an ACL of its own in the archive: the unpack must not leave it
+    // the one it inherits from acl's default ACL.
+    ASSERT_TRUE(xcit::writeText(at("acl/plain"), "y\n"));
+    ASSERT_EQ(::removexattr(at("acl/plain").c_str(), "system.posix_acl_access"), 0) << std::strerror(errno);
     ASSERT_EQ(::mknod(at("etc/null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
     ASSERT_EQ(::mknod(at("etc/loop9").c_str(), S_IFBLK | 0660, makedev(7, 9)), 0);
     ASSERT_EQ(::mkfifo(at("fifo").c_str(), 0620), 0);
