@@ -153,10 +153,12 @@ Result<std::string> isolatedClone(const std::string& text, const ContainerConfig
 Status Container::clone(const CloneOptions& o, const Log& log) {
     XC_TRY(validateName(o.newName));
     if (!defined()) return undefinedError();
-    XC_ASSIGN(Container dst, Container::open(host_, paths_.base(), o.newName));
-    if (o.newName == name()) return Error::msg("clone: the new name is the container's own", EINVAL);
+    const std::string dstBase = o.newBase.empty() ? paths_.base() : resolveBase(o.newBase);
+    XC_ASSIGN(Container dst, Container::open(host_, dstBase, o.newName));
+    if (o.newName == name() && dstBase == paths_.base())
+        return Error::msg("clone: the new name is the container's own", EINVAL);
     if (dst.defined() || pathExists(dst.paths().dir()))
-        return Error::msg("clone: " + o.newName + " already exists in " + paths_.base(), EEXIST);
+        return Error::msg("clone: " + o.newName + " already exists in " + dstBase, EEXIST);
     XC_ASSIGN(RunLock lock, lockStopped(*this));
     ScopeExit dropLock([&] { lock.removeFile(); });
     auto dstLockR = lockNewName(dst, log);
@@ -174,7 +176,7 @@ Status Container::clone(const CloneOptions& o, const Log& log) {
     std::optional<RunLock> idLock;
     if (cfg.security.idmapIsolated) {
         XC_ASSIGN(idLock, lockIdAllocation(host_));
-        XC_ASSIGN(text, isolatedClone(text, cfg, host_, paths_.base(), dirOf(paths_.configFile())).ctx("clone"));
+        XC_ASSIGN(text, isolatedClone(text, cfg, host_, dstBase, dirOf(paths_.configFile())).ctx("clone"));
     }
     XC_ASSIGN(storage::CopyStats stats, storage::copyTree(cfg.rootfsPath, stage + "/rootfs").ctx("clone"));
     std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;
