@@ -39,6 +39,8 @@ grep -q 'changed=0' <<<"$(recap "$out")" || { echo "$out"; echo "the second run 
 
 out=$(play "$src/tests/ansible/command.yml") || { echo "$out"; exit 1; }
 echo "command: $(recap "$out")"
+out=$(ansible-playbook -i web, "$src/tests/ansible/inside.yml" 2>&1) || { echo "$out"; exit 1; }
+echo "inside: $(sed -n 's/.*web *: *\(ok=.*\)/\1/p' <<<"$out")"
 out=$(play "$src/tests/ansible/absent.yml") || { echo "$out"; exit 1; }
 echo "absent: $(recap "$out")"
 [ -z "$(ls "$base")" ] || { ls -la "$base"; echo "containers left"; exit 1; }
