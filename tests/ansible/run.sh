@@ -41,6 +41,20 @@ out=$(play "$src/tests/ansible/command.yml") || { echo "$out"; exit 1; }
 echo "command: $(recap "$out")"
 out=$(ansible-playbook -i web, "$src/tests/ansible/inside.yml" 2>&1) || { echo "$out"; exit 1; }
 echo "inside: $(sed -n 's/.*web *: *\(ok=.*\)/\1/p' <<<"$out")"
+# The inventory plugin (base from $XC_PATH): web running in its start.groups.
+/usr/bin/python3 -c 'import sys, xc
+c = xc.Container("web2", sys.argv[1]); c.unfreeze(); c.shutdown(10)
+w = xc.Container("web", sys.argv[1]); w.set_config_item("start.groups", ["frontend", "edge"]); w.save_config()' "$base"
+inv=$(XC_PATH=$base ansible-inventory -i "$src/tests/ansible/inventory.xc.yml" --list 2>&1) || { echo "$inv"; exit 1; }
+/usr/bin/python3 -c 'import json, sys
+inv = json.loads(sys.stdin.read())
+web = inv["_meta"]["hostvars"]["web"]
+assert web["xc_state"] == "running" and web["xc_init_pid"] > 1, web
+assert web["ansible_connection"] == "xc.containers.xc", web
+assert set(inv["xc"]["hosts"]) == {"web", "web2"}, inv["xc"]
+assert inv["frontend"]["hosts"] == ["web"] and inv["edge"]["hosts"] == ["web"], inv
+assert inv["xc_running"]["hosts"] == ["web"] and inv["xc_stopped"]["hosts"] == ["web2"], inv
+print("inventory: ok")' <<<"$inv" || { echo "$inv"; exit 1; }
 out=$(play "$src/tests/ansible/absent.yml") || { echo "$out"; exit 1; }
 echo "absent: $(recap "$out")"
 [ -z "$(ls "$base")" ] || { ls -la "$base"; echo "containers left"; exit 1; }
