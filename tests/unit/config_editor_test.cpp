@@ -27,6 +27,7 @@ protected:
         ASSERT_TRUE(writeFileAtomic(file_,
                                     "# the admin's comment\n"
                                     "name = \"c1\";\n"
+                                    "rootfs = { path = \"/tmp/c1-rootfs\"; };\n"
                                     "@include \"common.conf\"\n"
                                     "uts = { hostname = \"h1\"; };\n",
                                     0640)
