@@ -2,8 +2,10 @@
 // process state stays its own, the command is confined exactly like the
 // running init, and the container never gets hold of the attach before it
 // is confined (issue 12, escape 1).
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -96,6 +98,54 @@ TEST_F(AttachLibrary, CallerKeepsItsPidNamespaceAndProcessState) {
     path = std::getenv("PATH");
     EXPECT_EQ(path ? path : "", pathBefore);
     XC_EXPECT_OK(kill("lib1"));
+}
+
+// attachStart: the command runs with the fds the caller chose as its
+// stdio, the call returns while it runs, and the caller reaps a child whose
+// status is the command's; a command that cannot run is reported, not a pid.
+TEST_F(AttachLibrary, StartWithoutWaitingOnChosenStdio) {
+    XC_ASSERT_OK(create("lib2"));
+    XC_ASSERT_OK(start("lib2"));
+    xc::HostPaths host = xc::HostPaths::fromEnvironment();
+    host.libexecDir = XC_BUILD_DIR;
+    auto c = xc::Container::open(host, base_, "lib2");
+    ASSERT_TRUE(c) << c.error().message();
+    int in[2], out[2];
+    ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+    ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    xc::AttachOptions o;
+    o.cmd = {"sh", "-c", "read line; echo got-$line; exit 9"};
+    o.pty = xc::AttachOptions::Pty::Never;
+    o.stdioFds[0] = in[0];
+    o.stdioFds[1] = out[1];
+    auto r = c->attachStart(o);
+    ASSERT_TRUE(r) << r.error().message();
+    ASSERT_GT(r->pid, 0);
+    ::close(in[0]);
+    ::close(out[1]);
+    ASSERT_EQ(::write(in[1], "x\n", 2), 2);
+    ::close(in[1]);
+    char buf[64] = {};
+    ssize_t n = ::read(out[0], buf, sizeof buf - 1);
+    ::close(out[0]);
+    EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "got-x\n");
+    int status = 0;
+    ASSERT_EQ(::waitpid(r->pid, &status, 0), r->pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 9) << status;
+
+    o.cmd = {"/no/such/program"};
+    o.stdioFds[0] = 0;
+    o.stdioFds[1] = 1;
+    auto missing = c->attachStart(o);
+    ASSERT_TRUE(missing) << missing.error().message();
+    EXPECT_EQ(missing->pid, -1);
+    ASSERT_TRUE(missing->execError.has_value());
+    EXPECT_EQ(missing->status, 127);
+    EXPECT_NE(missing->execError->message().find("/no/such/program"), std::string::npos)
+        << missing->execError->message();
+    o.pty = xc::AttachOptions::Pty::Auto;
+    EXPECT_FALSE(c->attachStart(o));
+    XC_EXPECT_OK(kill("lib2"));
 }
 
 // ------------------------------------------------------------ AttachConfinement

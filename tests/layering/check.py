@@ -6,7 +6,7 @@
     depends on (transitively) and the private headers of those modules;
   - public headers (lib/include/xc) include only public headers;
   - tools include only public headers and their own (the library's helper
-    programs in tools/monitor excepted);
+    programs in tools/monitor excepted), and so does the Python binding;
   - no library file over 800 lines, no function over 80.
 
 Usage: check.py SOURCE_DIR MODULE_GRAPH (the build's xc-modules.txt).
@@ -25,7 +25,7 @@ PUBLIC_OWNER = {
     "state.hpp": "base", "config.hpp": "config", "settings.hpp": "config",
     "container.hpp": "api", "hostcheck.hpp": "base", "hostprobe.hpp": "api",
     "context.hpp": "api", "supervisor.hpp": "monitor", "terminal.hpp": "pty",
-    "bridge.hpp": "net", "autostart.hpp": "api",
+    "bridge.hpp": "net", "autostart.hpp": "api", "config_editor.hpp": "config",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
@@ -127,6 +127,17 @@ def main():
         for n, inc in includes(os.path.join(inc_dir, fname)):
             if not inc.startswith("xc/"):
                 problems.append(f"lib/include/xc/{fname}:{n}: public header includes private \"{inc}\"")
+
+    # The Python binding is a client of the public API, as the tools are.
+    for fname in sorted(os.listdir(os.path.join(src, "python"))):
+        if not fname.endswith((".cpp", ".hpp")):
+            continue
+        path = os.path.join(src, "python", fname)
+        for n, inc in includes(path):
+            if "/" in inc and not inc.startswith(("xc/", "pybind11/")):
+                problems.append(f"python/{fname}:{n}: the binding includes private library header \"{inc}\"")
+        for line, length in long_functions(path):
+            problems.append(f"python/{fname}:{line}: function of {length} lines (limit {MAX_FUNCTION_LINES})")
 
     tools = os.path.join(src, "tools")
     for root, _, files in os.walk(tools):

@@ -28,6 +28,7 @@ struct CreateOptions {
 // xc-clone (clone.cpp).
 struct CloneOptions {
     std::string newName;   // -n
+    std::string newBase;   // the clone's base directory; "": the origin's
     bool snapshot = false; // -s: an overlay over the origin's rootfs
     std::string backend;   // -B: "" = overlay for -s, else the origin's
 };
@@ -66,6 +67,9 @@ struct AttachOptions {
     // reaches the container); Always: all three on the pty; Never: stdio
     // passes through untouched.
     enum class Pty { Auto, Always, Never } pty = Pty::Auto;
+    // The caller's fds the command gets as its stdin, stdout and stderr
+    // (those not on a pty).
+    int stdioFds[3] = {0, 1, 2};
 };
 
 // xc-console and xc-start -F (console.cpp).
@@ -97,6 +101,13 @@ struct AttachExit {
     std::optional<Error> execError;
 };
 
+// A command attachStart() started, or why it could not run.
+struct AttachStarted {
+    pid_t pid = -1;                   // the caller's child, to reap
+    std::optional<Error> execError;   // not run (pid -1): not found, not executable...
+    int status = 0;                   // with execError: 126 or 127, as a shell says
+};
+
 struct StateInfo {
     State state = State::Stopped;
     pid_t initPid = -1;
@@ -113,6 +124,7 @@ struct NetAddress {
     int family = 0;         // AF_INET or AF_INET6
     std::string address;    // "10.0.3.57"
     int prefix = 0;
+    int scope = 0;          // RT_SCOPE_UNIVERSE (0), RT_SCOPE_LINK (253), RT_SCOPE_HOST (254)
 };
 
 // Traffic of one interface, from the container's point of view.
@@ -144,6 +156,11 @@ public:
     Status thaw();
     // Runs a command inside and waits for it.
     Result<AttachExit> attach(const AttachOptions& o);
+    // Starts a command inside (o.pty must be Never) and returns once it
+    // runs: the pid of the caller's child that exits as the command does
+    // (its code, or the same signal); the caller reaps it (waitpid). It
+    // dies with the thread that started it.
+    Result<AttachStarted> attachStart(const AttachOptions& o);
     // Refuses a running container unless `force` (then killed first), and
     // one that another command is starting, creating or destroying. The
     // directory is renamed away first, so a killed destroy leaves either
@@ -169,6 +186,11 @@ public:
     // Global addresses of the running container's interfaces (not lo), read
     // inside its network namespace; IPv4 first.
     Result<std::vector<NetAddress>> ipAddresses() const;
+    // Every address of every interface inside (lo too), any scope.
+    Result<std::vector<NetAddress>> allAddresses() const;
+    // The names of the interfaces inside the running container (lo too),
+    // in the kernel's order.
+    Result<std::vector<std::string>> interfaces() const;
     // Traffic of each interface of the network list that exists.
     Result<std::vector<NetLinkStats>> networkStats() const;
     Result<std::string> cgroupGet(const std::string& key) const;

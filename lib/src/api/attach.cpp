@@ -146,19 +146,25 @@ Result<std::pair<AttachInfo, UniqueFd>> askSupervisor(const Container& c) {
     return std::make_pair(std::move(info), std::move(r->fds[0]));
 }
 
-}  // namespace
+// Plans and clones the entering child; the caller gets the child and its
+// end of the sync channel.
+struct Launched {
+    Process child;
+    Channel channel;
+    PtyPlan pty;
+};
 
-Result<AttachExit> Container::attach(const AttachOptions& o) {
-    XC_ASSIGN(auto init, askSupervisor(*this));
+Result<Launched> launchAttach(const Container& c, const AttachOptions& o) {
+    XC_ASSIGN(auto init, askSupervisor(c));
     XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
-    std::string helperPath = libexecProgram(host_, kAttachInitName);
+    std::string helperPath = libexecProgram(c.host(), kAttachInitName);
     UniqueFd helper(::open(helperPath.c_str(), O_RDONLY | O_CLOEXEC));
     if (!helper) return Error::sys("open the attach helper " + helperPath);
     EnterPlan plan;
     plan.opts = o;
     plan.initPidfd = init.second.get();
     plan.initPid = init.first.initPid;
-    plan.cgroup = Cgroup(layout, paths_.cgroupPath());
+    plan.cgroup = Cgroup(layout, c.paths().cgroupPath());
     plan.security.capDrop = init.first.capDrop;
     plan.security.capKeep = init.first.capKeep;
     plan.seccomp = init.first.seccomp;
@@ -173,14 +179,38 @@ Result<AttachExit> Container::attach(const AttachOptions& o) {
         enterContainer(plan, chans.second);
     }
     chans.second.close();
-    helper.reset();
-    init.second.reset();
-    if (plan.pty.use) return runWithPty(child, plan.pty, chans.first);
+    return Launched{std::move(child), std::move(chans.first), plan.pty};
+}
+
+}  // namespace
+
+Result<AttachExit> Container::attach(const AttachOptions& o) {
+    XC_ASSIGN(Launched l, launchAttach(*this, o));
+    if (l.pty.use) return runWithPty(l.child, l.pty, l.channel);
     // Stdio is the command's; keyboard signals reach it directly (same
     // process group). We wait: "exec" or the error first, then the status.
-    XC_ASSIGN(Channel::Message msg, chans.first.recv());
-    XC_ASSIGN(int status, child.wait());
+    XC_ASSIGN(Channel::Message msg, l.channel.recv());
+    XC_ASSIGN(int status, l.child.wait());
     return attachExit(status, msg);
+}
+
+Result<AttachStarted> Container::attachStart(const AttachOptions& o) {
+    if (o.pty != AttachOptions::Pty::Never)
+        return Error::msg("attach without waiting: needs AttachOptions::Pty::Never (no terminal to proxy)", EINVAL);
+    XC_ASSIGN(Launched l, launchAttach(*this, o));
+    XC_ASSIGN(Channel::Message msg, l.channel.recv());
+    AttachStarted out;
+    if (!msg.eof && msg.data == kAttachExecMessage) {
+        out.pid = l.child.release();
+        return out;
+    }
+    XC_ASSIGN(int status, l.child.wait());
+    XC_ASSIGN(AttachExit exit, attachExit(status, msg));
+    if (!exit.execError)
+        return Error::msg("the attach ended before the command ran (" + describeWaitStatus(status) + ")", ECHILD);
+    out.execError = std::move(exit.execError);
+    out.status = exit.status;
+    return out;
 }
 
 }  // namespace xc

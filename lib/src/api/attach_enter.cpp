@@ -218,6 +218,20 @@ std::vector<std::string> attachEnvironment(const AttachOptions& o, const std::st
     fail(ch, Error::sys("run the attach helper"));
 }
 
+// The fds the caller chose onto 0, 1 and 2 (AttachOptions::stdioFds):
+// copied out of the way first, so that any permutation works.
+Status remapStdio(const int (&fds)[3]) {
+    int tmp[3] = {-1, -1, -1};
+    for (int i = 0; i < 3; ++i) {
+        if (fds[i] == i) continue;
+        tmp[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        if (tmp[i] < 0) return Error::sys("use fd " + std::to_string(fds[i]) + " as the command's fd " + std::to_string(i));
+    }
+    for (int i = 0; i < 3; ++i)
+        if (tmp[i] >= 0 && ::dup2(tmp[i], i) < 0) return Error::sys("set up the command's fd " + std::to_string(i));
+    return {};
+}
+
 }  // namespace
 
 void enterContainer(const EnterPlan& p, const Channel& ch) {
@@ -227,6 +241,7 @@ void enterContainer(const EnterPlan& p, const Channel& ch) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (auto st = remapStdio(p.opts.stdioFds); !st) fail(ch, st.error());
     closeFdsFrom(3, {p.initPidfd, p.helperFd, ch.fd()});
     auto helper = sealedCopy(p.helperFd);  // before the cgroup: not charged to the container
     if (!helper) fail(ch, helper.error());

@@ -246,10 +246,12 @@ Result<RootDir> openStaged(const storage::Layout& l) {
 Status Container::clone(const CloneOptions& o, const Log& log) {
     XC_TRY(validateName(o.newName));
     if (!defined()) return undefinedError();
-    XC_ASSIGN(Container dst, Container::open(host_, paths_.base(), o.newName));
-    if (o.newName == name()) return Error::msg("clone: the new name is the container's own", EINVAL);
+    const std::string dstBase = o.newBase.empty() ? paths_.base() : resolveBase(o.newBase);
+    XC_ASSIGN(Container dst, Container::open(host_, dstBase, o.newName));
+    if (o.newName == name() && dstBase == paths_.base())
+        return Error::msg("clone: the new name is the container's own", EINVAL);
     if (dst.defined() || pathExists(dst.paths().dir()))
-        return Error::msg("clone: " + o.newName + " already exists in " + paths_.base(), EEXIST);
+        return Error::msg("clone: " + o.newName + " already exists in " + dstBase, EEXIST);
     XC_ASSIGN(RunLock lock, lockStopped(*this));
     ScopeExit dropLock([&] { lock.removeFile(); });
     auto dstLockR = lockNewName(dst, log);
@@ -270,7 +272,7 @@ Status Container::clone(const CloneOptions& o, const Log& log) {
     std::optional<RunLock> idLock;
     if (cfg.security.idmapIsolated) {
         XC_ASSIGN(idLock, lockIdAllocation(host_));
-        XC_ASSIGN(text, isolatedClone(text, cfg, host_, paths_.base(), inc).ctx("clone"));
+        XC_ASSIGN(text, isolatedClone(text, cfg, host_, dstBase, inc).ctx("clone"));
     }
     XC_ASSIGN(storage::CopyStats stats, fillClone(plan, o.snapshot).ctx("clone"));
     std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;

@@ -202,8 +202,11 @@ Result<StateInfo> Container::state() const {
     auto r = callMonitor(paths_.socket(), Command::State, "", kCallTimeout);
     if (!r) {
         int e = r.error().code();
-        if (e != ENOENT && e != ECONNREFUSED) return std::move(r).error();
-        // The lock is held but nobody answers yet: the supervisor is starting.
+        // ECONNRESET, EPIPE: the supervisor exited while it was asked (the
+        // container just stopped), as if it had not been there.
+        if (e != ENOENT && e != ECONNREFUSED && e != ECONNRESET && e != EPIPE) return std::move(r).error();
+        // The lock is held but nobody answers yet: the supervisor is starting
+        // (or, for a moment, still exiting).
         XC_ASSIGN(bool held, RunLock::isHeld(paths_.lockFile()));
         if (held) info.state = State::Starting;
         return info;

@@ -21,7 +21,7 @@ Result<pid_t> runningInit(const Container& c) {
 }
 }  // namespace
 
-Result<std::vector<NetAddress>> Container::ipAddresses() const {
+Result<std::vector<NetAddress>> Container::allAddresses() const {
     XC_ASSIGN(pid_t pid, runningInit(*this));
     XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
     XC_ASSIGN(nl::Socket s, nl::Socket::openIn(ns.get()));
@@ -31,11 +31,27 @@ Result<std::vector<NetAddress>> Container::ipAddresses() const {
     XC_ASSIGN(auto addrs, nl::listAddresses(s));
     std::vector<NetAddress> out;
     for (int fam : {AF_INET, AF_INET6})
-        for (const auto& a : addrs) {
-            if (a.addr.family != fam || a.scope != RT_SCOPE_UNIVERSE) continue;
-            if (names[a.ifindex] == "lo") continue;
-            out.push_back({names[a.ifindex], fam, a.addr.address(), a.addr.prefix});
-        }
+        for (const auto& a : addrs)
+            if (a.addr.family == fam)
+                out.push_back({names[a.ifindex], fam, a.addr.address(), a.addr.prefix, static_cast<int>(a.scope)});
+    return out;
+}
+
+Result<std::vector<NetAddress>> Container::ipAddresses() const {
+    XC_ASSIGN(auto all, allAddresses());
+    std::vector<NetAddress> out;
+    for (auto& a : all)
+        if (a.scope == RT_SCOPE_UNIVERSE && a.interface != "lo") out.push_back(std::move(a));
+    return out;
+}
+
+Result<std::vector<std::string>> Container::interfaces() const {
+    XC_ASSIGN(pid_t pid, runningInit(*this));
+    XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
+    XC_ASSIGN(nl::Socket s, nl::Socket::openIn(ns.get()));
+    XC_ASSIGN(auto links, nl::listLinks(s));
+    std::vector<std::string> out;
+    for (const auto& l : links) out.push_back(l.name);
     return out;
 }
 
