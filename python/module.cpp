@@ -100,8 +100,11 @@ void bindLifecycle(py::class_<PyContainer>& cls) {
             py::arg("flags") = 0, py::arg("bdevtype") = py::none(),
             "clone(newname, config_path=None, flags=0, bdevtype=None) -> Container | False\n\n"
             "Copies this stopped container as `newname` (as xc-clone), under config_path (default\n"
-            "this container's). Flags: LXC_CLONE_KEEPBDEVTYPE and LXC_CLONE_MAYBE_SNAPSHOT (a full\n"
-            "copy either way); snapshots, KEEPNAME and KEEPMACADDR are refused.");
+            "this container's). LXC_CLONE_SNAPSHOT makes a snapshot clone (xc-clone -s: an overlay\n"
+            "over this container's rootfs, nothing copied; this one then cannot start or be\n"
+            "destroyed while the clone exists). bdevtype: \"dir\" or \"overlay\" (default this one's).\n"
+            "LXC_CLONE_KEEPBDEVTYPE and LXC_CLONE_MAYBE_SNAPSHOT are accepted; KEEPNAME and\n"
+            "KEEPMACADDR are refused.");
     cls.def("rename", &PyContainer::rename, py::arg("newname"),
             "rename(newname) -> bool\n\nRenames this stopped container; the object then names the new one.");
     cls.def("wait", &PyContainer::wait, py::arg("state"), py::arg("timeout") = -1,

@@ -183,18 +183,18 @@ bool PyContainer::destroy() {
 
 py::object PyContainer::clone(const std::string& newname, const std::optional<std::string>& configPath, int flags,
                               const std::optional<std::string>& bdevtype) {
-    if (flags & (kCloneSnapshot | kCloneKeepName | kCloneKeepMac))
-        return py::bool_(fail(xc::Error::msg("clone: LXC_CLONE_SNAPSHOT, LXC_CLONE_KEEPNAME and LXC_CLONE_KEEPMACADDR "
-                                             "are not supported (a clone is a full copy with its own name and "
-                                             "hardware addresses)",
+    if (flags & (kCloneKeepName | kCloneKeepMac))
+        return py::bool_(fail(xc::Error::msg("clone: LXC_CLONE_KEEPNAME and LXC_CLONE_KEEPMACADDR are not supported "
+                                             "(a clone has its own name and hardware addresses)",
                                              ENOTSUP)));
-    if (flags & ~(kCloneKeepBdev | kCloneMaybeSnapshot))
+    if (flags & ~(kCloneSnapshot | kCloneKeepBdev | kCloneMaybeSnapshot))
         return py::bool_(fail(xc::Error::msg("clone: unknown flags " + std::to_string(flags), EINVAL)));
-    if (bdevtype && *bdevtype != "dir")
-        return py::bool_(fail(xc::Error::msg("clone: bdevtype '" + *bdevtype + "': a clone is a copy into a dir", ENOTSUP)));
     xc::CloneOptions o;
     o.newName = newname;
     o.newBase = configPath.value_or("");
+    // LXC_CLONE_SNAPSHOT: an overlay over this container's rootfs (xc-clone -s).
+    o.snapshot = (flags & kCloneSnapshot) != 0;
+    if (bdevtype) o.backend = *bdevtype;
     xc::Status st;
     {
         py::gil_scoped_release nogil;

@@ -194,7 +194,16 @@ def test_clone_copies_and_rename_moves(busybox, base):
         for n in xc.list_containers(config_path=other):
             xc.Container(n, other).destroy()
         os.rmdir(other)
-    assert c.clone("bb3", flags=xc.LXC_CLONE_SNAPSHOT) is False and "SNAPSHOT" in c.error
+    snap = c.clone("bb3", flags=xc.LXC_CLONE_SNAPSHOT)
+    assert snap, c.error
+    assert snap.get_config_item("rootfs.backend") == "overlay"
+    assert snap.start(), snap.error
+    assert run(snap, "sh", "-c", "echo mine > /snap-only; cat /etc/hostname")[1].strip() == "bb3"
+    assert snap.stop()
+    assert not os.path.exists(os.path.join(base, "bb", "rootfs", "snap-only"))
+    assert not c.start() and "bb3" in c.error  # an origin with a snapshot clone stays stopped
+    assert snap.destroy(), snap.error
+    assert c.clone("bb7", flags=xc.LXC_CLONE_KEEPNAME) is False and "KEEPNAME" in c.error
     assert c.clone("bb2") is False and "already exists" in c.error
     assert copy.rename("bb4"), copy.error
     assert copy.name == "bb4" and copy.defined and not xc.Container("bb2", base).defined
