@@ -28,9 +28,9 @@ struct CreateOptions {
 // xc-clone (clone.cpp).
 struct CloneOptions {
     std::string newName;   // -n
-    std::string newBase;   // the clone's base directory; "": the origin's
     bool snapshot = false; // -s: an overlay over the origin's rootfs
     std::string backend;   // -B: "" = overlay for -s, else the origin's
+    std::string newBase;   // the clone's base directory; "": the origin's
 };
 
 struct StartOptions {
