@@ -248,6 +248,10 @@ TEST_F(Terminal, SignalsToTheToolsRestoreTheTerminal) {
     int round = 0;
     for (int sig : {SIGTERM, SIGHUP, SIGINT}) {
         std::string marker = "SIG" + std::to_string(round++);
+        // The last round's banner must be gone first, or it would be taken
+        // for this one's and the signal sent before the tool is set up.
+        type(0, "clear");
+        ASSERT_TRUE(waitUntil([&] { return !contains(screen(0), "Connected to tty 1"); }, 5)) << screen(0);
         type(0, tool("xc-console") + " -n s1 -t 1; echo " + marker + "''=$?");
         ASSERT_TRUE(waitFor(0, "Connected to tty 1")) << screen(0);
         std::vector<pid_t> p;
