@@ -406,17 +406,6 @@ void setString(Setting& group, const char* name, const std::string& value) {
     group[name] = value;
 }
 
-Result<std::string> writeText(const libconfig::Config& config) {
-    char* buf = nullptr;
-    size_t len = 0;
-    FILE* out = ::open_memstream(&buf, &len);
-    if (!out) return Error::sys("write config");
-    config.write(out);
-    std::fclose(out);
-    std::string text(buf, len);
-    std::free(buf);
-    return text;
-}
 
 void addIdmap(Setting& root, const std::vector<IdMap>& maps) {
     Setting& list = root.add("idmap", Setting::TypeList);
@@ -523,7 +512,7 @@ Result<std::string> buildCreateConfig(const CreateInputs& in) {
         if (!in.backend.empty()) setString(rootfs, "backend", in.backend);
         if (!in.lower.empty()) setString(rootfs, "lower", in.lower);
         if (!in.upper.empty()) setString(rootfs, "upper", in.upper);
-        XC_ASSIGN(text, writeText(out));
+        XC_ASSIGN(text, writeConfigText(out));
     } catch (const libconfig::ConfigException& e) {
         return invalid("build config of " + in.name + ": " + e.what());
     }

@@ -74,17 +74,6 @@ bool isIncludeLine(const std::string& line) {
     return p != std::string::npos && line.compare(p, 8, "@include") == 0;
 }
 
-Result<std::string> writeTree(const libconfig::Config& config) {
-    char* buf = nullptr;
-    size_t len = 0;
-    FILE* out = ::open_memstream(&buf, &len);
-    if (!out) return Error::sys("write config");
-    config.write(out);
-    std::fclose(out);
-    std::string text(buf, len);
-    std::free(buf);
-    return text;
-}
 
 // The setting at `parts` under `root`, or nullptr. `decided`: a list on the
 // way (lists replace whole, so no earlier tree can have the key instead).
@@ -197,7 +186,7 @@ Status parseSegment(libconfig::Config& cfg, const std::string& text, const std::
     if (parts.empty()) return {};
     if (parts.size() > 1) return Error::msg(path + ": an @include inside a group; edit this file by hand", EINVAL);
     std::string own;
-    XC_ASSIGN(own, writeTree(*parts[0].config));
+    XC_ASSIGN(own, writeConfigText(*parts[0].config));
     try {
         cfg.readString(own);
     } catch (const libconfig::ConfigException& e) {
@@ -305,7 +294,7 @@ Status ConfigEditor::set(const std::string& key, const ConfigValue& value) {
         XC_ASSIGN(Setting * parent, makePath(cfg.getRoot(), parentPath, "set " + key));
         if (!parent->isGroup()) return Error::msg("set " + key + ": the last part must be a key name", EINVAL);
         XC_TRY(setLeaf(*parent, names.back(), info.kind, value, "set " + key));
-        XC_ASSIGN(next[target].text, writeTree(cfg));
+        XC_ASSIGN(next[target].text, writeConfigText(cfg));
     } catch (const libconfig::ConfigException& e) {
         return Error::msg("set " + key + ": " + e.what(), EINVAL);
     }
@@ -331,7 +320,7 @@ Status ConfigEditor::clear(const std::string& key) {
             parent->remove(names.back());
         else
             continue;
-        XC_ASSIGN(seg.text, writeTree(cfg));
+        XC_ASSIGN(seg.text, writeConfigText(cfg));
         changed = true;
     }
     if (!changed) return {};

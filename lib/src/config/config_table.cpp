@@ -2,6 +2,8 @@
 #include "config/config_table.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -164,6 +166,18 @@ Status TableWalker::walkList(size_t key, const Setting& list, const std::string&
         XC_TRY(walkGroup(list[i], path + ".[]", elem));
     }
     return {};
+}
+
+Result<std::string> writeConfigText(const libconfig::Config& config) {
+    char* buf = nullptr;
+    size_t len = 0;
+    FILE* out = ::open_memstream(&buf, &len);
+    if (!out) return Error::sys("write config");
+    config.write(out);
+    std::fclose(out);
+    std::string text(buf, len);
+    std::free(buf);
+    return text;
 }
 
 }  // namespace xc::config_detail

@@ -49,6 +49,8 @@ using Parsed = std::vector<ParsedPart>;
 // Syntax errors come back as "FILE:LINE: syntax error: ...".
 Result<Parsed> readConfigText(const std::string& text, const std::string& shownAs);
 Result<Parsed> readConfigFile(const std::string& path);
+// A parsed tree written back as libconfig text (libconfig's own writer).
+Result<std::string> writeConfigText(const libconfig::Config& config);
 
 // One key of a table: a dotted path ("[]" for every element of a group
 // list) and what it accepts.
