@@ -186,7 +186,7 @@ Status parseSegment(libconfig::Config& cfg, const std::string& text, const std::
     if (parts.empty()) return {};
     if (parts.size() > 1) return Error::msg(path + ": an @include inside a group; edit this file by hand", EINVAL);
     std::string own;
-    XC_ASSIGN(own, writeConfigText(*parts[0].config));
+    XC_ASSIGN(own, config_detail::writeConfigText(*parts[0].config));
     try {
         cfg.readString(own);
     } catch (const libconfig::ConfigException& e) {
@@ -294,7 +294,7 @@ Status ConfigEditor::set(const std::string& key, const ConfigValue& value) {
         XC_ASSIGN(Setting * parent, makePath(cfg.getRoot(), parentPath, "set " + key));
         if (!parent->isGroup()) return Error::msg("set " + key + ": the last part must be a key name", EINVAL);
         XC_TRY(setLeaf(*parent, names.back(), info.kind, value, "set " + key));
-        XC_ASSIGN(next[target].text, writeConfigText(cfg));
+        XC_ASSIGN(next[target].text, config_detail::writeConfigText(cfg));
     } catch (const libconfig::ConfigException& e) {
         return Error::msg("set " + key + ": " + e.what(), EINVAL);
     }
@@ -320,7 +320,7 @@ Status ConfigEditor::clear(const std::string& key) {
             parent->remove(names.back());
         else
             continue;
-        XC_ASSIGN(seg.text, writeConfigText(cfg));
+        XC_ASSIGN(seg.text, config_detail::writeConfigText(cfg));
         changed = true;
     }
     if (!changed) return {};
