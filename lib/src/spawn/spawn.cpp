@@ -580,25 +580,29 @@ Result<std::vector<UniqueFd>> prepareUserNamespace(const SpawnSpec& spec, const 
 // user namespace, one made by root (the supervisor) itself.
 // With intoCgroup >= 0 it is first tried born in that cgroup2 group; where
 // that fails (a kernel before 5.7, a group the caller may not enter from
-// the user namespace) no child exists yet, and it is cloned to be moved.
-Result<Process> cloneInitOnce(const SpawnSpec& spec, unsigned long long flags, int intoCgroup) {
-    auto plain = [&](unsigned long long f) { return intoCgroup >= 0 ? cloneChildInto(f, intoCgroup) : cloneChild(f); };
-    if (!spec.userNamespace()) return plain(flags);
-    auto uid = static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0));
-    auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
-    auto owned = userNamespaceOwnedBy(uid, gid);
-    if (!owned) return plain(flags | CLONE_NEWUSER);
-    return cloneChildIn(owned->get(), flags, intoCgroup);
-}
-
+// the user namespace) no child exists yet, and it is cloned to be moved,
+// into the same user namespace.
 Result<Process> cloneInit(const SpawnSpec& spec, unsigned long long flags, int intoCgroup, bool& bornInUnified) {
+    UniqueFd owned;
+    if (spec.userNamespace()) {
+        auto uid = static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0));
+        auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
+        if (auto ns = userNamespaceOwnedBy(uid, gid))
+            owned = std::move(*ns);
+        else
+            flags |= CLONE_NEWUSER;
+    }
+    auto cloneOnce = [&](int cgroupFd) -> Result<Process> {
+        if (owned) return cloneChildIn(owned.get(), flags, cgroupFd);
+        return cgroupFd >= 0 ? cloneChildInto(flags, cgroupFd) : cloneChild(flags);
+    };
     bornInUnified = false;
     if (intoCgroup >= 0) {
-        auto born = cloneInitOnce(spec, flags, intoCgroup);
-        if (born) bornInUnified = true;
+        auto born = cloneOnce(intoCgroup);
+        bornInUnified = born.ok();
         if (born) return born;
     }
-    return cloneInitOnce(spec, flags, -1);
+    return cloneOnce(-1);
 }
 
 }  // namespace
