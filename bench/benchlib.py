@@ -19,7 +19,7 @@ def find_xc(arg, script, probe="xc-start"):
         d = os.path.abspath(arg)
         if not os.access(os.path.join(d, probe), os.X_OK):
             sys.exit(f"{script}: --xc-bin {arg}: no {probe} there")
-        return d, os.path.exists(os.path.join(d, "xc-monitor"))
+        return d, os.path.exists(os.path.join(d, "xc-supervisor"))
     for d in (REPO / "build", Path.cwd() / "build"):
         if os.access(d / probe, os.X_OK):
             return str(d), True

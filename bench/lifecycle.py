@@ -301,7 +301,7 @@ class Xc(Backend):
 
     def is_monitor(self, pid):
         cl = read_cmdline(pid)
-        return "xc-monitor" in cl and f"--path {self.base} " in cl + " "
+        return "xc-supervisor" in cl and f"--path {self.base} " in cl + " "
 
     def runtime_leftovers(self, fix, log):
         """xc's runtime dir and cgroups keyed to our base (only ours)."""

@@ -234,7 +234,7 @@ def main():
                 bindir = str(d)
                 break
     env = dict(os.environ)
-    if bindir and os.path.exists(os.path.join(bindir, "xc-monitor")):
+    if bindir and os.path.exists(os.path.join(bindir, "xc-supervisor")):
         env.setdefault("XC_TEMPLATE_DIR", str(REPO / "templates"))
         env.setdefault("XC_SYSCONF_DIR", str(REPO / "tests/integration/data"))
         env.setdefault("XC_DATA_DIR", str(REPO / "share"))

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "json.hpp"
 #include "xc/hostcheck.hpp"
 
 namespace xc::tool {
@@ -22,9 +23,6 @@ namespace xc::tool {
 // root) or "All required features are available".
 std::string formatProbeItems(const std::vector<ProbeItem>& items, bool color);
 
-// A JSON string literal (with the quotes): ", \ and control characters
-// escaped, invalid UTF-8 bytes replaced by U+FFFD.
-std::string jsonString(const std::string& s);
 // A JSON array of objects {"section","name","status","required","detail","fix"}.
 std::string probeItemsJson(const std::vector<ProbeItem>& items);
 

@@ -2,64 +2,131 @@
 #include <cstdio>
 
 #include "common.hpp"
+#include "json.hpp"
+
+namespace {
+
+using namespace xc;
+
+struct Select {
+    bool all = false, state = false, pid = false, ips = false, stats = false, raw = false, json = false;
+};
+
+// Optional figures: the number, or JSON null.
+void addOpt(tool::JsonObject& o, const char* key, const std::optional<uint64_t>& v) {
+    if (v) o.add(key, *v);
+    else o.addNull(key);
+}
+
+int printJson(const tool::Tool& t, const Container& c, const StateInfo& st, const Select& s) {
+    tool::JsonObject o;
+    o.add("name", c.name());
+    if (s.all || s.state) o.add("state", stateName(st.state));
+    bool running = st.state != State::Stopped;
+    if (s.all || s.pid) {
+        if (running && st.initPid > 0) o.add("pid", static_cast<int64_t>(st.initPid));
+        else o.addNull("pid");
+    }
+    if ((s.all || s.ips) && running) {
+        auto addrs = c.ipAddresses();
+        if (!addrs) return t.fail(addrs.error());
+        std::vector<std::string> ips;
+        for (const auto& a : *addrs) ips.push_back(a.address);
+        o.add("ips", ips);
+    }
+    if ((s.all || s.stats) && running) {
+        auto u = c.stats();
+        if (!u) return t.fail(u.error());
+        o.add("cpu_ns", u->cpuNs).add("memory_bytes", u->memoryBytes);
+        addOpt(o, "memory_swap_bytes", u->memorySwapBytes);
+        addOpt(o, "blkio_read_bytes", u->ioReadBytes);
+        addOpt(o, "blkio_write_bytes", u->ioWriteBytes);
+        addOpt(o, "pids", u->pids);
+        auto links = c.networkStats();
+        if (!links) return t.fail(links.error());
+        std::vector<std::string> ls;
+        for (const auto& l : *links)
+            ls.push_back(tool::JsonObject().add("link", l.link).add("interface", l.interface)
+                             .add("tx_bytes", l.txBytes).add("rx_bytes", l.rxBytes).str());
+        o.addRaw("links", tool::jsonArray(ls));
+    }
+    if (s.all || s.stats) {
+        auto d = c.diskUse();
+        if (!d) return t.fail(d.error());
+        o.add("disk_bytes", d->bytes);
+    }
+    std::printf("%s\n", o.str().c_str());
+    return 0;
+}
+
+void printBytes(const char* label, uint64_t n, bool raw) {
+    if (raw) std::printf("%-15s %llu\n", label, static_cast<unsigned long long>(n));
+    else std::printf("%-15s %s\n", label, tool::humanBytes(n).c_str());
+}
+
+int printStats(const tool::Tool& t, const Container& c, bool raw) {
+    auto s = c.stats();
+    if (!s) return t.fail(s.error());
+    if (raw) std::printf("%-15s %llu\n", "CPU use:", static_cast<unsigned long long>(s->cpuNs));
+    else std::printf("%-15s %.2f seconds\n", "CPU use:", static_cast<double>(s->cpuNs) / 1e9);
+    printBytes("Memory use:", s->memoryBytes, raw);
+    // As lxc-info: each link with its traffic seen from inside.
+    auto links = c.networkStats();
+    if (!links) return t.fail(links.error());
+    for (const auto& l : *links) {
+        std::printf("%-15s %s\n", "Link:", l.link.c_str());
+        printBytes(" TX bytes:", l.txBytes, raw);
+        printBytes(" RX bytes:", l.rxBytes, raw);
+        printBytes(" Total bytes:", l.txBytes + l.rxBytes, raw);
+    }
+    return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-    using namespace xc;
     tool::Tool t("xc-info", "Show a container's state, init pid and resource use",
                  "DESCRIPTION\n"
                  "  With no selection flag prints every field: Name, State, and for a running\n"
                  "  container PID, IP (one line per address, read inside the container), CPU use,\n"
                  "  Memory use and, per interface, Link (the host-side veth) with TX, RX and Total\n"
-                 "  bytes as the container sees them. The flags select fields (-S: CPU, memory and\n"
-                 "  links); -H prints raw numbers (CPU in nanoseconds, memory and traffic in bytes).\n\n"
-                 "EXAMPLES\n  xc-info -n web\n  xc-info -n web -s\n  xc-info -n web -S -H\n\n"
+                 "  bytes as the container sees them; last, running or not, Disk use: the space\n"
+                 "  the container's own layer takes (its rootfs; for an overlay container, its\n"
+                 "  upper layer). The flags select fields (-S: CPU, memory, links and disk use);\n"
+                 "  -H prints raw numbers (CPU in nanoseconds, memory, traffic and disk in bytes).\n"
+                 "  --json prints the selected fields as one JSON object (see xc-info(1)).\n\n"
+                 "EXAMPLES\n  xc-info -n web\n  xc-info -n web -s\n  xc-info -n web -S -H\n  xc-info -n web --json\n\n"
                  "EXIT STATUS\n  0 done, 1 failed (e.g. no such container), 2 usage error");
-    bool state = false, pid = false, ips = false, stats = false, raw = false;
-    t.app().add_flag("-s,--state", state, "Show the state");
-    t.app().add_flag("-p,--pid", pid, "Show the init's pid");
-    t.app().add_flag("-i,--ips", ips, "Show the IP addresses");
-    t.app().add_flag("-S,--stats", stats, "Show CPU, memory and network use");
-    t.app().add_flag("-H,--no-humanize", raw, "Raw numbers");
+    Select s;
+    t.app().add_flag("-s,--state", s.state, "Show the state");
+    t.app().add_flag("-p,--pid", s.pid, "Show the init's pid");
+    t.app().add_flag("-i,--ips", s.ips, "Show the IP addresses");
+    t.app().add_flag("-S,--stats", s.stats, "Show CPU, memory, network and disk use");
+    t.app().add_flag("-H,--no-humanize", s.raw, "Raw numbers");
+    t.app().add_flag("--json", s.json, "One JSON object");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
-    bool all = !(state || pid || ips || stats);
+    s.all = !(s.state || s.pid || s.ips || s.stats);
     auto c = t.container();
     if (!c) return t.fail(c.error());
     if (!c->defined()) return t.fail(c->notRunningError());
     auto st = c->state();
     if (!st) return t.fail(st.error());
+    if (s.json) return printJson(t, *c, *st, s);
     bool running = st->state != State::Stopped;
-    if (all) std::printf("%-15s %s\n", "Name:", c->name().c_str());
-    if (all || state) std::printf("%-15s %s\n", "State:", stateName(st->state));
-    if (!running) return 0;
-    if ((all || pid) && st->initPid > 0) std::printf("%-15s %d\n", "PID:", st->initPid);
-    if (all || ips) {
+    if (s.all) std::printf("%-15s %s\n", "Name:", c->name().c_str());
+    if (s.all || s.state) std::printf("%-15s %s\n", "State:", stateName(st->state));
+    if (running && (s.all || s.pid) && st->initPid > 0) std::printf("%-15s %d\n", "PID:", st->initPid);
+    if (running && (s.all || s.ips)) {
         auto addrs = c->ipAddresses();
         if (!addrs) return t.fail(addrs.error());
         for (const auto& a : *addrs) std::printf("%-15s %s\n", "IP:", a.address.c_str());
     }
-    if (all || stats) {
-        auto s = c->stats();
-        if (!s) return t.fail(s.error());
-        if (raw) {
-            std::printf("%-15s %llu\n", "CPU use:", static_cast<unsigned long long>(s->cpuNs));
-            std::printf("%-15s %llu\n", "Memory use:", static_cast<unsigned long long>(s->memoryBytes));
-        } else {
-            std::printf("%-15s %.2f seconds\n", "CPU use:", static_cast<double>(s->cpuNs) / 1e9);
-            std::printf("%-15s %s\n", "Memory use:", tool::humanBytes(s->memoryBytes).c_str());
-        }
-        // As lxc-info: each link with its traffic seen from inside.
-        auto links = c->networkStats();
-        if (!links) return t.fail(links.error());
-        auto bytes = [&](const char* label, uint64_t n) {
-            if (raw) std::printf("%-15s %llu\n", label, static_cast<unsigned long long>(n));
-            else std::printf("%-15s %s\n", label, tool::humanBytes(n).c_str());
-        };
-        for (const auto& l : *links) {
-            std::printf("%-15s %s\n", "Link:", l.link.c_str());
-            bytes(" TX bytes:", l.txBytes);
-            bytes(" RX bytes:", l.rxBytes);
-            bytes(" Total bytes:", l.txBytes + l.rxBytes);
-        }
+    if (running && (s.all || s.stats))
+        if (int rc = printStats(t, *c, s.raw); rc != 0) return rc;
+    if (s.all || s.stats) {
+        auto d = c->diskUse();
+        if (!d) return t.fail(d.error());
+        printBytes("Disk use:", d->bytes, s.raw);
     }
     return 0;
 }

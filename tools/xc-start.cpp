@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
                  "DESCRIPTION\n"
                  "  Starts the container's init (init.cmd, or CMD after --) as PID 1 in new pid,\n"
                  "  mount, uts, ipc, net and cgroup namespaces, under a supervisor process\n"
-                 "  (xc-monitor) that holds its console and command socket. With -d (the default)\n"
+                 "  (xc-supervisor) that holds its console and command socket. With -d (the default)\n"
                  "  xc-start returns once the container is RUNNING; a failure prints its cause\n"
                  "  (stage and system error) and leaves no cgroup, mount or runtime state behind.\n"
                  "  With -F this terminal becomes the container's console (as xc-console -t 0,\n"

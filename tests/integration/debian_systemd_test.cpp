@@ -288,7 +288,7 @@ TEST_F(DebianSystemd, ConsoleLoginWithThePasswordAndTopSeesOnlyTheContainer) {
     bool init = false;
     for (const auto& [pid, cmd] : procs) {
         if (pid == 1) init = cmd == "systemd";
-        EXPECT_NE(cmd, "xc-monitor") << "a host process in top:\n" << top.out;
+        EXPECT_NE(cmd, "xc-supervisor") << "a host process in top:\n" << top.out;
         EXPECT_EQ(cmd.find("xc-debian"), std::string::npos) << "a host process in top:\n" << top.out;
     }
     EXPECT_TRUE(init) << "PID 1 is not systemd:\n" << top.out;

@@ -340,7 +340,7 @@ void XcTest::SetUp() {
     key_ = xc::hashKey(base_);
     runDir_ = "/run/xc/" + key_;
     cgParent_ = "xc-" + key_.substr(0, 12);
-    for (const char* t : {"xc-create", "xc-start", "xc-stop", "xc-attach", "xc-info", "xc-destroy", "xc-monitor"})
+    for (const char* t : {"xc-create", "xc-start", "xc-stop", "xc-attach", "xc-info", "xc-destroy", "xc-supervisor"})
         ASSERT_EQ(::access(toolPath(t).c_str(), X_OK), 0) << toolPath(t) << " not built";
 }
 
@@ -593,7 +593,7 @@ long long XcTest::cpuNs(const std::string& name) {
 std::vector<pid_t> XcTest::monitors(const std::string& name) {
     std::vector<pid_t> out;
     for (pid_t p : allPids()) {
-        if (commOf(p) != "xc-monitor") continue;
+        if (commOf(p) != "xc-supervisor") continue;
         std::string cmd = cmdlineOf(p) + " ";
         if (!contains(cmd, "--path " + base_ + " ")) continue;
         if (!name.empty() && !contains(cmd, "--name " + name + " ")) continue;
@@ -631,7 +631,7 @@ void XcTest::expectNothingRunning(const std::string& name, const std::string& co
     waitUntil([&] { return monitors(name).empty() && cgroupDirs(name).empty() && !socketBound(name); },
               2.0);
     auto mons = monitors(name);
-    EXPECT_TRUE(mons.empty()) << context << ": an xc-monitor of " << name << " still runs (pid " << mons[0] << ")";
+    EXPECT_TRUE(mons.empty()) << context << ": an xc-supervisor of " << name << " still runs (pid " << mons[0] << ")";
     auto cgs = cgroupDirs(name);
     EXPECT_TRUE(cgs.empty()) << context << ": cgroup left behind: " << cgs[0];
     EXPECT_FALSE(socketBound(name)) << context << ": socket left behind: " << socketName(name);

@@ -119,7 +119,7 @@ protected:
     pid_t initPid(const std::string& name);
     // CPU use in ns from xc-info -S -H; -1 on failure.
     long long cpuNs(const std::string& name);
-    // Live xc-monitor processes of this base (of one container if name is given).
+    // Live xc-supervisor processes of this base (of one container if name is given).
     std::vector<pid_t> monitors(const std::string& name = "");
     // The container's cgroup directories that exist, in every hierarchy.
     std::vector<std::string> cgroupDirs(const std::string& name);

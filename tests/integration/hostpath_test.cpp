@@ -162,7 +162,7 @@ TEST_F(HostPaths, LogNamedWithDashOFollowsItsLink) {
     XC_EXPECT_OK(s);
     if (s.ok()) XC_EXPECT_OK(kill("p8"));
     std::string text = readText(real);
-    EXPECT_TRUE(contains(text, "xc-monitor p8:")) << text;
+    EXPECT_TRUE(contains(text, "xc-supervisor p8:")) << text;
     expectNothingRunning("p8", s.describe());
 }
 
@@ -175,7 +175,7 @@ TEST_F(HostPaths, CreateWithALogLevelAndNoLogFileWorks) {
     EXPECT_FALSE(contains(c.err, "already exists")) << c.describe();
     XC_ASSERT_OK(start("p9", {"-l", "INFO"}));
     XC_EXPECT_OK(kill("p9"));
-    EXPECT_TRUE(contains(readText(containerDir("p9") + "/p9.log"), "xc-monitor p9:"))
+    EXPECT_TRUE(contains(readText(containerDir("p9") + "/p9.log"), "xc-supervisor p9:"))
         << "the default log was not written";
 }
 

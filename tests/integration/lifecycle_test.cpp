@@ -82,7 +82,7 @@ TEST_F(Lifecycle, CreateStartInspectStopDestroy) {
     ASSERT_GT(init, 1);
     EXPECT_TRUE(processAlive(init));
     auto mons = monitors("c1");
-    ASSERT_EQ(mons.size(), 1u) << "exactly one xc-monitor for c1";
+    ASSERT_EQ(mons.size(), 1u) << "exactly one xc-supervisor for c1";
     EXPECT_EQ(parentOf(init), mons[0]) << "the init's parent is its supervisor";
     EXPECT_FALSE(cgroupDirs("c1").empty()) << "a running container has cgroups";
     // The init is in the payload group of every hierarchy: born in the
@@ -109,7 +109,7 @@ TEST_F(Lifecycle, CreateStartInspectStopDestroy) {
     for (const auto& [pid, cmd] : rows) {
         EXPECT_NE(pid, ::getpid()) << "the host's test process is visible:\n" << ps.out;
         EXPECT_FALSE(contains(cmd, "xc-integration")) << ps.out;
-        EXPECT_FALSE(contains(cmd, "xc-monitor")) << ps.out;
+        EXPECT_FALSE(contains(cmd, "xc-supervisor")) << ps.out;
     }
 
     RunResult lsf = xc("xc-ls", {"-f"});

@@ -52,7 +52,7 @@ TEST_F(Robustness, KilledSupervisorTakesTheContainerDownAndStartWorksAgain) {
     ASSERT_GT(init, 1);
     pid_t mon = parentOf(init);
     ASSERT_GT(mon, 1);
-    ASSERT_EQ(commOf(mon), "xc-monitor") << "the init's parent is not the supervisor";
+    ASSERT_EQ(commOf(mon), "xc-supervisor") << "the init's parent is not the supervisor";
     ASSERT_EQ(::kill(mon, SIGKILL), 0);
 
     EXPECT_TRUE(waitUntil([&] { return !processAlive(init); }, 5.0))

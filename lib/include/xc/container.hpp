@@ -113,9 +113,15 @@ struct StateInfo {
     pid_t initPid = -1;
 };
 
+// What a running container uses (its cgroup, v1 or cgroup2). A figure
+// the host does not account is unset: memory+swap without swap
+// accounting, block I/O without a blkio/io controller, pids without pids.
 struct Stats {
     uint64_t cpuNs = 0;
     uint64_t memoryBytes = 0;
+    std::optional<uint64_t> memorySwapBytes;            // memory + swap
+    std::optional<uint64_t> ioReadBytes, ioWriteBytes;  // block I/O
+    std::optional<uint64_t> pids;                       // processes and threads
 };
 
 // An address of an interface inside a running container (container_net.cpp).
@@ -133,6 +139,16 @@ struct NetLinkStats {
     std::string interface;  // name inside
     uint64_t txBytes = 0, rxBytes = 0;
 };
+
+// Disk space a tree takes: allocated blocks (st_blocks) of every file,
+// directory and symlink in it, on its own file system only, each hard-linked
+// inode once; symlinks are never followed (diskuse.cpp).
+struct DiskUse {
+    std::string path;    // the tree measured
+    uint64_t bytes = 0;  // st_blocks * 512
+    uint64_t files = 0;  // inodes counted
+};
+Result<DiskUse> measureDiskUse(const std::string& dir);
 
 class Container {
 public:
@@ -183,6 +199,9 @@ public:
 
     Result<StateInfo> state() const;
     Result<Stats> stats() const;
+    // The disk use of the container's own layer: the rootfs of a dir
+    // container, the upper layer of an overlay one (diskuse.cpp).
+    Result<DiskUse> diskUse() const;
     // Global addresses of the running container's interfaces (not lo), read
     // inside its network namespace; IPv4 first.
     Result<std::vector<NetAddress>> ipAddresses() const;

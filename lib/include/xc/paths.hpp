@@ -21,7 +21,7 @@ struct HostPaths {
     std::string sysconfDir;   // /etc/xc: xc.conf, default.conf
     std::string dataDir;      // <prefix>/share/xc: config includes, seccomp profiles
     std::string templateDir;  // <prefix>/share/xc/templates
-    std::string libexecDir;   // <prefix>/libexec/xc: xc-monitor
+    std::string libexecDir;   // <prefix>/libexec/xc: xc-supervisor
     std::string logDir;       // /var/log/xc
     std::string cacheDir;     // /var/cache/xc
     std::string runRoot;      // /run/xc
@@ -30,7 +30,7 @@ struct HostPaths {
     static HostPaths fromEnvironment();
     std::string defaultConf() const { return sysconfDir + "/default.conf"; }
     std::string globalConf() const { return sysconfDir + "/xc.conf"; }
-    std::string monitorBinary() const { return libexecDir + "/xc-monitor"; }
+    std::string monitorBinary() const { return libexecDir + "/xc-supervisor"; }
     std::string subuidFile() const { return subidDir + "/subuid"; }
     std::string subgidFile() const { return subidDir + "/subgid"; }
 };

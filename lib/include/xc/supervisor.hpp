@@ -1,4 +1,4 @@
-// The per-container supervisor's entry point: the whole of the xc-monitor
+// The per-container supervisor's entry point: the whole of the xc-supervisor
 // program, which Container::start runs (its options are Container::start's
 // internal interface, not a user interface).
 #pragma once

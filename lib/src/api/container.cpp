@@ -58,7 +58,7 @@ namespace {
 // parent-death signal); it keeps the ready socket and the run lock.
 Result<Process> launchSupervisor(const HostPaths& host, const MonitorOptions& mo, int readyFd, int lockFd) {
     Program p;
-    p.argv = {libexecProgram(host, "xc-monitor")};
+    p.argv = {libexecProgram(host, "xc-supervisor")};
     auto args = supervisorArgs(mo, readyFd, lockFd);
     p.argv.insert(p.argv.end(), args.begin(), args.end());
     p.keepFds = {readyFd, lockFd};
@@ -331,10 +331,8 @@ Result<Stats> Container::stats() const {
     XC_TRY(requireRunning());
     XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
     Cgroup cg(layout, paths_.cgroupPath());
-    Stats s;
-    XC_ASSIGN(s.cpuNs, cg.cpuUsageNs());
-    XC_ASSIGN(s.memoryBytes, cg.memoryUsage());
-    return s;
+    XC_ASSIGN(CgroupUsage u, cg.usage());
+    return Stats{u.cpuNs, u.memoryBytes, u.memorySwapBytes, u.ioReadBytes, u.ioWriteBytes, u.pids};
 }
 
 Result<std::string> Container::cgroupGet(const std::string& key) const {

@@ -1,4 +1,4 @@
-// The library's own helper programs (xc-monitor, xc-attach-init).
+// The library's own helper programs (xc-supervisor, xc-attach-init).
 #pragma once
 
 #include <string>

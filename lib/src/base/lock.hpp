@@ -19,7 +19,7 @@ public:
     static Result<RunLock> acquire(const std::string& path);
     // Whether some process holds the lock (does not take it).
     static Result<bool> isHeld(const std::string& path);
-    // Wraps an inherited fd that already holds the lock (xc-monitor).
+    // Wraps an inherited fd that already holds the lock (xc-supervisor).
     static RunLock adopt(int fd) {
         RunLock l;
         l.fd_.reset(fd);

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,6 +94,22 @@ Result<CgroupWrite> mapCgroupRead(const CgroupLayout& layout, const std::string&
 
 enum class FreezerState { Thawed, Freezing, Frozen };
 
+// What a container's processes use, read from whichever hierarchy holds
+// each controller (v1 or cgroup2). A figure this host does not account is
+// unset (no swap accounting, no blkio/io controller, no pids controller).
+struct CgroupUsage {
+    uint64_t cpuNs = 0;
+    uint64_t memoryBytes = 0;
+    std::optional<uint64_t> memorySwapBytes;  // memory + swap: v1 memsw.usage, v2 current + swap.current
+    std::optional<uint64_t> ioReadBytes, ioWriteBytes;  // v1 blkio throttle stats, v2 io.stat
+    std::optional<uint64_t> pids;
+};
+// Parsers of the stat files (exposed for tests): v1 blkio's "MAJ:MIN Read N"
+// lines and v2 io.stat's "MAJ:MIN rbytes=N wbytes=N ..." lines, summed
+// over the devices; false when the text has none of them.
+bool sumBlkioV1(const std::string& text, uint64_t& read, uint64_t& write);
+bool sumIoStatV2(const std::string& text, uint64_t& read, uint64_t& write);
+
 // A container's cgroup, `relPath` ("xc/c1") in every hierarchy: the
 // limits level, which holds the limits, the device policy and the stats,
 // and below it the payload ("xc/c1/payload"), which holds the processes
@@ -151,6 +168,8 @@ public:
 
     Result<uint64_t> cpuUsageNs() const;
     Result<uint64_t> memoryUsage() const;
+    // CPU and memory (errors if unreadable), the rest where the host has it (cgroup_usage.cpp).
+    Result<CgroupUsage> usage() const;
 
 private:
     Status applyDevicePolicy();

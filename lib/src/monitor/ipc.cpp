@@ -200,6 +200,22 @@ Status sendOk(int connfd, const std::string& payload, const std::vector<int>& fd
 
 Status sendError(int connfd, const Error& err) { return sendFrame(connfd, 1, err.serialize(), {}); }
 
+void sendRemaining(int fd, const std::string& data, std::chrono::milliseconds timeout) {
+    size_t done = 0;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (done < data.size() && std::chrono::steady_clock::now() < deadline) {
+        ssize_t w = ::send(fd, data.data() + done, data.size() - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w > 0) {
+            done += static_cast<size_t>(w);
+        } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            (void)::poll(&p, 1, 50);
+        } else {
+            return;
+        }
+    }
+}
+
 void sendSealedCopy(int conn, const std::string& all) {
     UniqueFd mem(::memfd_create("xc-console", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!mem) {

@@ -101,5 +101,8 @@ Status sendError(int connfd, const Error& err);
 // Answers with `data` in a sealed memory file (its size as the payload),
 // or with the error of making it.
 void sendSealedCopy(int connfd, const std::string& data);
+// Sends what it can of `data` on a stream socket within `timeout` (send,
+// not write: a peer that is gone must not SIGPIPE us); gives up on an error.
+void sendRemaining(int fd, const std::string& data, std::chrono::milliseconds timeout);
 
 }  // namespace xc

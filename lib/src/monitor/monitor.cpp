@@ -26,6 +26,7 @@
 #include "config/unsupported.hpp"
 #include "xc/config.hpp"
 #include "base/fsutil.hpp"
+#include "monitor/events.hpp"
 #include "monitor/ipc.hpp"
 #include "monitor/requests.hpp"
 #include "monitor/runlock.hpp"
@@ -102,6 +103,8 @@ private:
     void finish();
     std::string stateText();
     std::string attachInfo();
+    void setState(State s) { state_ = s; announce(s); }
+    void announce(State s) { announcer_.tell(s, init_.child.pid(), log_); }
     Status addFd(int fd);
 
     MonitorOptions opts_;
@@ -141,6 +144,7 @@ private:
     HeldRunLock lock_;
     std::optional<PendingRequests> requests_;
     State state_ = State::Starting;
+    StateAnnouncer announcer_;  // silent until this is the container's one supervisor
     // A reboot request holds until its deadline (xc-stop -r -t): an init
     // that ignored it and exits much later has crashed, not rebooted.
     bool rebootRequested_ = false;
@@ -176,7 +180,7 @@ Status Monitor::cleanupCgroup() {
     Cgroup cg(layout_, paths_.cgroupPath());
     if (!cg.exists()) return {};
     if (pid_t other = otherSupervisor(cg); other > 0)
-        return Error::msg("is already running (supervised by xc-monitor pid " + std::to_string(other) +
+        return Error::msg("is already running (supervised by xc-supervisor pid " + std::to_string(other) +
                               "; its runtime state under " + paths_.runDir() + " was lost)",
                           EBUSY);
     if (auto st = cg.killAll(); !st) log_.warn("kill leftover processes: " + st.error().message());
@@ -230,7 +234,7 @@ Status Monitor::launch() {
     XC_TRY(takePtys());
     bootStart_ = ring_.total();
     haltSignal_ = haltSignalFor(cfg_, init_.child.pid());
-    state_ = State::Running;
+    setState(State::Running);
     log_.info("started init " + spec_.argv[0] + " as pid " + std::to_string(init_.child.pid()));
     return {};
 }
@@ -247,7 +251,7 @@ Status Monitor::start() {
     std::string logPath = opts_.logFile.empty() ? paths_.logFile() : opts_.logFile;
     // Without a log the supervisor still runs (its errors reach xc-start
     // through the ready socket); clients name a log only if it exists.
-    std::string prefix = "xc-monitor " + opts_.name + ":";
+    std::string prefix = "xc-supervisor " + opts_.name + ":";
     auto l = opts_.logFile.empty() ? Log::open(logPath, opts_.logLevel, prefix) : Log::openNamed(logPath, opts_.logLevel, prefix);
     if (l) log_ = std::move(*l);
     XC_TRY(opts_.lock ? lock_.adopt(std::move(opts_.lock)) : lock_.acquire());
@@ -276,6 +280,7 @@ Status Monitor::start() {
     // The one supervisor of this container from here on: a second one
     // fails here, before it touches the cgroup.
     XC_ASSIGN(listen_, listenOn(paths_.socket()));
+    announcer_.begin(paths_, log_);
     XC_TRY(launch());
     for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get(), lock_.watchFd()})
         XC_TRY(addFd(fd));
@@ -297,7 +302,7 @@ bool Monitor::reportReady(const Status& st) {
 void Monitor::beginAbort(const std::string& why) {
     log_.notice("aborting the start: " + why);
     if (state_ != State::Running) return;
-    state_ = State::Aborting;
+    setState(State::Aborting);
     (void)cgroup_->thaw();
     onStopTimer();  // kills every process; the init's exit ends the loop
 }
@@ -364,10 +369,16 @@ void Monitor::handle(int conn, const Request& req) {
         long long ms = 5000;
         std::istringstream(req.payload) >> ms;
         if (state_ != State::Running) return reply(Error::msg("the container is not running", EBUSY));
-        return reply(cgroup_->freeze(milliseconds(ms)));
+        announce(State::Freezing);
+        Status st = cgroup_->freeze(milliseconds(ms));
+        announce(st ? State::Frozen : State::Running);
+        return reply(st);
     }
-    case Command::Thaw:
-        return reply(cgroup_->thaw());
+    case Command::Thaw: {
+        Status st = cgroup_->thaw();
+        if (st && state_ == State::Running) announce(State::Running);
+        return reply(st);
+    }
     case Command::ConsoleLog:
         return reply({}, ring_.tail(kConsoleLogPacket));
     case Command::Tty:
@@ -384,7 +395,7 @@ void Monitor::beginStop(milliseconds timeout, bool kill) {
     if (state_ == State::Running) {
         // A frozen container cannot act on its halt signal.
         (void)cgroup_->thaw();
-        state_ = State::Stopping;
+        setState(State::Stopping);
         rebootRequested_ = false;
         stopDeadline_ = Clock::time_point::max();
         if (!kill) {
@@ -466,7 +477,7 @@ void Monitor::initExited(int status) {
     if (reboot) {
         log_.notice("rebooting");
         rebootRequested_ = false;
-        state_ = State::Starting;
+        setState(State::Starting);
         if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
         auto st = launch();
         if (st) st = addFd(init_.console.get());
@@ -478,19 +489,20 @@ void Monitor::initExited(int status) {
 }
 
 void Monitor::abortStart() {
-    state_ = State::Aborting;
+    setState(State::Aborting);
     init_ = SpawnedInit();  // kills and reaps an init that was spawned
     hooks_.stop("stop", log_);
     if (network_) network_->teardown();
     network_.reset();
     if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
     hooks_.postStop("stop", log_);
+    setState(State::Stopped);
     listen_.reset();
     lock_.release();
 }
 
 void Monitor::finish() {
-    state_ = State::Stopped;
+    setState(State::Stopped);
     if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
     // Nothing is left once stopped: the socket's name and the lock file (if
     // still ours) go, and a new start may begin while we exit.
@@ -708,22 +720,7 @@ void Monitor::releaseTtyClient(int tty, const std::string& notice) {
     if (it == ttyClients_.end()) return;
     TtyClient& cl = it->second;
     if (cl.out && !cl.pending.empty() && notice != "taken" && !notice.empty()) {
-        // The last of the output, for a little while at most (send, not
-        // write: a client that is gone must not SIGPIPE us).
-        size_t done = 0;
-        auto deadline = std::chrono::steady_clock::now() + milliseconds(500);
-        while (done < cl.pending.size() && std::chrono::steady_clock::now() < deadline) {
-            ssize_t w = ::send(cl.out.get(), cl.pending.data() + done, cl.pending.size() - done,
-                               MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (w > 0) {
-                done += static_cast<size_t>(w);
-            } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-                struct pollfd p = {cl.out.get(), POLLOUT, 0};
-                (void)::poll(&p, 1, 50);
-            } else {
-                break;
-            }
-        }
+        sendRemaining(cl.out.get(), cl.pending, milliseconds(500));  // the last of the output
     }
     if (!notice.empty()) (void)sendOk(cl.conn.get(), notice);
     (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cl.conn.get(), nullptr);  // fails only if not watched
@@ -769,7 +766,7 @@ Status runStart(Monitor& m) {
 }  // namespace
 
 int runMonitor(MonitorOptions opts) {
-    ::prctl(PR_SET_NAME, "xc-monitor", 0, 0, 0);
+    ::prctl(PR_SET_NAME, "xc-supervisor", 0, 0, 0);
     // A client (or xc-start, for the ready report) that goes away must not
     // take the supervisor with it: write errors come back as EPIPE instead.
     ::signal(SIGPIPE, SIG_IGN);

@@ -1,4 +1,4 @@
-// The per-container supervisor (xc-monitor): parent of the container's
+// The per-container supervisor (xc-supervisor): parent of the container's
 // init, holder of its console, its cgroup and its run lock, server of its
 // command socket. It lives exactly as long as the container runs.
 #pragma once

@@ -83,7 +83,7 @@ pid_t otherSupervisor(const Cgroup& cg) {
         in >> st >> parent;
         if (parent <= 1 || parent == ::getpid()) continue;
         auto comm = readFile("/proc/" + std::to_string(parent) + "/comm");
-        if (comm && trim(*comm) == "xc-monitor") return parent;
+        if (comm && trim(*comm) == "xc-supervisor") return parent;
     }
     return -1;
 }

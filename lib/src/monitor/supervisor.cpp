@@ -1,4 +1,4 @@
-// xc-monitor's command line: built by Container::start, parsed here.
+// xc-supervisor's command line: built by Container::start, parsed here.
 #include <unistd.h>
 
 #include <cstdio>
@@ -65,7 +65,7 @@ int runSupervisor(int argc, char** argv) {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     auto o = parseSupervisorArgs(args);
     if (!o) {
-        std::fprintf(stderr, "xc-monitor: %s (it is started by xc-start; see xc-start --help)\n",
+        std::fprintf(stderr, "xc-supervisor: %s (it is started by xc-start; see xc-start --help)\n",
                      o.error().message().c_str());
         return 2;
     }

@@ -1,4 +1,4 @@
-// xc-monitor: the per-container supervisor, started by xc-start. Not meant
+// xc-supervisor: the per-container supervisor, started by xc-start. Not meant
 // to be run by hand; its options are xc-start's internal interface.
 #include "xc/supervisor.hpp"
 
