@@ -340,3 +340,28 @@ TEST_F(Json, InfoAndLsObjects) {
     RunResult none = xc("xc-ls", {"--json", "--frozen"});
     EXPECT_EQ(none.out, "[]\n") << none.describe();
 }
+
+// The network columns with real traffic: a veth on a bridge of the test's
+// own, pings to the bridge's address; xc-top's NET RX+TX and xc-info's
+// JSON links count them.
+TEST_F(Top, NetworkBytesOfAVethShow) {
+    ASSERT_NO_FATAL_FAILURE(startPrivateBridge());
+    if (IsSkipped()) return;
+    XC_ASSERT_OK(createWithConfig("n1", "network = ( { type = \"veth\"; link = \"" + privBridge_ +
+                                            "\"; name = \"eth0\"; ipv4 = \"" + bridgeAddress(50) + "/24\"; } );\n"));
+    XC_ASSERT_OK(start("n1"));
+    RunResult ping = attach("n1", {"ping", "-c", "5", "-i", "0.2", "-s", "1000", bridgeAddress(1)});
+    XC_ASSERT_OK(ping);
+    RunResult r = xc("xc-top", {"--batch", "-H", "-d", "0.2"});
+    XC_ASSERT_OK(r);
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\nn1 .* ([0-9]+)\n"))) << r.describe();
+    EXPECT_GE(std::strtoull(m[1].str().c_str(), nullptr, 10), 2u * 5 * 1000) << r.out;  // 5 requests, 5 replies
+    RunResult j = info("n1", {"--json", "-S"});
+    XC_EXPECT_OK(j);
+    EXPECT_TRUE(std::regex_search(j.out, std::regex("\"links\": \\[\\{\"link\": \"[^\"]+\", \"interface\": \"eth0\", "
+                                                    "\"tx_bytes\": [0-9]{4,}, \"rx_bytes\": [0-9]{4,}\\}\\]")))
+        << j.describe();
+    RunResult ips = info("n1", {"--json", "-i"});
+    EXPECT_EQ(ips.out, "{\"name\": \"n1\", \"ips\": [\"" + bridgeAddress(50) + "\"]}\n") << ips.describe();
+}
