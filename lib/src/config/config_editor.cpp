@@ -59,6 +59,24 @@ struct KeyInfo {
     Kind kind = Kind::String;
 };
 
+// "; close matches: a, b" (schema keys a few edits away, or with the same
+// last part), "" if none.
+std::string closeMatches(const std::string& form) {
+    std::string last = form.substr(form.rfind('.') + 1);
+    size_t limit = form.size() <= 6 ? 2 : 3;
+    std::string out;
+    int n = 0;
+    for (const auto& e : config_detail::schemaTable()) {
+        std::string p = e.path;
+        std::string pLast = p.substr(p.rfind('.') + 1);
+        if (config_detail::editDistance(form, p) > limit && pLast != last) continue;
+        if (n++ == 6) break;
+        for (size_t at; (at = p.find("[]")) != std::string::npos;) p.replace(at, 2, "N");
+        out += (out.empty() ? "; close matches: " : ", ") + p;
+    }
+    return out;
+}
+
 Result<KeyInfo> classify(const std::string& key) {
     std::string form = schemaForm(key);
     for (const auto& part : split(key))
@@ -69,7 +87,9 @@ Result<KeyInfo> classify(const std::string& key) {
         if (std::strncmp(e.path, form.c_str(), form.size()) == 0 && e.path[form.size()] == '.') group = true;
     }
     if (group) return KeyInfo{KeyClass::Group, Kind::String};
-    return Error::msg("unknown config key '" + key + "' (see xc.container.conf(5) or get_keys())", EINVAL);
+    return Error::msg("unknown config key '" + key + "'" + closeMatches(form) +
+                          " (see xc.container.conf(5) or get_keys())",
+                      EINVAL);
 }
 
 bool isIncludeLine(const std::string& line) {

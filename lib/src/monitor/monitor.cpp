@@ -30,6 +30,7 @@
 #include "monitor/requests.hpp"
 #include "monitor/runlock.hpp"
 #include "monitor/signals.hpp"
+#include "monitor/started.hpp"
 #include "net/net.hpp"
 #include "xc/paths.hpp"
 #include "xc/settings.hpp"
@@ -276,6 +277,7 @@ Status Monitor::start() {
     // The one supervisor of this container from here on: a second one
     // fails here, before it touches the cgroup.
     XC_ASSIGN(listen_, listenOn(paths_.socket()));
+    XC_TRY(saveStartedConfig(paths_, opts_.configFile.empty() ? paths_.configFile() : opts_.configFile));
     XC_TRY(launch());
     for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get(), lock_.watchFd()})
         XC_TRY(addFd(fd));
@@ -486,6 +488,7 @@ void Monitor::abortStart() {
     if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
     hooks_.postStop("stop", log_);
     listen_.reset();
+    dropStartedConfig(paths_);
     lock_.release();
 }
 
@@ -496,6 +499,7 @@ void Monitor::finish() {
     // still ours) go, and a new start may begin while we exit.
     if (listen_) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_.get(), nullptr);
     listen_.reset();
+    dropStartedConfig(paths_);
     lock_.release();
     for (auto& w : stopWaiters_) (void)sendOk(w.get(), "STOPPED");
     stopWaiters_.clear();
