@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "xc/result.hpp"
@@ -38,18 +39,28 @@ public:
     // an empty value; a key outside the schema is EINVAL; a group ("cgroup",
     // "network.0") is EISDIR.
     Result<ConfigValue> get(const std::string& key) const;
-    // Sets a key in the file's own settings, making the groups on its path.
+    // Sets a key in the file's own settings, making the groups on its path:
+    // in place where the file already sets the key or its group, keeping
+    // every other byte of the file (comments, order, layout).
     // Scalars are typed by the schema ("256M" and "268435456" both for a
     // size; "true"/"false"/"1"/"0" for a boolean). A string list takes a
     // list whole, or one string to append. "network.N.KEY" with N the
     // list's length appends an element.
     Status set(const std::string& key, const ConfigValue& value);
     // Removes a key, a group or a list element ("network.1") from the
-    // file's own settings (a value an @include gives stays in effect).
+    // file's own settings (a value an @include gives stays in effect); its
+    // line goes too when nothing else is on it.
     Status clear(const std::string& key);
     // Schema keys under `prefix` ("" for all: the schema's paths, "[]" for
     // a list index; "network.0": that element's keys).
     Result<std::vector<std::string>> keys(const std::string& prefix) const;
+
+    // Every key in effect (includes and the file's own settings merged as
+    // the loader merges them), in the order the file sets them; list
+    // elements by index ("network.0.ipv4").
+    Result<std::vector<std::pair<std::string, ConfigValue>>> values() const;
+    // The config in effect as one text without includes (values() as libconfig).
+    Result<std::string> flattened() const;
 
     const std::string& path() const { return path_; }
     std::string text() const;

@@ -150,6 +150,20 @@ struct DiskUse {
 };
 Result<DiskUse> measureDiskUse(const std::string& dir);
 
+// One key that differs between the config file and what the running
+// container was started with (xc-config apply). An empty side: not set.
+struct ConfigChange {
+    std::string key;      // "cgroup.memory.max", "network.0.ipv4"
+    std::string started;  // the value it runs with ("[a, b]" for a list)
+    std::string file;     // the value in the config file
+};
+
+struct ApplyReport {
+    std::vector<ConfigChange> applied;       // cgroup limits, written to the running container
+    std::vector<ConfigChange> needsRestart;  // namespaces, rootfs, network, security, ...: at the next start
+    std::vector<ConfigChange> readWhenUsed;  // start.*, hooks.clone, hooks.destroy: read from the file when used
+};
+
 class Container {
 public:
     // Refuses a bad name before any path is built from it.
@@ -212,6 +226,14 @@ public:
     Result<std::vector<std::string>> interfaces() const;
     // Traffic of each interface of the network list that exists.
     Result<std::vector<NetLinkStats>> networkStats() const;
+    // Applies the config file to the running container (config_apply.cpp):
+    // the file is loaded and checked whole, compared key by key with the
+    // config in effect at its start (its supervisor's copy,
+    // ContainerPaths::startedConfigFile), changed cgroup limits are
+    // written at once through the cgroup vocabulary (cgroupSet's), and
+    // every other change is reported. What was applied counts as started
+    // with from then on; what needs a restart is reported until then.
+    Result<ApplyReport> applyConfig();
     Result<std::string> cgroupGet(const std::string& key) const;
     Status cgroupSet(const std::string& key, const std::string& value);
     Result<std::string> consoleLog() const;

@@ -55,6 +55,9 @@ public:
     // removal of /run/xc and no file of it is ever left behind.
     std::string socket() const { return "@xc/" + key_ + "/" + name_; }
     std::string lockFile() const { return runDir_ + "/" + name_ + ".lock"; }
+    // The config in effect when the running container started (its
+    // supervisor writes it; xc-config apply compares the file with it).
+    std::string startedConfigFile() const { return runDir_ + "/" + name_ + ".started"; }
     // /var/log/xc/<name>.log for the default base; <dir>/<name>.log otherwise.
     std::string logFile() const;
     // Relative cgroup path in every hierarchy: "xc/<name>" for the default

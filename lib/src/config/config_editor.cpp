@@ -1,14 +1,16 @@
 // Key-by-key edits of a container config (xc/config_editor.hpp).
 //
 // The file is kept as segments: its @include lines as written, and the
-// runs of its own settings between them. An edit parses the one segment it
-// changes, edits the tree and writes that segment back in libconfig's
-// layout (comments of that segment are not kept); the whole text, includes
-// expanded, must then load like any config, else the edit is undone.
+// runs of its own settings between them. An edit changes one segment's
+// text in place (config_text.hpp: a value replaced, a key inserted into
+// its group or removed with its line), so the admin's comments and layout
+// stay; the whole text, includes expanded, must then load like any
+// config, else the edit is undone.
 #include "xc/config_editor.hpp"
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +18,7 @@
 
 #include "base/fsutil.hpp"
 #include "config/config_table.hpp"
+#include "config/config_text.hpp"
 
 namespace xc {
 
@@ -56,6 +59,24 @@ struct KeyInfo {
     Kind kind = Kind::String;
 };
 
+// "; close matches: a, b" (schema keys a few edits away, or with the same
+// last part), "" if none.
+std::string closeMatches(const std::string& form) {
+    std::string last = form.substr(form.rfind('.') + 1);
+    size_t limit = form.size() <= 6 ? 2 : 3;
+    std::string out;
+    int n = 0;
+    for (const auto& e : config_detail::schemaTable()) {
+        std::string p = e.path;
+        std::string pLast = p.substr(p.rfind('.') + 1);
+        if (config_detail::editDistance(form, p) > limit && pLast != last) continue;
+        if (n++ == 6) break;
+        for (size_t at; (at = p.find("[]")) != std::string::npos;) p.replace(at, 2, "N");
+        out += (out.empty() ? "; close matches: " : ", ") + p;
+    }
+    return out;
+}
+
 Result<KeyInfo> classify(const std::string& key) {
     std::string form = schemaForm(key);
     for (const auto& part : split(key))
@@ -66,7 +87,9 @@ Result<KeyInfo> classify(const std::string& key) {
         if (std::strncmp(e.path, form.c_str(), form.size()) == 0 && e.path[form.size()] == '.') group = true;
     }
     if (group) return KeyInfo{KeyClass::Group, Kind::String};
-    return Error::msg("unknown config key '" + key + "' (see xc.container.conf(5) or get_keys())", EINVAL);
+    return Error::msg("unknown config key '" + key + "'" + closeMatches(form) +
+                          " (see xc.container.conf(5) or get_keys())",
+                      EINVAL);
 }
 
 bool isIncludeLine(const std::string& line) {
@@ -276,6 +299,89 @@ Status ConfigEditor::commit(std::vector<Segment> next) {
     return {};
 }
 
+namespace {
+
+// A scalar as the schema's kind reads it, as libconfig text (a text the
+// kind cannot take is written as a string, so that the loader's own type
+// error reports it).
+std::string scalarLiteral(Kind kind, const std::string& t) {
+    std::string lower;
+    for (char c : t) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    bool boolKind = kind == Kind::Bool || kind == Kind::BoolOrAuto;
+    bool intKind = kind == Kind::Int || kind == Kind::Size || kind == Kind::SizeOrMax || kind == Kind::IntOrMax ||
+                   kind == Kind::StringOrInt;
+    if (boolKind && (lower == "true" || lower == "false" || lower == "1" || lower == "0"))
+        return lower == "true" || lower == "1" ? "true" : "false";
+    if (intKind && isInteger(t)) {
+        long long v = std::stoll(t);
+        return std::to_string(v) + (v >= INT32_MIN && v <= INT32_MAX ? "" : "L");
+    }
+    return config_detail::quoteConfigString(t);
+}
+
+std::string listLiteral(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : " ") + config_detail::quoteConfigString(items[i]);
+    return out + (items.empty() ? "]" : " ]");
+}
+
+// "a = { b = LITERAL; };" for the parts from `k` on; a list index (only 0:
+// the list is new) makes a list of one group.
+Result<std::string> nestedSetting(const std::vector<std::string>& parts, size_t k, const std::string& literal,
+                                  const std::string& key) {
+    std::string value;
+    if (k + 1 == parts.size()) {
+        value = literal;
+    } else if (isIndex(parts[k + 1])) {
+        if (parts[k + 1] != "0" || k + 2 >= parts.size())
+            return Error::msg(key + ": the list has 0 elements; add element 0 first", EINVAL);
+        XC_ASSIGN(std::string inner, nestedSetting(parts, k + 2, literal, key));
+        value = "( { " + inner + " } )";
+    } else {
+        XC_ASSIGN(std::string inner, nestedSetting(parts, k + 1, literal, key));
+        value = "{ " + inner + " }";
+    }
+    return parts[k] + " = " + value + ";";
+}
+
+// Sets `names` to `literal` in a segment's text, touching nothing else.
+Status spliceSet(std::string& text, const std::vector<std::string>& names, const std::string& literal,
+                 const std::string& key) {
+    using config_detail::TextNode;
+    XC_ASSIGN(TextNode root, config_detail::scanConfigText(text));
+    size_t found = 0;
+    const TextNode* node = config_detail::findTextNode(root, names, &found);
+    if (found == names.size()) {
+        if (node->type == TextNode::Group || node->type == TextNode::List)
+            return Error::msg(key + ": is set to a group in the file, not a value", EINVAL);
+        text.replace(node->valueBegin, node->valueEnd - node->valueBegin, literal);
+        return {};
+    }
+    if (node->type == TextNode::Scalar || node->type == TextNode::Array)
+        return Error::msg(key + ": '" + names[found - 1] + "' is set to a value, not a group", EINVAL);
+    std::string entry;
+    if (node->type == TextNode::List) {
+        if (!isIndex(names[found])) return Error::msg(key + ": '" + names[found] + "' is not a list index", EINVAL);
+        size_t len = node->children.size();
+        if (std::stoul(names[found]) != len)
+            return Error::msg(key + ": the list has " + std::to_string(len) + " elements; add element " +
+                                  std::to_string(len) + " first",
+                              EINVAL);
+        if (found + 1 >= names.size()) return Error::msg(key + ": the last part must be a key name", EINVAL);
+        XC_ASSIGN(std::string inner, nestedSetting(names, found + 1, literal, key));
+        entry = "{ " + inner + " }";
+    } else {
+        if (isIndex(names[found])) return Error::msg(key + ": '" + names[found - 1] + "' is not a list", EINVAL);
+        XC_ASSIGN(entry, nestedSetting(names, found, literal, key));
+    }
+    config_detail::insertIntoNode(text, *node, entry);
+    return {};
+}
+
+}  // namespace
+
+// The new text goes where the key's group already is in the file's own
+// settings, in place: the admin's comments and layout stay.
 Status ConfigEditor::set(const std::string& key, const ConfigValue& value) {
     XC_ASSIGN(KeyInfo info, classify(key).ctx("set " + key));
     if (info.cls != KeyClass::Leaf)
@@ -287,17 +393,24 @@ Status ConfigEditor::set(const std::string& key, const ConfigValue& value) {
     size_t target = targetSegment(names[0]);
     std::vector<Segment> next = segments_;
     segments_ = std::move(saved);
-    libconfig::Config cfg;
-    XC_TRY(parseSegment(cfg, next[target].text, path_).ctx("set " + key));
-    try {
-        std::vector<std::string> parentPath(names.begin(), names.end() - 1);
-        XC_ASSIGN(Setting * parent, makePath(cfg.getRoot(), parentPath, "set " + key));
-        if (!parent->isGroup()) return Error::msg("set " + key + ": the last part must be a key name", EINVAL);
-        XC_TRY(setLeaf(*parent, names.back(), info.kind, value, "set " + key));
-        XC_ASSIGN(next[target].text, config_detail::writeConfigText(cfg));
-    } catch (const libconfig::ConfigException& e) {
-        return Error::msg("set " + key + ": " + e.what(), EINVAL);
+    std::string literal;
+    if (info.kind != Kind::StringList) {
+        if (value.isList) return Error::msg("set " + key + ": takes one value, not a list", EINVAL);
+        literal = scalarLiteral(info.kind, value.text);
+    } else if (value.isList) {
+        literal = listLiteral(value.items);
+    } else {
+        // One string appends to the list this segment sets.
+        libconfig::Config cfg;
+        XC_TRY(parseSegment(cfg, next[target].text, path_).ctx("set " + key));
+        std::vector<std::string> items;
+        const Setting* s = find(cfg.getRoot(), names, nullptr);
+        if (s && s->isArray())
+            for (int i = 0; i < s->getLength(); ++i) items.push_back(scalarText((*s)[i]));
+        items.push_back(value.text);
+        literal = listLiteral(items);
     }
+    XC_TRY(spliceSet(next[target].text, names, literal, "set " + key));
     return commit(std::move(next)).ctx("set " + key);
 }
 
@@ -309,22 +422,80 @@ Status ConfigEditor::clear(const std::string& key) {
     bool changed = false;
     for (auto& seg : next) {
         if (seg.include) continue;
-        libconfig::Config cfg;
-        XC_TRY(parseSegment(cfg, seg.text, path_).ctx("clear " + key));
-        Setting* parent = const_cast<Setting*>(find(cfg.getRoot(), parentPath, nullptr));
-        if (!parent) continue;
-        if ((parent->isList() || parent->isArray()) && isIndex(names.back()) &&
-            std::stoul(names.back()) < static_cast<unsigned>(parent->getLength()))
-            parent->remove(static_cast<unsigned>(std::stoul(names.back())));
-        else if (parent->isGroup() && parent->exists(names.back()))
-            parent->remove(names.back());
-        else
-            continue;
-        XC_ASSIGN(seg.text, config_detail::writeConfigText(cfg));
+        XC_ASSIGN(config_detail::TextNode root, config_detail::scanConfigText(seg.text).ctx("clear " + key));
+        size_t found = 0;
+        const config_detail::TextNode* node = config_detail::findTextNode(root, names, &found);
+        if (found != names.size()) continue;
+        const config_detail::TextNode* parent = config_detail::findTextNode(root, parentPath, &found);
+        config_detail::removeNode(seg.text, *parent, *node);
         changed = true;
     }
     if (!changed) return {};
     return commit(std::move(next)).ctx("clear " + key);
+}
+
+namespace {
+
+using Values = std::vector<std::pair<std::string, ConfigValue>>;
+
+void putValue(Values& out, const std::string& key, ConfigValue v) {
+    for (auto& kv : out)
+        if (kv.first == key) {
+            kv.second = std::move(v);
+            return;
+        }
+    out.emplace_back(key, std::move(v));
+}
+
+// A later tree's group merges key by key; its list replaces the list whole.
+void collectValues(const Setting& group, const std::string& prefix, Values& out) {
+    for (int i = 0; i < group.getLength(); ++i) {
+        const Setting& c = group[i];
+        std::string key = prefix.empty() ? std::string(c.getName()) : prefix + "." + c.getName();
+        if (c.isGroup()) {
+            collectValues(c, key, out);
+        } else if (c.isList()) {
+            std::string sub = key + ".";
+            out.erase(std::remove_if(out.begin(), out.end(),
+                                     [&](const auto& kv) { return kv.first.compare(0, sub.size(), sub) == 0; }),
+                      out.end());
+            for (int e = 0; e < c.getLength(); ++e)
+                if (c[e].isGroup()) collectValues(c[e], key + "." + std::to_string(e), out);
+        } else if (c.isArray()) {
+            ConfigValue v = ConfigValue::list({});
+            for (int e = 0; e < c.getLength(); ++e) v.items.push_back(scalarText(c[e]));
+            putValue(out, key, std::move(v));
+        } else {
+            putValue(out, key, ConfigValue::scalar(scalarText(c)));
+        }
+    }
+}
+
+}  // namespace
+
+Result<std::vector<std::pair<std::string, ConfigValue>>> ConfigEditor::values() const {
+    XC_ASSIGN(config_detail::Parsed parts, config_detail::readConfigText(text(), path_));
+    Values out;
+    for (const auto& part : parts) collectValues(part.config->getRoot(), "", out);
+    return out;
+}
+
+Result<std::string> ConfigEditor::flattened() const {
+    XC_ASSIGN(Values vals, values());
+    libconfig::Config cfg;
+    cfg.setOptions(Setting::OptionSemicolonSeparators);
+    try {
+        for (const auto& [key, v] : vals) {
+            XC_ASSIGN(KeyInfo info, classify(key));
+            std::vector<std::string> names = split(key);
+            XC_ASSIGN(Setting * parent,
+                      makePath(cfg.getRoot(), std::vector<std::string>(names.begin(), names.end() - 1), key));
+            XC_TRY(setLeaf(*parent, names.back(), info.kind, v, key));
+        }
+        return config_detail::writeConfigText(cfg);
+    } catch (const libconfig::ConfigException& e) {
+        return Error::msg(path_ + ": write the config in effect: " + e.what(), EINVAL);
+    }
 }
 
 Result<std::vector<std::string>> ConfigEditor::keys(const std::string& prefix) const {

@@ -19,7 +19,8 @@ std::string parentPart(const std::string& path) {
     return dot == std::string::npos ? "" : path.substr(0, dot);
 }
 
-// Optimal string alignment distance: a swap of two letters counts as one edit.
+}  // namespace
+
 size_t editDistance(const std::string& a, const std::string& b) {
     std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
     for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
@@ -32,8 +33,6 @@ size_t editDistance(const std::string& a, const std::string& b) {
         }
     return d[a.size()][b.size()];
 }
-
-}  // namespace
 
 // ---- reading checked values ----
 

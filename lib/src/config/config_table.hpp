@@ -49,6 +49,10 @@ using Parsed = std::vector<ParsedPart>;
 // Syntax errors come back as "FILE:LINE: syntax error: ...".
 Result<Parsed> readConfigText(const std::string& text, const std::string& shownAs);
 Result<Parsed> readConfigFile(const std::string& path);
+// Optimal string alignment distance: a swap of two letters counts as one
+// edit (for "did you mean").
+size_t editDistance(const std::string& a, const std::string& b);
+
 // A parsed tree written back as libconfig text (libconfig's own writer).
 Result<std::string> writeConfigText(const libconfig::Config& config);
 

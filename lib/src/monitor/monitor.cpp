@@ -31,6 +31,7 @@
 #include "monitor/requests.hpp"
 #include "monitor/runlock.hpp"
 #include "monitor/signals.hpp"
+#include "monitor/started.hpp"
 #include "net/net.hpp"
 #include "xc/paths.hpp"
 #include "xc/settings.hpp"
@@ -281,6 +282,7 @@ Status Monitor::start() {
     // fails here, before it touches the cgroup.
     XC_ASSIGN(listen_, listenOn(paths_.socket()));
     announcer_.begin(paths_, log_);
+    XC_TRY(saveStartedConfig(paths_, opts_.configFile.empty() ? paths_.configFile() : opts_.configFile));
     XC_TRY(launch());
     for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get(), lock_.watchFd()})
         XC_TRY(addFd(fd));
@@ -498,6 +500,7 @@ void Monitor::abortStart() {
     hooks_.postStop("stop", log_);
     setState(State::Stopped);
     listen_.reset();
+    dropStartedConfig(paths_);
     lock_.release();
 }
 
@@ -508,6 +511,7 @@ void Monitor::finish() {
     // still ours) go, and a new start may begin while we exit.
     if (listen_) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_.get(), nullptr);
     listen_.reset();
+    dropStartedConfig(paths_);
     lock_.release();
     for (auto& w : stopWaiters_) (void)sendOk(w.get(), "STOPPED");
     stopWaiters_.clear();
