@@ -98,7 +98,7 @@ protected:
         argv.insert(argv.end(), extra.begin(), extra.end());
         server_ = spawn(argv, {.timeoutSeconds = 600});
         ASSERT_GT(server_.pid, 0);
-        ASSERT_TRUE(waitUntil([&] { return exists(portFile); }, 10)) << "the image server did not start";
+        ASSERT_TRUE(waitUntil([&] { return exists(portFile); }, 30)) << "the image server did not start";
         port_ = readText(portFile);
         base_url_ = std::string(plain ? "http" : "https") + "://127.0.0.1:" + port_;
     }

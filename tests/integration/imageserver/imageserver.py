@@ -151,6 +151,8 @@ def serve(a):
     srv.root = a.root
     srv.lock = threading.Lock()
     srv.log = open(a.log, "a") if a.log else None
+    if srv.log:
+        sys.stderr = srv.log  # tracebacks of cut connections, not into a pipe nobody reads
     srv.ranges = not a.no_range
     srv.drop = None
     if a.drop:
