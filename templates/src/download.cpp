@@ -130,7 +130,7 @@ xc::Result<xc::image::CacheEntry> obtain(const Args& a, xc::image::DownloadCache
     XC_ASSIGN(xc::image::Fetcher f, xctmpl::makeFetcher(a.caFile, base));
     std::string hint = entry ? " (--force-cache uses the cached build " + entry->build + ")" : "";
     auto images = xc::image::readServerIndex(f, base, a.q);
-    if (!images) return xc::Error(images.error().code(), images.error().message() + hint);
+    if (!images) return xc::Error::msg(images.error().message() + hint, images.error().code());
     if (images->empty())
         return xc::Error::msg("no image " + describe(a.q) + " on " + base + " (--list shows what it has)", ENOENT);
     const RemoteImage& img = images->front();
