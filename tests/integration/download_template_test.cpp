@@ -267,6 +267,10 @@ TEST_F(DownloadTemplateTest, SignaturesAreCheckedWithTheKeyring) {
     auto r = download("signed", {"--keyring", scratch_ + "/keyring.gpg"});
     XC_ASSERT_OK(r);
     EXPECT_TRUE(contains(r.out, "signatures checked with gpgv")) << r.out;
+    EXPECT_TRUE(exists(cacheDir() + "/rootfs.tar.xz.asc"));
+    // The cache keeps the signatures: --force-cache checks them again.
+    r = download("cached", {"--keyring", scratch_ + "/keyring.gpg", "--force-cache"});
+    XC_ASSERT_OK(r);
 
     // A signature made over other data: refused, nothing cached.
     std::string dir = srv_ + "/images/busybox/1.36/amd64/default/20250101_0100";
@@ -321,6 +325,25 @@ TEST_F(DownloadTemplateTest, PlainHttpOnlyWhenTheUrlSaysSo) {
     r = download("h", {});
     XC_ASSERT_OK(r);
     EXPECT_EQ(readText(rootfs("h") + "/etc/motd"), "build one for h\n");
+}
+
+TEST_F(DownloadTemplateTest, ProgressIsABarOnATerminalAndPlainLinesOtherwise) {
+    publish("20250101_0100", "one");
+    ASSERT_FALSE(HasFailure());
+    startServer();
+    auto r = download("plain", {});
+    XC_ASSERT_OK(r);
+    EXPECT_FALSE(contains(r.out, "\r")) << r.out;
+    bool line = false;
+    for (const auto& l : lines(r.out)) line |= contains(l, "  rootfs.tar.xz  ") && contains(l, "100%") && contains(l, " in ");
+    EXPECT_TRUE(line) << r.out;
+    // On a terminal (script(1) gives it one): redrawn in place.
+    std::string cmd = toolPath("xc-create") + " -P " + base_ + " -n tty -t download -- -d busybox -r 1.36 -a amd64 --server " +
+                      base_url_ + " --ca-file " + tls_ + "/ca.pem";
+    r = run({"/usr/bin/script", "-qfec", cmd, "/dev/null"}, {.env = {"XC_CACHE=" + cache_ + "-tty"}, .timeoutSeconds = 120});
+    XC_ASSERT_OK(r);
+    EXPECT_TRUE(contains(r.out, "\r  rootfs.tar.xz  ")) << r.out;
+    EXPECT_TRUE(exists(rootfs("tty") + "/bin/busybox"));
 }
 
 TEST_F(DownloadTemplateTest, AnUnreachableServerIsOneClearLine) {
