@@ -55,6 +55,19 @@ for page in "$man_dir"/man1/*.1; do
     [ $found = 1 ] || problem "man1/$name.1 documents a tool that is not built"
 done
 
+# 3b. Every option of the C++ templates' --help (XC_MAN_TEMPLATES: the
+# programs in TOOL_DIR) is in xc(7), which documents the templates.
+xc7=$(plain "$man_dir/man7/xc.7")
+for prog in ${XC_MAN_TEMPLATES:-}; do
+    help=$("$tool_dir/$prog" --help 2>&1) || problem "$prog --help failed"
+    opts=$(printf '%s\n' "$help" | sed -n 's/^  \(-[^ ,]*\)\(, \(-[^ ]*\)\)\{0,1\}.*/\1 \3/p')
+    [ -n "$opts" ] || problem "$prog --help lists no option"
+    for opt in $opts; do
+        printf '%s\n' "$xc7" | grep -Eq -- "(^|[^A-Za-z0-9-])$opt([^A-Za-z0-9-]|\$)" ||
+            problem "xc.7 does not describe $opt (from $prog --help)"
+    done
+done
+
 # 4. Every schema key in the generated page.
 conf="$man_dir/man5/xc.container.conf.5"
 keys=$("$gen" --keys) || problem "$gen --keys failed"
