@@ -194,7 +194,7 @@ protected:
             ASSERT_EQ(::ftruncate(fd, 48 << 20), 0);
             ::close(fd);
         }
-        XC_ASSERT_OK(run({"mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", image_}));
+        XC_ASSERT_OK(run({"/usr/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", image_}));
         int ctl = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
         ASSERT_GE(ctl, 0) << std::strerror(errno);
         int n = ::ioctl(ctl, LOOP_CTL_GET_FREE);
