@@ -131,6 +131,27 @@ void bindLifecycle(py::class_<PyContainer>& cls) {
             "set_cgroup_item(key, value) -> bool\n\nSets a cgroup value of the running container (not saved).");
 }
 
+// python3-lxc's snapshot methods (xc-snapshot).
+void bindSnapshots(py::class_<PyContainer>& cls) {
+    cls.def("destroy_with_snapshots", &PyContainer::destroyWithSnapshots,
+            "destroy_with_snapshots() -> bool\n\nRemoves a stopped container with its snapshots and snapshot\n"
+            "clones (xc-destroy -s).");
+    cls.def("snapshot", &PyContainer::snapshot, py::arg("comment") = py::none(),
+            "snapshot(comment=None) -> str | False\n\n"
+            "Takes a snapshot of this stopped (or frozen) container, with `comment` (the text), as\n"
+            "xc-snapshot; returns its name (\"snap0\", \"snap1\", ...).");
+    cls.def("snapshot_list", &PyContainer::snapshotList,
+            "snapshot_list() -> tuple[tuple[str, str, str, int], ...]\n\n"
+            "The snapshots, oldest first: (name, comment, time, size) each, time as\n"
+            "\"YYYY-MM-DDTHH:MM:SSZ\" (UTC), size in bytes of disk (as xc-snapshot -L).");
+    cls.def("snapshot_restore", &PyContainer::snapshotRestore, py::arg("name"), py::arg("newname") = py::none(),
+            "snapshot_restore(name, newname=None) -> bool\n\n"
+            "Restores snapshot `name` into this stopped container, or into a new container `newname`\n"
+            "(xc-snapshot -r NAME [-N NEWNAME]).");
+    cls.def("snapshot_destroy", &PyContainer::snapshotDestroy, py::arg("name"),
+            "snapshot_destroy(name) -> bool\n\nDestroys snapshot `name` (xc-snapshot -d).");
+}
+
 void bindProperties(py::class_<PyContainer>& cls) {
     cls.def_property_readonly("name", &PyContainer::name, "The container's name.");
     cls.def_property_readonly("config_path", &PyContainer::configPath, "The base directory.");
@@ -188,6 +209,7 @@ PYBIND11_MODULE(xc, m) {
                                 "A system container by name under a base directory (python3-lxc's Container).");
     bindProperties(cls);
     bindLifecycle(cls);
+    bindSnapshots(cls);
     bindAttach(m, cls);
     bindConfig(cls);
 }

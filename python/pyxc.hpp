@@ -50,6 +50,12 @@ public:
     py::object clone(const std::string& newname, const std::optional<std::string>& configPath, int flags,
                      const std::optional<std::string>& bdevtype);
     bool rename(const std::string& newname);
+    bool destroyWithSnapshots();
+    // Snapshots (pysnapshot.cpp).
+    py::object snapshot(const std::optional<std::string>& comment);
+    py::object snapshotList();
+    bool snapshotRestore(const std::string& name, const std::optional<std::string>& newname);
+    bool snapshotDestroy(const std::string& name);
     bool wait(const std::string& state, double timeout);
     bool console(int ttynum, int stdinfd, int stdoutfd, int stderrfd, int escape);
     py::tuple getIps(const std::optional<std::string>& interface, const std::optional<std::string>& family,

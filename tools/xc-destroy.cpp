@@ -10,12 +10,13 @@ int main(int argc, char** argv) {
                  "  The directory is moved aside in one rename before anything is removed: an\n"
                  "  interrupted destroy leaves the whole container or none of it. A container\n"
                  "  that snapshot clones (xc-clone -s) depend on is refused, naming them, unless\n"
-                 "  -s, which destroys them first.\n\n"
+                 "  -s, which destroys them first; so is one with snapshots (xc-snapshot), which\n"
+                 "  go with it only with -s.\n\n"
                  "EXAMPLES\n  xc-destroy -n web\n  xc-destroy -n web -f\n  xc-destroy -n web -s\n\n"
                  "EXIT STATUS\n  0 destroyed, 1 failed, 2 usage error");
     bool force = false, snapshots = false;
     t.app().add_flag("-f,--force", force, "Kill the container first if it runs");
-    t.app().add_flag("-s,--snapshots", snapshots, "Destroy its snapshot clones with it");
+    t.app().add_flag("-s,--snapshots", snapshots, "Destroy its snapshot clones and snapshots with it");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
     auto c = t.container();
     if (!c) return t.fail(c.error());

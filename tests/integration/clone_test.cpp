@@ -2,6 +2,7 @@
 // beside their origin, renames, and the refusals and failures that must
 // leave nothing behind.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -94,10 +95,67 @@ TEST_F(Clone, ARunningOriginAndAnExistingNewAreRefusedInOneLine) {
     EXPECT_EQ(e.status, 1) << e.describe();
     EXPECT_EQ(lines(e.err).size(), 1u) << e.err;
     EXPECT_TRUE(contains(e.err, "c3 already exists")) << e.err;
-    RunResult s = clone({"-a", "-o", "c1", "-n", "c4"});
+    RunResult s = clone({"-a", "-s", "-o", "c1", "-n", "c4"});
     EXPECT_EQ(s.status, 1) << s.describe();
-    EXPECT_TRUE(contains(s.err, "-a: not supported yet")) << s.err;
+    EXPECT_TRUE(contains(s.err, "-a with -s")) << s.err;
     EXPECT_FALSE(exists(containerDir("c4")));
+}
+
+TEST_F(Clone, AllowRunningCopiesARunningOriginFrozenAndThawsIt) {
+    XC_ASSERT_OK(create("c1"));
+    XC_ASSERT_OK(start("c1"));
+    XC_ASSERT_OK(attach("c1", {"sh", "-c", "echo live > /root/live"}));
+    RunResult r = clone({"-o", "c1", "-n", "c2"});
+    EXPECT_EQ(r.status, 1) << r.describe();
+    EXPECT_TRUE(contains(r.err, "xc-clone -a freezes it")) << r.err;
+    XC_ASSERT_OK(clone({"-a", "-o", "c1", "-n", "c2"}));
+    EXPECT_EQ(state("c1"), "RUNNING") << "thawed after the copy";
+    EXPECT_EQ(readText(rootfs("c2") + "/root/live"), "live\n");
+    XC_ASSERT_OK(start("c2"));
+    EXPECT_EQ(attach("c2", {"hostname"}).out, "c2\n");
+    XC_EXPECT_OK(kill("c2"));
+    // Frozen by the admin: copied, and left frozen.
+    XC_ASSERT_OK(xc("xc-freeze", {"-n", "c1"}));
+    XC_ASSERT_OK(clone({"-a", "-o", "c1", "-n", "c3"}));
+    EXPECT_EQ(state("c1"), "FROZEN");
+    XC_ASSERT_OK(xc("xc-unfreeze", {"-n", "c1"}));
+    XC_EXPECT_OK(kill("c1"));
+}
+
+TEST_F(Clone, AnEphemeralCloneRunsAtOnceAndIsGoneWhenItStopsOrItsSupervisorIsKilled) {
+    XC_ASSERT_OK(create("c1"));
+    XC_ASSERT_OK(clone({"-e", "-o", "c1", "-n", "e1"}));
+    EXPECT_EQ(state("e1"), "RUNNING");
+    EXPECT_EQ(attach("e1", {"hostname"}).out, "e1\n");
+    XC_EXPECT_OK(attach("e1", {"sh", "-c", "echo x > /root/w"}));
+    EXPECT_FALSE(exists(rootfs("c1") + "/root/w"));
+    XC_ASSERT_OK(stop("e1", {"-k"}));
+    EXPECT_FALSE(exists(containerDir("e1"))) << "gone when xc-stop returns";
+    EXPECT_FALSE(hiddenLeftovers(base_));
+    expectNothingRunning("e1", "after the stop of an ephemeral clone");
+    // An ephemeral clone that does not start is not left either.
+    const std::string init = rootfs("c1") + "/sbin/init";
+    ASSERT_EQ(::rename(init.c_str(), (init + ".off").c_str()), 0);
+    RunResult bad = clone({"-e", "-o", "c1", "-n", "e3"});
+    EXPECT_EQ(bad.status, 1) << bad.describe();
+    EXPECT_TRUE(contains(bad.err, "start the ephemeral clone e3 (destroyed again)")) << bad.err;
+    EXPECT_FALSE(exists(containerDir("e3")));
+    ASSERT_EQ(::rename((init + ".off").c_str(), init.c_str()), 0);
+
+    // A supervisor killed: the container stays until a sweep sees it.
+    XC_ASSERT_OK(clone({"-e", "-o", "c1", "-n", "e2"}));
+    auto mons = monitors("e2");
+    ASSERT_EQ(mons.size(), 1u);
+    ASSERT_EQ(::kill(mons[0], SIGKILL), 0);
+    ASSERT_TRUE(waitUntil([&] { return monitors("e2").empty() && !socketBound("e2"); }, 10.0));
+    EXPECT_TRUE(exists(configFile("e2")));
+    RunResult ls = xc("xc-ls", {});
+    XC_EXPECT_OK(ls);
+    EXPECT_FALSE(contains(ls.out, "e2")) << ls.out;
+    EXPECT_FALSE(exists(containerDir("e2")));
+    expectNothingRunning("e2", "after the sweep of an ephemeral clone");
+    // The origin is free again.
+    XC_EXPECT_OK(destroy("c1"));
 }
 
 TEST_F(Clone, RenameKeepsTheContainerStartableUnderItsNewName) {

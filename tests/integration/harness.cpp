@@ -722,7 +722,7 @@ void XcTest::TearDown() {
         RunOptions o;
         o.timeoutSeconds = 30;
         (void)xc("xc-stop", {"-n", n, "-k"}, o);
-        (void)xc("xc-destroy", {"-n", n, "-f"}, o);
+        (void)xc("xc-destroy", {"-n", n, "-f", "-s"}, o);
     }
     // 2. Supervisors nobody stopped (e.g. a broken stop).
     auto mons = monitors();

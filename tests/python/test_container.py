@@ -351,3 +351,28 @@ def test_console_detaches_on_the_escape(running):
         for fd in (rin, win, rout, wout):
             os.close(fd)
     assert running.state == "RUNNING"
+
+
+def test_snapshot_list_restore_and_destroy(busybox, base):
+    c = busybox
+    keep = os.path.join(base, "bb", "rootfs", "root", "keep")
+    with open(keep, "w") as f:
+        f.write("v1\n")
+    assert c.snapshot("first") == "snap0", c.error
+    assert c.snapshot() == "snap1", c.error
+    snaps = c.snapshot_list()
+    assert [s[0] for s in snaps] == ["snap0", "snap1"]
+    name, comment, when, size = snaps[0]
+    assert comment == "first" and when.endswith("Z") and size > 0
+    os.unlink(keep)
+    assert c.snapshot_restore("snap0"), c.error
+    assert open(keep).read() == "v1\n"
+    assert c.snapshot_restore("snap1", "bb5"), c.error
+    new = xc.Container("bb5", base)
+    assert new.defined and new.get_config_item("uts.hostname") == "bb5"
+    assert c.snapshot_restore("snap9") is False and "snap9" in c.error
+    assert not c.destroy() and "snap0, snap1" in c.error
+    assert c.snapshot_destroy("snap1"), c.error
+    assert [s[0] for s in c.snapshot_list()] == ["snap0"]
+    assert c.destroy_with_snapshots(), c.error
+    assert not c.defined

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,6 +18,8 @@
 #include "xc/state.hpp"
 
 namespace xc {
+
+class RunLock;
 
 struct CreateOptions {
     std::string templateName;                // "busybox" or a path to an executable
@@ -31,6 +34,20 @@ struct CloneOptions {
     bool snapshot = false; // -s: an overlay over the origin's rootfs
     std::string backend;   // -B: "" = overlay for -s, else the origin's
     std::string newBase;   // the clone's base directory; "": the origin's
+    // -e: a snapshot clone (needs `snapshot`) started at once and destroyed
+    // when it stops; a start that fails destroys it too.
+    bool ephemeral = false;
+    // -a: a running origin is frozen for the copy and thawed after (also on
+    // failure); one frozen already stays frozen. Not with `snapshot`.
+    bool allowRunning = false;
+};
+
+// One snapshot of a container (xc-snapshot, snapshot.cpp).
+struct SnapshotInfo {
+    std::string name;      // "snap0"
+    std::string time;      // when it was taken, UTC: "2026-12-02T05:30:00Z"
+    std::string comment;   // "" if none
+    uint64_t sizeBytes = 0;  // disk it uses (allocated blocks, hard links once)
 };
 
 struct StartOptions {
@@ -196,7 +213,8 @@ public:
     // directory is renamed away first, so a killed destroy leaves either
     // the whole container or none of it. One that snapshot clones depend
     // on is refused (the error lists them) unless `withDependents`: then
-    // they are destroyed first (with `force` too).
+    // they are destroyed first (with `force` too). So is one with
+    // snapshots (xc-snapshot): they go with it only with `withDependents`.
     Status destroy(bool force, const Log& log = Log(), bool withDependents = false);
     // A full copy of this stopped container as o.newName: the rootfs copied
     // whole (storage/copytree.hpp) into a hidden staging directory renamed
@@ -210,6 +228,27 @@ public:
     // rootfs.path and uts.hostname (as clone), /etc/hostname inside, and
     // its log file (clone.cpp).
     Status rename(const std::string& newName, const Log& log);
+
+    // Snapshots (snapshot.cpp), stored under BASE/NAME/snaps as LXC
+    // does: snapN/ with `config` (a copy of the config file), `ts`,
+    // `comment`, and a copy of the container's own files: rootfs/ for a
+    // dir container, overlay/upper for an overlay one (its lower layers are
+    // read-only and shared). Each is built in a hidden staging directory
+    // renamed into place, so a failure or a kill leaves no half-made snapN.
+    // A snapshot is taken of a stopped container (held stopped meanwhile)
+    // or of a frozen one (xc-freeze; it must still be frozen when the copy
+    // is done, else the snapshot is dropped). Returns the new name.
+    Result<std::string> snapshot(const std::string& comment, const Log& log);
+    // Oldest first.
+    Result<std::vector<SnapshotInfo>> snapshots() const;
+    // newName "": the stopped container's files become the snapshot's
+    // again (its config stays as it is now); the copy is built beside them
+    // and swapped in with one rename, so a failure or a kill leaves the
+    // container's files as they were. Refused while snapshot clones depend
+    // on it. Else a new container newName, a full copy of the snapshot with
+    // the snapshot's config (as clone() makes one).
+    Status restoreSnapshot(const std::string& snap, const std::string& newName, const Log& log);
+    Status destroySnapshot(const std::string& snap, const Log& log);
 
     Result<StateInfo> state() const;
     Result<Stats> stats() const;
@@ -258,6 +297,11 @@ private:
     Container(const HostPaths& host, const std::string& base, const std::string& name)
         : host_(host), paths_(host, base, name) {}
     Status requireRunning() const;
+    // start() once the run lock is held (by `lock`, which the supervisor
+    // takes over).
+    Status startLocked(RunLock& lock, const ContainerConfig& cfg, const StartOptions& o);
+    // xc-clone -e: the new clone started with the run lock its clone held.
+    static Status startEphemeralClone(Container& dst, RunLock lock, const Log& log);
     Error undefinedError() const;
 
     HostPaths host_;
@@ -270,7 +314,8 @@ Result<std::vector<std::string>> listContainers(const std::string& base);
 // Removes what interrupted creates and destroys left under `base` (hidden
 // BASE/.xc-staging-NAME-* and BASE/.xc-trash-NAME-* directories), each
 // under NAME's run lock; names another command holds, or whose lock cannot
-// be taken, are left alone. Returns one line per directory removed (also
+// be taken, are left alone. Also ephemeral containers (xc-clone -e) whose
+// supervisor was killed: nobody runs them, and they are destroyed. Returns one line per directory removed (also
 // logged at NOTICE).
 Result<std::vector<std::string>> cleanInterrupted(const HostPaths& host, const std::string& base, const Log& log);
 

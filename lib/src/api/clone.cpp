@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 
+#include "api/clone_internal.hpp"
 #include "api/depends.hpp"
 #include "api/idmap_alloc.hpp"
 #include "api/staging.hpp"
@@ -21,8 +22,6 @@
 #include "xc/container.hpp"
 
 namespace xc {
-
-namespace {
 
 // The run lock of a container that must stay stopped while we work.
 Result<RunLock> lockStopped(const Container& c) {
@@ -47,6 +46,8 @@ Result<RunLock> lockNewName(const Container& c, const Log& log) {
     if (c.defined() || pathExists(c.paths().dir())) return Error::msg("already exists in " + c.paths().base(), EEXIST);
     return lock;
 }
+
+namespace {
 
 std::string dirOf(const std::string& path) {
     size_t slash = path.rfind('/');
@@ -178,11 +179,11 @@ struct ClonePlan {
     storage::Layout staged;  // the clone's, in the staging directory
 };
 
-Result<ClonePlan> planClone(const ContainerConfig& cfg, const CloneOptions& o, const ContainerPaths& dst,
+Result<ClonePlan> planClone(const storage::Layout& src, const CloneOptions& o, const ContainerPaths& dst,
                             const std::string& stage) {
     ClonePlan p;
-    p.src = layoutOf(cfg);
-    std::string backend = !o.backend.empty() ? o.backend : o.snapshot ? "overlay" : cfg.rootfsBackend;
+    p.src = src;
+    std::string backend = !o.backend.empty() ? o.backend : o.snapshot ? "overlay" : src.backend;
     if (backend != "dir" && backend != "overlay")
         return Error::msg("backing store '" + backend + "' is not supported (use -B dir or -B overlay)", ENOTSUP);
     if (o.snapshot && backend != "overlay")
@@ -243,36 +244,102 @@ Result<RootDir> openStaged(const storage::Layout& l) {
 
 }  // namespace
 
+namespace {
+
+// -a: the origin frozen for a full copy and thawed after, also on failure
+// (one frozen by someone else stays so). It must still be frozen when the
+// copy is done, else the copy is dropped.
+Status cloneRunning(Container& origin, State was, const CloneSource& src, const CloneOptions& o, const Log& log) {
+    if (was == State::Running) XC_TRY(origin.freeze(std::chrono::milliseconds(30000)).ctx("clone -a"));
+    ScopeExit thaw([&] {
+        if (was != State::Running) return;
+        if (auto st = origin.thaw(); !st) log.error("clone -a: could not thaw " + origin.name() + ": " + st.error().message());
+    });
+    XC_TRY(cloneFromSource(origin, src, o, log));
+    // A stop (and a new start) of the origin meanwhile must not go unnoticed.
+    auto st = origin.state();
+    if (!st || st->state != State::Frozen) {
+        std::string base = o.newBase.empty() ? origin.paths().base() : resolveBase(o.newBase);
+        if (auto c = Container::open(origin.host(), base, o.newName)) (void)c->destroy(true, log);
+        return Error::msg("clone -a: it was thawed or stopped while its files were copied; the copy was removed",
+                          EAGAIN);
+    }
+    return {};
+}
+
+}  // namespace
+
+// -e: started at once with the run lock the clone held; a start that
+// fails destroys the clone again.
+Status Container::startEphemeralClone(Container& dst, RunLock lock, const Log& log) {
+    XC_ASSIGN(ContainerConfig cfg, dst.config().ctx("start the ephemeral clone " + dst.name()));
+    StartOptions so;
+    Status st = dst.startLocked(lock, cfg, so);
+    if (st) return {};
+    { RunLock released = std::move(lock); }
+    (void)dst.destroy(true, log);
+    return std::move(st).error().wrap("start the ephemeral clone " + dst.name() + " (destroyed again)");
+}
+
 Status Container::clone(const CloneOptions& o, const Log& log) {
     XC_TRY(validateName(o.newName));
     if (!defined()) return undefinedError();
     const std::string dstBase = o.newBase.empty() ? paths_.base() : resolveBase(o.newBase);
-    XC_ASSIGN(Container dst, Container::open(host_, dstBase, o.newName));
     if (o.newName == name() && dstBase == paths_.base())
         return Error::msg("clone: the new name is the container's own", EINVAL);
+    XC_ASSIGN(Container dst, Container::open(host_, dstBase, o.newName));
     if (dst.defined() || pathExists(dst.paths().dir()))
         return Error::msg("clone: " + o.newName + " already exists in " + dstBase, EEXIST);
-    XC_ASSIGN(RunLock lock, lockStopped(*this));
-    ScopeExit dropLock([&] { lock.removeFile(); });
+    if (o.ephemeral && !o.snapshot) return Error::msg("clone: an ephemeral clone is a snapshot clone (-e goes with -s)", EINVAL);
+    if (o.allowRunning && o.snapshot)
+        return Error::msg("clone: -a with -s: a snapshot clone of a running origin would see its rootfs change "
+                          "under it; copy it whole (without -s)",
+                          EINVAL);
+    XC_ASSIGN(ContainerConfig cfg, config());
+    CloneSource src{layoutOf(cfg), paths_.configFile()};
+    auto lock = lockStopped(*this);
+    if (!lock && o.allowRunning && lock.error().code() == EBUSY) {
+        XC_ASSIGN(StateInfo st, state());
+        if (st.state == State::Running || st.state == State::Frozen) return cloneRunning(*this, st.state, src, o, log);
+    }
+    if (!lock && lock.error().code() == EBUSY && !o.allowRunning) {
+        auto st = state();
+        if (st && st->state != State::Stopped)
+            return Error::msg("is running; stop it first (xc-stop -n " + name() +
+                                  "), or copy it frozen (xc-clone -a freezes it for the copy)",
+                              EBUSY);
+    }
+    if (!lock) return std::move(lock).error();
+    ScopeExit dropLock([&] { lock->removeFile(); });
+    if (!o.ephemeral) return cloneFromSource(*this, src, o, log);
+    RunLock dstLock;
+    XC_TRY(cloneFromSource(*this, src, o, log, &dstLock));
+    return startEphemeralClone(dst, std::move(dstLock), log);
+}
+
+Status cloneFromSource(const Container& origin, const CloneSource& src, const CloneOptions& o, const Log& log,
+                       RunLock* keepLock) {
+    const std::string dstBase = o.newBase.empty() ? origin.paths().base() : resolveBase(o.newBase);
+    XC_ASSIGN(Container dst, Container::open(origin.host(), dstBase, o.newName));
     auto dstLockR = lockNewName(dst, log);
     if (!dstLockR) return std::move(dstLockR).error().wrap("clone: " + o.newName);
     RunLock dstLock = std::move(*dstLockR);
     ScopeExit dropDstLock([&] { dstLock.removeFile(); });
-    XC_ASSIGN(ContainerConfig cfg, config());
+    XC_ASSIGN(ContainerConfig cfg, loadConfig(src.configFile));
 
     XC_ASSIGN(std::string stage, staging::makeStagingDir(dst.paths()).ctx("clone"));
     ScopeExit removeStage([&] { (void)removeTree(stage); });
-    XC_ASSIGN(ClonePlan plan, planClone(cfg, o, dst.paths(), stage).ctx("clone"));
-    std::string inc = dirOf(paths_.configFile());
-    XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, o.newName, plan.dst.rootfs, true)
+    XC_ASSIGN(ClonePlan plan, planClone(src.layout, o, dst.paths(), stage).ctx("clone"));
+    std::string inc = dirOf(src.configFile);
+    XC_ASSIGN(std::string text, renamedConfig(src.configFile, cfg, o.newName, plan.dst.rootfs, true)
                                     .ctx("clone: the new config"));
     XC_ASSIGN(text, withStorageKeys(text, plan.dst, inc).ctx("clone: the new config"));
     // An isolated origin's clone is isolated too: a block of its own, taken
     // under the allocation lock held until the clone's config is in place.
     std::optional<RunLock> idLock;
     if (cfg.security.idmapIsolated) {
-        XC_ASSIGN(idLock, lockIdAllocation(host_));
-        XC_ASSIGN(text, isolatedClone(text, cfg, host_, dstBase, inc).ctx("clone"));
+        XC_ASSIGN(idLock, lockIdAllocation(origin.host()));
+        XC_ASSIGN(text, isolatedClone(text, cfg, origin.host(), dstBase, inc).ctx("clone"));
     }
     XC_ASSIGN(storage::CopyStats stats, fillClone(plan, o.snapshot).ctx("clone"));
     std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;
@@ -281,9 +348,14 @@ Status Container::clone(const CloneOptions& o, const Log& log) {
         XC_TRY(retitleRootfs(root, cfg.hostname, newHost, true).ctx("clone: set the new identity inside"));
     }
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("clone"));
+    if (o.ephemeral) XC_TRY(writeFileAtomic(stage + "/ephemeral", "", 0640).ctx("clone"));
     XC_TRY(staging::commit(stage, dst.paths()).ctx("clone: " + o.newName));
     removeStage.dismiss();
-    XC_TRY(runCloneHooks(dst, name(), log));
+    XC_TRY(runCloneHooks(dst, origin.name(), log));
+    if (keepLock) {
+        *keepLock = std::move(dstLock);
+        dropDstLock.dismiss();
+    }
     if (o.snapshot)
         log.info("snapshot clone " + o.newName + " over " + plan.dst.lower[0]);
     else

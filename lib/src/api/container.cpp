@@ -256,6 +256,11 @@ Status Container::start(const StartOptions& o) {
         if (lock.error().code() == EBUSY) return busyError(paths_);
         return std::move(lock).error();
     }
+    return startLocked(*lock, cfg, o);
+}
+
+Status Container::startLocked(RunLock& held, const ContainerConfig& cfg, const StartOptions& o) {
+    RunLock* lock = &held;
     // No lock file stays unless a supervisor took the lock over (after
     // which `lock` holds nothing and this does nothing).
     ScopeExit dropLockFile([&] { lock->removeFile(); });

@@ -192,6 +192,18 @@ Status destroyDependents(const Container& c, bool force, const Log& log, bool wi
     return {};
 }
 
+// Its snapshots (xc-snapshot) go with it only with -s.
+Status refuseSnapshots(const Container& c, bool withSnapshots) {
+    if (withSnapshots) return {};
+    auto snaps = c.snapshots();
+    if (!snaps || snaps->empty()) return {};
+    std::string names;
+    for (const auto& s : *snaps) names += (names.empty() ? "" : ", ") + s.name;
+    return Error::msg("destroy: it has snapshots: " + names + "; destroy them first (xc-snapshot -n " + c.name() +
+                          " -d SNAP), or all together with -s",
+                      EBUSY);
+}
+
 }  // namespace
 
 Status Container::destroy(bool force, const Log& log, bool withDependents) {
@@ -202,6 +214,7 @@ Status Container::destroy(bool force, const Log& log, bool withDependents) {
     ScopeExit dropLockFile([&] { lock.removeFile(); });
     XC_TRY(staging::removeLeftovers(paths_.base(), name(), log));
     if (!defined() && !pathExists(paths_.dir())) return undefinedError();
+    XC_TRY(refuseSnapshots(*this, withDependents));
     XC_TRY(destroyDependents(*this, force, log, withDependents));
     // Nobody supervises it, yet processes may be left (a supervisor killed
     // before it could take them down): they go with the container.

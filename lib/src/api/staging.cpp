@@ -13,6 +13,8 @@
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
+#include "monitor/ephemeral.hpp"
+#include "monitor/ipc.hpp"
 #include "xc/container.hpp"
 
 namespace xc::staging {
@@ -99,6 +101,35 @@ Result<std::vector<std::string>> removeLeftovers(const std::string& base, const 
 
 namespace xc {
 
+namespace {
+
+// Ephemeral containers that nobody runs: their supervisor was killed (a
+// stopped one removes its container itself). One being cloned or started
+// holds its run lock.
+void sweepEphemeral(const HostPaths& host, const std::string& base, const Log& log,
+                    std::vector<std::string>& notices) {
+    auto names = listContainers(base);
+    if (!names) return;
+    for (const auto& n : *names) {
+        ContainerPaths p(host, base, n);
+        if (!pathExists(ephemeralMarker(p))) continue;
+        auto held = RunLock::isHeld(p.lockFile());
+        auto listening = monitorListening(p.socket());
+        if (!held || *held || !listening || *listening) continue;
+        auto c = Container::open(host, base, n);
+        if (!c) continue;
+        if (auto st = c->destroy(false, log, true); !st) {
+            log.warn(n + ": ephemeral, left by a killed supervisor, not removed: " + st.error().message());
+            continue;
+        }
+        std::string line = "removed the ephemeral container " + n + " (its supervisor was killed)";
+        log.notice(line);
+        notices.push_back(line);
+    }
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> cleanInterrupted(const HostPaths& host, const std::string& base, const Log& log) {
     std::vector<std::string> notices;
     auto entries = listDir(base);
@@ -123,6 +154,7 @@ Result<std::vector<std::string>> cleanInterrupted(const HostPaths& host, const s
         }
         notices.insert(notices.end(), done->begin(), done->end());
     }
+    sweepEphemeral(host, base, log, notices);
     return notices;
 }
 

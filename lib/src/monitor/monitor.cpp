@@ -27,6 +27,7 @@
 #include "xc/config.hpp"
 #include "base/fsutil.hpp"
 #include "monitor/events.hpp"
+#include "monitor/ephemeral.hpp"
 #include "monitor/ipc.hpp"
 #include "monitor/requests.hpp"
 #include "monitor/runlock.hpp"
@@ -507,6 +508,7 @@ void Monitor::abortStart() {
 void Monitor::finish() {
     setState(State::Stopped);
     if (auto st = cgroup_.remove(); !st) log_.warn(st.error().message());
+    destroyIfEphemeral(paths_, cfg_, log_);  // before the lock goes: its stop finds it gone
     // Nothing is left once stopped: the socket's name and the lock file (if
     // still ours) go, and a new start may begin while we exit.
     if (listen_) (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_.get(), nullptr);

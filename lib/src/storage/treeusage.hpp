@@ -1,0 +1,16 @@
+// The disk a directory tree uses, as du counts it: the allocated blocks of
+// everything in it, each hard-linked file once, without following a
+// symbolic link or crossing into another mount (the tree may be a
+// container's, hostile: every step is relative to an open directory).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "xc/result.hpp"
+
+namespace xc::storage {
+
+Result<uint64_t> treeUsage(const std::string& dir);
+
+}  // namespace xc::storage
