@@ -226,9 +226,11 @@ Status Container::destroy(bool force, const Log& log, bool withDependents) {
             XC_TRY(cg.destroy().ctx("destroy: remove the container's cgroup"));
         }
     }
-    // So may its socket: under the lock nobody serves it. Then the lock
+    // So may its socket and its copy of the config it started with: under
+    // the lock nobody serves them. Then the lock
     // file and the base's runtime directory can go too.
     ::unlink(paths_.socket().c_str());
+    ::unlink(paths_.startedConfigFile().c_str());  // left by a supervisor that crashed
     if (auto cfg = config(); cfg && !cfg->hooks.destroy.empty())
         XC_TRY(runHooks("destroy", cfg->hooks.destroy, hookEnvFor(*cfg), log).ctx("destroy (the container is kept)"));
     // One rename, and the container is gone; what follows only frees space.
