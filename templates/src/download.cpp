@@ -155,13 +155,8 @@ xc::Result<xc::image::CacheEntry> obtain(const Args& a, xc::image::DownloadCache
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto in = xctmpl::parseInterface(argc, argv);
-    if (in && in->help) {
-        std::fputs(kUsage, stdout);
-        return 0;
-    }
-    if (!in) xctmpl::fail("download", in.error().message());
-    Args a = parseArgs(in->args);
+    const xctmpl::Interface in = xctmpl::interfaceOrExit(argc, argv, "download", kUsage);
+    Args a = parseArgs(in.args);
     auto base = xctmpl::serverBase(a.server);
     if (!base) xctmpl::fail("download", base.error().message());
     if (a.list) {
@@ -194,7 +189,7 @@ int main(int argc, char** argv) {
     auto entry = obtain(a, *cache, *base, verify);
     if (!entry) xctmpl::fail("download", describe(a.q) + ": " + entry.error().message());
     xctmpl::ImageFiles img{entry->rootfs(), entry->meta(), a.q.dist + " " + a.q.release + " " + a.q.arch + " (build " + entry->build + ")"};
-    auto s = xctmpl::installImage("download", *in, img);
+    auto s = xctmpl::installImage("download", in, img);
     if (!s) xctmpl::fail("download", s.error().message());
     return 0;
 }

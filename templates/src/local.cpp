@@ -24,13 +24,8 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto in = xctmpl::parseInterface(argc, argv);
-    if (in && in->help) {
-        std::fputs(kUsage, stdout);
-        return 0;
-    }
-    if (!in) xctmpl::fail("local", in.error().message());
-    xctmpl::Options o(in->args);
+    const xctmpl::Interface in = xctmpl::interfaceOrExit(argc, argv, "local", kUsage);
+    xctmpl::Options o(in.args);
     xctmpl::ImageFiles img;
     while (!o.done()) {
         auto r = o.value({"--rootfs", "--fstree", "-f"}, img.rootfsTarball);
@@ -40,7 +35,7 @@ int main(int argc, char** argv) {
     }
     if (img.rootfsTarball.empty()) xctmpl::fail("local", "--rootfs FILE is needed (the image's rootfs tarball)");
     img.shownAs = img.rootfsTarball;
-    auto s = xctmpl::installImage("local", *in, img);
+    auto s = xctmpl::installImage("local", in, img);
     if (!s) xctmpl::fail("local", s.error().message());
     return 0;
 }

@@ -22,6 +22,16 @@ void fail(const std::string& tmpl, const std::string& message) {
     std::exit(1);
 }
 
+Interface interfaceOrExit(int argc, char** argv, const std::string& tmpl, const char* usage) {
+    auto in = parseInterface(argc, argv);
+    if (in && in->help) {
+        std::fputs(usage, stdout);
+        std::exit(0);
+    }
+    if (!in) fail(tmpl, in.error().message());
+    return std::move(*in);
+}
+
 Result<Interface> parseInterface(int argc, char** argv) {
     Interface in;
     int i = 1;

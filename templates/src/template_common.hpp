@@ -21,6 +21,10 @@ struct Interface {
 // template's. --help anywhere sets help.
 xc::Result<Interface> parseInterface(int argc, char** argv);
 
+// A template's main starts here: the parsed interface, or exits (usage on
+// stdout and 0 for --help; one error line and 1 for bad options).
+Interface interfaceOrExit(int argc, char** argv, const std::string& tmpl, const char* usage);
+
 // Option reader over the template's own arguments.
 class Options {
 public:

@@ -39,6 +39,18 @@ site_sequence() {
     echo "$host command: $(recap "$host" "$out")"
 }
 
+# snapshot HOST CONTAINER-BASE INVENTORY-ARGS...: snapshot.yml (archive and
+# snapshot clone; web is stopped after it).
+snapshot() {
+    local host=$1 cbase=$2 out
+    shift 2
+    export XC_TEST_BASE=$cbase
+    out=$(play "$@" -- "$src/tests/ansible/snapshot.yml") || { echo "$out"; return 1; }
+    echo "$host snapshot: $(recap "$host" "$out")"
+    grep -q "web stays stopped: it is the origin of the snapshot clone web3" <<<"$out" ||
+        { echo "$out"; echo "$host: no warning that web stays stopped"; return 1; }
+}
+
 # absent HOST CONTAINER-BASE INVENTORY-ARGS...: absent.yml removes everything.
 absent() {
     local host=$1 cbase=$2 out

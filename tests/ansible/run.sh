@@ -39,5 +39,6 @@ assert set(inv["xc"]["hosts"]) == {"web", "web2"}, inv["xc"]
 assert inv["frontend"]["hosts"] == ["web"] and inv["edge"]["hosts"] == ["web"], inv
 assert inv["xc_running"]["hosts"] == ["web"] and inv["xc_stopped"]["hosts"] == ["web2"], inv
 print("inventory: ok")' <<<"$inv" || { echo "$inv"; exit 1; }
+snapshot localhost "$base" "${local_inv[@]}"
 absent localhost "$base" "${local_inv[@]}"
 echo "ansible: ok"

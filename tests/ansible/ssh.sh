@@ -75,5 +75,6 @@ sup=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
 [ "$(ip netns identify "$sup")" = "$ns" ] ||
     { echo "web's supervisor $sup is not on the remote host (netns '$(ip netns identify "$sup")')"; exit 1; }
 echo "remote: web's supervisor $sup runs in netns $ns"
+snapshot remote "$rbase" "${remote_inv[@]}"
 absent remote "$rbase" "${remote_inv[@]}"
 echo "ansible over ssh: ok"

@@ -35,8 +35,25 @@ options:
     default: started
     choices: [started, stopped, restarted, absent, frozen, clone]
   clone_name: {description: "The clone's name (I(state=clone)).", type: str}
-  clone_snapshot: {description: Clone as a snapshot (not supported yet)., type: bool, default: false}
-  archive: {description: Archive the rootfs (not supported yet)., type: bool, default: false}
+  clone_snapshot:
+    description: "Clone as a copy-on-write snapshot (C(xc-clone -s)): instant, an overlay over the origin's
+      rootfs. The origin is then read-only for its clone's sake: xc refuses to start it while the clone
+      exists, so a running origin stays stopped after the clone (with a warning)."
+    type: bool
+    default: false
+  archive:
+    description: "After the task, write a tarball of the container's directory (its config and its own
+      layer: the rootfs of a dir container, the upper layer of an overlay one) to I(archive_path); a
+      running container is frozen while it is read, so that nothing inside can change it under the
+      reader. Always a change, as in C(community.general.lxc_container)."
+    type: bool
+    default: false
+  archive_path: {description: "The directory the archive is written to (I(archive=true)).", type: path}
+  archive_compression:
+    description: The archive's compression.
+    type: str
+    default: gzip
+    choices: [gzip, bzip2, xz, none]
 requirements: [xc's Python module (python3 -c 'import xc')]
 """
 
@@ -57,7 +74,9 @@ xc_container:
   type: dict
 """
 
+import os
 import shlex
+import tarfile
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -163,9 +182,45 @@ def _apply_state(r, c, p, config_changed):
             was_running = c.running
             if was_running:
                 r.do(lambda: c.shutdown(30), c, "stop (to clone)")
-            r.do(lambda: c.clone(p["clone_name"]) is not False, c, "clone")
-            if was_running:
+            flags = xc.LXC_CLONE_SNAPSHOT if p["clone_snapshot"] else 0
+            r.do(lambda: c.clone(p["clone_name"], flags=flags) is not False, c, "clone")
+            if was_running and p["clone_snapshot"]:
+                r.module.warn("%s stays stopped: it is the origin of the snapshot clone %s" % (c.name, p["clone_name"]))
+            elif was_running:
                 r.do(c.start, c, "start again")
+
+
+_ARCHIVE_SUFFIX = {"gzip": ("gz", ".tar.gz"), "bzip2": ("bz2", ".tar.bz2"), "xz": ("xz", ".tar.xz"), "none": ("", ".tar")}
+
+
+def _archive(r, c, p):
+    """The container's directory as a tarball in archive_path; the path written."""
+    if not p["archive_path"]:
+        r.module.fail_json(msg="archive needs archive_path")
+    mode, suffix = _ARCHIVE_SUFFIX[p["archive_compression"]]
+    target = os.path.join(p["archive_path"], c.name + suffix)
+    r.changed = True
+    if r.module.check_mode:
+        return target
+    thaw = c.state == "RUNNING"
+    if thaw and not c.freeze():
+        r.module.fail_json(msg="archive: freeze %s: %s" % (c.name, c.error), changed=True)
+    partial = target + ".partial"
+    try:
+        os.makedirs(p["archive_path"], exist_ok=True)
+        # tarfile never follows a symlink it meets (dereference=False); the
+        # container is frozen, so nothing inside swaps a directory for one.
+        with tarfile.open(partial, "w:" + mode if mode else "w") as tar:
+            tar.add(os.path.dirname(c.config_file_name), arcname=c.name)
+        os.replace(partial, target)
+    except OSError as e:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        r.module.fail_json(msg="archive %s into %s: %s" % (c.name, target, e), changed=True)
+    finally:
+        if thaw:
+            c.unfreeze()
+    return target
 
 
 def main():
@@ -183,14 +238,14 @@ def main():
             clone_name=dict(type="str"),
             clone_snapshot=dict(type="bool", default=False),
             archive=dict(type="bool", default=False),
+            archive_path=dict(type="path"),
+            archive_compression=dict(type="str", default="gzip", choices=["gzip", "bzip2", "xz", "none"]),
         ),
         supports_check_mode=True,
     )
     if xc is None:
         module.fail_json(msg="xc's Python module is not installed (python3 -c 'import xc')")
     p = module.params
-    if p["clone_snapshot"] or p["archive"]:
-        module.fail_json(msg="clone_snapshot and archive are not supported yet")
     xc.raise_errors(False)
     try:
         c = xc.Container(p["name"], p["xc_path"])
@@ -213,12 +268,15 @@ def main():
     _apply_state(r, c, p, bool(changes) and was_defined)
     if p["container_command"] and p["state"] in ("started", "restarted"):
         r.run_command(c, p["container_command"])
+    archived = _archive(r, c, p) if p["archive"] else None
     after = {"state": p["state"] if module.check_mode else c.state.lower()}
     before["config"] = {k: cur for k, _, cur in changes}
     after["config"] = {k: v for k, v, _ in changes}
     result = dict(changed=r.changed, diff={"before": before, "after": after})
     if not module.check_mode:
         result["xc_container"] = _facts(c)
+    if archived:
+        result["xc_container"] = dict(result.get("xc_container", {}), archive=archived)
     if r.rc is not None:
         result.update(rc=r.rc, stdout=r.stdout, stderr=r.stderr)
     module.exit_json(**result)
