@@ -4,7 +4,9 @@
 # containers and must report nothing changed on its second run; --check
 # creates nothing; command.yml runs a command inside and restarts on a
 # config change; inside.yml runs tasks in a container through the
-# connection plugin; the inventory plugin lists the containers; absent.yml
+# connection plugin and fetch.py round-trips a file through it (put_file,
+# fetch_file); snapshot.yml archives and snapshot-clones; the inventory
+# plugin lists the containers; absent.yml
 # removes everything (as root).
 # Usage: run.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
@@ -25,6 +27,7 @@ ansible-galaxy collection list xc.containers -p "$src/share/ansible" | grep -q '
 site_sequence localhost "$base" "${local_inv[@]}"
 out=$(ansible-playbook -i web, "$src/tests/ansible/inside.yml" 2>&1) || { echo "$out"; exit 1; }
 echo "inside: $(recap web "$out")"
+/usr/bin/python3 "$src/tests/ansible/fetch.py" web "$base"
 # The inventory plugin (base from $XC_PATH): web running in its start.groups.
 /usr/bin/python3 -c 'import sys, xc
 c = xc.Container("web2", sys.argv[1]); c.unfreeze(); c.shutdown(10)
