@@ -2,35 +2,21 @@
 #include <cstdio>
 
 #include "common.hpp"
+#include "json.hpp"
 
 namespace {
 
-std::string jsonText(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
-}
-
 void printList(const std::vector<xc::SnapshotInfo>& snaps, bool json) {
     if (json) {
-        std::string out = "[";
-        for (size_t i = 0; i < snaps.size(); ++i) {
-            const auto& s = snaps[i];
-            out += std::string(i ? ",\n " : "") + "{\"name\": " + jsonText(s.name) + ", \"time\": " + jsonText(s.time) +
-                   ", \"comment\": " + jsonText(s.comment) + ", \"size\": " + std::to_string(s.sizeBytes) + "}";
-        }
-        std::printf("%s]\n", out.c_str());
+        std::vector<std::string> items;
+        for (const auto& s : snaps)
+            items.push_back(xc::tool::JsonObject()
+                                .add("name", s.name)
+                                .add("time", s.time)
+                                .add("comment", s.comment)
+                                .add("size", static_cast<uint64_t>(s.sizeBytes))
+                                .str());
+        std::printf("%s\n", xc::tool::jsonArray(items).c_str());
         return;
     }
     if (snaps.empty()) {
