@@ -28,33 +28,43 @@ std::pair<std::string, bool> groupDir(const Cgroup& cg, const char* controller) 
 
 }  // namespace
 
-bool sumBlkioV1(const std::string& text, uint64_t& read, uint64_t& write) {
+namespace {
+
+// Calls `each` with the rest of every line of `text` that starts with a
+// device ("8:0"): the line shape blkio's v1 files and cgroup2's io.stat share.
+template <typename Each>
+void forEachDeviceLine(const std::string& text, Each each) {
     std::istringstream in(text);
     std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream rest(line);
+        std::string dev;
+        if (rest >> dev && dev.find(':') != std::string::npos) each(rest);
+    }
+}
+
+}  // namespace
+
+bool sumBlkioV1(const std::string& text, uint64_t& read, uint64_t& write) {
     bool any = false;
     read = write = 0;
-    while (std::getline(in, line)) {
-        std::istringstream l(line);
-        std::string dev, op, n;
-        if (!(l >> dev >> op >> n) || dev.find(':') == std::string::npos) continue;
+    forEachDeviceLine(text, [&](std::istringstream& rest) {
+        std::string op, n;
+        if (!(rest >> op >> n)) return;
         auto v = parseU64(n);
-        if (!v) continue;
+        if (!v) return;
         if (op == "Read") read += *v, any = true;
         else if (op == "Write") write += *v, any = true;
-    }
+    });
     return any;
 }
 
 bool sumIoStatV2(const std::string& text, uint64_t& read, uint64_t& write) {
-    std::istringstream in(text);
-    std::string line;
     bool any = false;
     read = write = 0;
-    while (std::getline(in, line)) {
-        std::istringstream l(line);
-        std::string dev, kv;
-        if (!(l >> dev) || dev.find(':') == std::string::npos) continue;
-        while (l >> kv) {
+    forEachDeviceLine(text, [&](std::istringstream& rest) {
+        std::string kv;
+        while (rest >> kv) {
             auto eq = kv.find('=');
             if (eq == std::string::npos) continue;
             auto v = parseU64(kv.substr(eq + 1));
@@ -62,7 +72,7 @@ bool sumIoStatV2(const std::string& text, uint64_t& read, uint64_t& write) {
             if (kv.compare(0, eq, "rbytes") == 0) read += *v, any = true;
             else if (kv.compare(0, eq, "wbytes") == 0) write += *v, any = true;
         }
-    }
+    });
     return any;
 }
 
