@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The same playbooks as run.sh, against a second host reached over ssh:
 # an sshd (Debian's dropbear) in a network namespace of its own, with a
-# mount namespace of its own (its own /root: authorized_keys, Ansible's
+# mount namespace of its own (its own /etc/passwd, in which root's home is
+# a directory of the test's: authorized_keys, Ansible's
 # remote tmp), running the xc under test. Ansible connects to it from this
 # host over a veth pair; the containers it makes must live on that host
 # (their supervisors in its network namespace) and nothing of this
-# host's /root is touched (as root).
+# host's /root is touched (as root; the source tree may be under /root, so
+# that stays visible).
 # Usage: ssh.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
@@ -43,12 +45,13 @@ ip -n "$ns" link set lo up
 
 ssh-keygen -q -t ed25519 -N '' -f "$base/id"
 cp "$base/id.pub" "$base/remote-root/.ssh/authorized_keys"
+awk -F: -v OFS=: -v home="$base/remote-root" '$1 == "root" { $6 = home } 1' /etc/passwd >"$base/passwd"
 dropbearkey -t ed25519 -f "$base/hostkey" >/dev/null
 # The remote host's environment is the installed xc's (dropbear -e hands
-# it to the sessions); its /root is its own. nsenter, not ip netns exec:
+# it to the sessions); root's home there is its own. nsenter, not ip netns exec:
 # that one mounts a fresh /sys, which hides the cgroup hierarchies.
 nsenter --net="/run/netns/$ns" unshare --mount --propagation private sh -c '
-    mount --bind "$1" /root && shift && exec "$@"' sh "$base/remote-root" \
+    mount --bind "$1" /etc/passwd && shift && exec "$@"' sh "$base/passwd" \
     dropbear -e -s -F -E -p "$remoteaddr:$port" -r "$base/hostkey" 2>"$base/dropbear.log" &
 for _ in $(seq 100); do
     ip netns exec "$ns" ss -Htln "sport = :$port" | grep -q . && break
@@ -61,10 +64,11 @@ INV
 export ANSIBLE_SSH_CONTROL_PATH_DIR=$base/control
 remote_inv=(-i "$base/inventory.ini")
 
-# Over ssh, the remote session sees its own /root, not this host's.
-out=$(ansible -i "$base/inventory.ini" remote -m raw -a 'ls -A /root; ls /root/.ssh' 2>&1) ||
+# Over ssh, the remote session's home is its own, not this host's /root.
+out=$(ansible -i "$base/inventory.ini" remote -m raw -a 'echo "$HOME"; ls -A ~; ls ~/.ssh' 2>&1) ||
     { echo "$out"; cat "$base/dropbear.log"; exit 1; }
-[ "$(grep -Ev '^(remote |Warning|Shared)' <<<"$out" | tr -d '\r' | xargs)" = ".ssh authorized_keys" ] || { echo "$out"; echo "the remote's /root is not its own"; exit 1; }
+[ "$(grep -Ev '^(remote |Warning|Shared)' <<<"$out" | tr -d '\r' | xargs)" = "$base/remote-root .ssh authorized_keys" ] ||
+    { echo "$out"; echo "the remote's home is not its own"; exit 1; }
 
 site_sequence remote "$rbase" "${remote_inv[@]}"
 # web runs on the remote host: its supervisor (the init's parent; the init
