@@ -10,6 +10,7 @@
 #include "api/depends.hpp"
 #include "api/idmap_alloc.hpp"
 #include "api/staging.hpp"
+#include "base/hidden.hpp"
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
@@ -165,7 +166,7 @@ static Status runCloneHooks(const Container& dst, const std::string& origin, con
         st = runHooks("clone", cfg->hooks.clone, env, log);
     }
     if (st) return {};
-    if (auto trash = staging::moveToTrash(dst.paths())) (void)removeTree(*trash);
+    if (auto trash = hidden::moveToTrash(dst.paths())) (void)removeTree(*trash);
     return std::move(st).error().wrap("clone: " + dst.name() + " (removed again)");
 }
 

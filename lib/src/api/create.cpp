@@ -12,6 +12,7 @@
 #include "api/depends.hpp"
 #include "api/idmap_alloc.hpp"
 #include "api/staging.hpp"
+#include "base/hidden.hpp"
 #include "cgroup/cgroup.hpp"
 #include "xc/container.hpp"
 #include "xc/settings.hpp"
@@ -234,7 +235,7 @@ Status Container::destroy(bool force, const Log& log, bool withDependents) {
     if (auto cfg = config(); cfg && !cfg->hooks.destroy.empty())
         XC_TRY(runHooks("destroy", cfg->hooks.destroy, hookEnvFor(*cfg), log).ctx("destroy (the container is kept)"));
     // One rename, and the container is gone; what follows only frees space.
-    XC_ASSIGN(std::string trash, staging::moveToTrash(paths_).ctx("destroy"));
+    XC_ASSIGN(std::string trash, hidden::moveToTrash(paths_).ctx("destroy"));
     if (auto st = removeTree(trash); !st)
         return std::move(st).error().wrap("destroy: the container is gone, but removing its files failed")
             .withHint("the next xc-create, xc-destroy or xc-ls removes " + trash);

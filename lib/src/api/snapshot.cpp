@@ -12,6 +12,7 @@
 #include "api/clone_internal.hpp"
 #include "api/depends.hpp"
 #include "base/fsutil.hpp"
+#include "base/hidden.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
 #include "storage/copytree.hpp"
@@ -39,7 +40,7 @@ long snapNumber(const std::string& n) {
 
 // Hidden work directories of snapshot commands: a staging directory being
 // filled, a snapshot being removed.
-bool hiddenWork(const std::string& n) { return n.rfind(".xc-staging-", 0) == 0 || n.rfind(".xc-trash-", 0) == 0; }
+bool hiddenWork(const std::string& n) { return n.rfind(hidden::kStaging, 0) == 0 || n.rfind(hidden::kTrash, 0) == 0; }
 
 // The snapshots' lock (BASE/NAME/snaps/.lock): one snapshot command of a
 // container at a time. Holding it, what an interrupted one left is removed.
@@ -143,7 +144,7 @@ Result<std::string> Container::snapshot(const std::string& comment, const Log& l
     ScopeExit dropRunLock([&] { if (runLock) runLock->removeFile(); });
     XC_ASSIGN(RunLock snapLock, lockSnaps(*this, log).ctx("snapshot"));
 
-    std::string tmpl = snapsDirOf(paths_) + "/.xc-staging-XXXXXX";
+    std::string tmpl = snapsDirOf(paths_) + "/" + hidden::kStaging + "XXXXXX";
     if (!::mkdtemp(tmpl.data())) return Error::sys("snapshot: create a staging directory in " + snapsDirOf(paths_));
     const std::string stage = tmpl;
     ScopeExit removeStage([&] { (void)removeTree(stage); });
@@ -275,7 +276,7 @@ Status Container::destroySnapshot(const std::string& snap, const Log& log) {
     XC_ASSIGN(std::string dir, snapDirOf(*this, snap).ctx(what));
     // One rename and it is gone; a kill while its files are removed leaves
     // a hidden directory the next snapshot command removes.
-    std::string trash = snapsDirOf(paths_) + "/.xc-trash-" + snap;
+    std::string trash = snapsDirOf(paths_) + "/" + hidden::kTrash + snap;
     if (::renameat2(AT_FDCWD, dir.c_str(), AT_FDCWD, trash.c_str(), RENAME_NOREPLACE) < 0)
         return Error::sys(what + ": move " + dir + " aside");
     XC_TRY(removeTree(trash).ctx(what + ": remove its files"));

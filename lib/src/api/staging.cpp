@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "base/fsutil.hpp"
+#include "base/hidden.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
 #include "monitor/ephemeral.hpp"
@@ -21,15 +22,9 @@ namespace xc::staging {
 
 namespace {
 
-constexpr const char* kStaging = ".xc-staging-";
-constexpr const char* kTrash = ".xc-trash-";
-constexpr size_t kSuffix = 7;  // "-XXXXXX" of mkdtemp
-
-Result<std::string> makeHidden(const ContainerPaths& p, const char* prefix) {
-    std::string path = p.base() + "/" + prefix + p.name() + "-XXXXXX";
-    if (!::mkdtemp(path.data())) return Error::sys("create " + path);
-    return path;
-}
+using hidden::kStaging;
+using hidden::kSuffix;
+using hidden::kTrash;
 
 // The container name in a leftover's name, "" if it is none.
 std::string leftoverName(const std::string& entry) {
@@ -48,7 +43,7 @@ bool isStaging(const std::string& path) { return path.find("/" + std::string(kSt
 }  // namespace
 
 Result<std::string> makeStagingDir(const ContainerPaths& p) {
-    XC_ASSIGN(std::string dir, makeHidden(p, kStaging));
+    XC_ASSIGN(std::string dir, hidden::makeDir(p, kStaging));
     if (::chmod(dir.c_str(), 0750) < 0) {
         Error e = Error::sys("set the mode of " + dir);
         ::rmdir(dir.c_str());
@@ -63,17 +58,6 @@ Status commit(const std::string& stagingDir, const ContainerPaths& p) {
         return Error::sys("move " + stagingDir + " to " + p.dir());
     }
     return {};
-}
-
-Result<std::string> moveToTrash(const ContainerPaths& p) {
-    // mkdtemp reserves a unique name; the rename replaces that empty directory.
-    XC_ASSIGN(std::string trash, makeHidden(p, kTrash));
-    if (::rename(p.dir().c_str(), trash.c_str()) < 0) {
-        Error e = Error::sys("move " + p.dir() + " aside to " + trash);
-        ::rmdir(trash.c_str());
-        return e;
-    }
-    return trash;
 }
 
 std::vector<std::string> leftoversOf(const std::string& base, const std::string& name) {

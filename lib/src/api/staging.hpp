@@ -19,9 +19,6 @@ namespace xc::staging {
 Result<std::string> makeStagingDir(const ContainerPaths& p);
 // Renames the staging directory to BASE/NAME, never over anything there.
 Status commit(const std::string& stagingDir, const ContainerPaths& p);
-// Renames BASE/NAME to BASE/.xc-trash-NAME-XXXXXX in one step; returns
-// the new path. From then on the container does not exist.
-Result<std::string> moveToTrash(const ContainerPaths& p);
 
 // The hidden directories interrupted creates and destroys of NAME left.
 std::vector<std::string> leftoversOf(const std::string& base, const std::string& name);
