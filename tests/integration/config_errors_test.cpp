@@ -167,6 +167,25 @@ TEST_F(ConfigErrors, TemplateWritingABadConfigLeavesNothingBehind) {
     EXPECT_EQ(listTree(base_), tree);
 }
 
+// `xc-create -t download -- --help`: the template prints its help and
+// exits 0 having made nothing; that is no container (it used to leave one
+// with an empty root behind).
+TEST_F(ConfigErrors, TemplateThatWritesNothingCreatesNothing) {
+    std::string tmpl = scratchFile("help-only-template", "#!/bin/sh\necho 'Usage: help-only-template'\nexit 0\n", 0755);
+    for (const char* backend : {"dir", "overlay"}) {
+        SCOPED_TRACE(backend);
+        auto tree = listTree(base_);
+        RunResult r = create("e10", {"-B", backend}, tmpl);
+        EXPECT_EQ(r.status, 1) << r.describe();
+        EXPECT_TRUE(contains(r.out, "Usage: help-only-template")) << r.describe();
+        EXPECT_TRUE(contains(r.err, "wrote no root file system")) << r.describe();
+        EXPECT_EQ(lines(r.err).size(), 1u) << "one clear line\n" << r.describe();
+        EXPECT_FALSE(exists(containerDir("e10")));
+        EXPECT_EQ(listTree(base_), tree);
+        EXPECT_FALSE(exists(lockPath("e10")));
+    }
+}
+
 TEST_F(ConfigErrors, ExistingContainerIsNotOverwritten) {
     XC_ASSERT_OK(create("e8"));
     std::string cfg = readText(configFile("e8"));

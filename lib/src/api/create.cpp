@@ -163,6 +163,13 @@ Status Container::create(const CreateOptions& o, const Log& log) {
         XC_ASSIGN(in.defaultIdmap, isolatedIdmap(host_, paths_.base()));
     }
     XC_ASSIGN(std::string text, buildCreateConfig(in).ctx("config written by template " + o.templateName));
+    // A template that exits 0 having written nothing (asked for its --help,
+    // or broken) must not leave a container with an empty root behind.
+    XC_ASSIGN(auto made, listDir(o.backend == "overlay" ? stage + "/base" : rootfs));
+    if (made.empty())
+        return Error::msg("template " + o.templateName +
+                              " wrote no root file system (it printed its help, or did nothing); nothing was created",
+                          EINVAL);
     // Each veth/macvlan gets its hardware address now, once: kept across restarts.
     XC_ASSIGN(text, assignHwaddrs(text));
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640));
