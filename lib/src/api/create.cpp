@@ -90,6 +90,25 @@ Result<RunLock> lockForDestroy(Container& c, bool force) {
     }
 }
 
+// -B overlay: the template's tree becomes the read-only base under an
+// empty upper layer; rootfs/ is the mount point.
+Status makeOverlayBase(const std::string& stage) {
+    const std::string rootfs = stage + "/rootfs";
+    if (::rename(rootfs.c_str(), (stage + "/base").c_str()) < 0) return Error::sys("create: move the tree to base");
+    if (::mkdir(rootfs.c_str(), 0755) < 0) return Error::sys("create " + rootfs);
+    return storage::makeLayerDirs(stage + "/overlay", stage + "/base").ctx("create");
+}
+
+// A template that exits 0 having written nothing (asked for its --help, or
+// broken) must not leave a container with an empty root behind.
+Status requireTree(const std::string& tree, const std::string& templateName) {
+    XC_ASSIGN(auto made, listDir(tree));
+    if (!made.empty()) return {};
+    return Error::msg("template " + templateName +
+                          " wrote no root file system (it printed its help, or did nothing); nothing was created",
+                      EINVAL);
+}
+
 }  // namespace
 
 Status Container::create(const CreateOptions& o, const Log& log) {
@@ -145,13 +164,7 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     std::vector<std::string> args = {"--name", name(), "--path", stage, "--rootfs", rootfs, "--config", tmplConf};
     args.insert(args.end(), o.templateArgs.begin(), o.templateArgs.end());
     XC_TRY(staging::runTemplate(tmpl, args, {"XC_CACHE=" + templateCacheDir(host_, settings)}, lock->fd(), log));
-    // -B overlay: the template's tree becomes the read-only base under an
-    // empty upper layer; rootfs/ is the mount point.
-    if (o.backend == "overlay") {
-        if (::rename(rootfs.c_str(), (stage + "/base").c_str()) < 0) return Error::sys("create: move the tree to base");
-        if (::mkdir(rootfs.c_str(), 0755) < 0) return Error::sys("create " + rootfs);
-        XC_TRY(storage::makeLayerDirs(stage + "/overlay", stage + "/base").ctx("create"));
-    }
+    if (o.backend == "overlay") XC_TRY(makeOverlayBase(stage));
 
     // The template's output is untrusted input like any config file.
     if (pathExists(tmplConf)) in.templateConf = tmplConf;
@@ -163,13 +176,7 @@ Status Container::create(const CreateOptions& o, const Log& log) {
         XC_ASSIGN(in.defaultIdmap, isolatedIdmap(host_, paths_.base()));
     }
     XC_ASSIGN(std::string text, buildCreateConfig(in).ctx("config written by template " + o.templateName));
-    // A template that exits 0 having written nothing (asked for its --help,
-    // or broken) must not leave a container with an empty root behind.
-    XC_ASSIGN(auto made, listDir(o.backend == "overlay" ? stage + "/base" : rootfs));
-    if (made.empty())
-        return Error::msg("template " + o.templateName +
-                              " wrote no root file system (it printed its help, or did nothing); nothing was created",
-                          EINVAL);
+    XC_TRY(requireTree(o.backend == "overlay" ? stage + "/base" : rootfs, o.templateName));
     // Each veth/macvlan gets its hardware address now, once: kept across restarts.
     XC_ASSIGN(text, assignHwaddrs(text));
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640));
