@@ -4,6 +4,8 @@
 // simplestreams and LXC meta/1.0 indexes over images built from the busybox
 // template's rootfs (tests/integration/imageserver/imageserver.py). Nothing
 // leaves 127.0.0.1.
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -365,6 +367,63 @@ TEST_F(DownloadTemplateTest, AnUnreachableServerIsOneClearLine) {
     EXPECT_FALSE(contains(l[0], "Input/output error")) << "no errno text after curl's own reason: " << l[0];
     EXPECT_LT(r.seconds, 10) << "no retries of a refused connection";
     expectNothingLeft("u");
+}
+
+// Image tarballs are hostile even when the server's checksums match: a
+// member that goes through a link to outside, one with "..", an absolute
+// one and a hard link to outside are each refused over the whole download
+// path, with one line, and nothing is written outside the rootfs.
+TEST_F(DownloadTemplateTest, AHostileTarballIsRefusedAndWritesNothingOutside) {
+    const std::string outside = makeSentinelDir();
+    writeText(outside + "/target", "sentinel\n");
+    struct Member {
+        std::string path;
+        mode_t type;
+        std::string link;
+    };
+    const std::vector<std::pair<std::vector<Member>, std::string>> cases = {
+        {{{"./etc", AE_IFLNK, outside}, {"./etc/cron.d", AE_IFREG, ""}}, "leads outside the rootfs: refused"},
+        {{{"./../escape", AE_IFREG, ""}}, "a '..' component: refused"},
+        {{{"/abs", AE_IFREG, ""}}, "an absolute path: refused"},
+        {{{"./pw", AE_IFREG, ""}, {"./hl", AE_IFREG, "../../../../../.." + outside + "/target"}}, "refused"},
+    };
+    int build = 0;
+    for (const auto& [members, why] : cases) {
+        auto [goodRootfs, meta] = makeImage("h" + std::to_string(build));
+        const std::string tar = scratch_ + "/hostile" + std::to_string(build) + ".tar.gz";
+        struct archive* a = archive_write_new();
+        archive_write_set_format_pax_restricted(a);
+        archive_write_add_filter_gzip(a);
+        ASSERT_EQ(archive_write_open_filename(a, tar.c_str()), ARCHIVE_OK);
+        for (const auto& m : members) {
+            archive_entry* e = archive_entry_new();
+            archive_entry_set_pathname(e, m.path.c_str());
+            archive_entry_set_filetype(e, m.type);
+            archive_entry_set_perm(e, 0644);
+            if (m.type == AE_IFLNK) archive_entry_set_symlink(e, m.link.c_str());
+            if (m.type == AE_IFREG && !m.link.empty()) archive_entry_set_hardlink(e, m.link.c_str());
+            archive_entry_set_size(e, 0);
+            ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+            archive_entry_free(e);
+        }
+        archive_write_close(a);
+        archive_write_free(a);
+        const std::string id = "2025010" + std::to_string(build + 1) + "_0000";
+        auto r = run({kPython, kServer, "publish", srv_, "--dist", "busybox", "--release", "1.36", "--arch", "amd64",
+                      "--variant", "default", "--build", id, "--rootfs", tar, "--meta", meta},
+                     {.timeoutSeconds = 60});
+        ASSERT_TRUE(r.ok()) << r.describe();
+        startServer();
+        r = download("bad", {"--flush-cache"});
+        EXPECT_NE(r.status, 0) << r.describe();
+        auto l = templateLines(r.err);
+        ASSERT_EQ(l.size(), 1u) << r.err;
+        EXPECT_TRUE(contains(l[0], why)) << l[0];
+        EXPECT_FALSE(exists(containerDir("bad")));
+        EXPECT_EQ(listNames(outside), std::vector<std::string>{"target"}) << "written outside the rootfs";
+        EXPECT_EQ(readText(outside + "/target"), "sentinel\n");
+        ++build;
+    }
 }
 
 }  // namespace

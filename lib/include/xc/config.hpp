@@ -113,6 +113,9 @@ struct ContainerConfig {
     std::vector<std::string> initCmd = {"/sbin/init"};
     std::string haltSignal;    // "" = detect (SIGRTMIN+3 for systemd, else SIGPWR)
     std::string rebootSignal;  // "" = derived from the halt signal
+    std::string initCwd;       // init's working directory inside; "" = /
+    // The user and group init runs as, inside (init.user "UID[:GID]"); -1 = root.
+    int64_t initUid = -1, initGid = -1;
     std::vector<std::string> environment;  // VAR=VALUE
     int ttyCount = 0;
     std::string consoleLog;                  // file, "" = none

@@ -99,6 +99,41 @@ Status makeOverlayBase(const std::string& stage) {
     return storage::makeLayerDirs(stage + "/overlay", stage + "/base").ctx("create");
 }
 
+// The layers a template took from the layer store (XC_LAYERS_OUT: their
+// directories, bottom first) for an overlay container: each must be a
+// layer of the store, nothing else on the host.
+Result<std::vector<std::string>> storeLayersFrom(const std::string& file, const std::string& layersDir) {
+    std::vector<std::string> out;
+    if (!pathExists(file)) return out;
+    XC_ASSIGN(std::string text, readRegularFile(file, 1u << 20).ctx("the template's layer list"));
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t j = text.find('\n', i);
+        if (j == std::string::npos) j = text.size();
+        std::string line = text.substr(i, j - i);
+        i = j + 1;
+        if (line.empty()) continue;
+        const std::string id = line.rfind(layersDir + "/", 0) == 0 ? line.substr(layersDir.size() + 1) : "";
+        struct stat st;
+        if (id.size() != 64 || id.find_first_not_of("0123456789abcdef") != std::string::npos ||
+            ::lstat(line.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return Error::msg("the template named '" + line + "' as a layer: not a layer of the store " + layersDir,
+                              EINVAL);
+        out.push_back(line);
+    }
+    return out;
+}
+
+// -B overlay: the lower layers are the template's tree (moved to base) or
+// the store's layers it named; then the container's own upper and work.
+Status prepareOverlay(const std::string& stage, const std::string& cacheDir, CreateInputs& in) {
+    XC_ASSIGN(auto layers, storeLayersFrom(stage + "/layers", cacheDir + "/oci/layers"));
+    if (layers.empty()) return makeOverlayBase(stage);
+    in.lower.clear();
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) in.lower += (in.lower.empty() ? "" : ":") + *it;
+    return storage::makeLayerDirs(stage + "/overlay", layers.back()).ctx("create");
+}
+
 // A template that exits 0 having written nothing (asked for its --help, or
 // broken) must not leave a container with an empty root behind.
 Status requireTree(const std::string& tree, const std::string& templateName) {
@@ -163,8 +198,11 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     std::string tmplConf = stage + "/template.conf";
     std::vector<std::string> args = {"--name", name(), "--path", stage, "--rootfs", rootfs, "--config", tmplConf};
     args.insert(args.end(), o.templateArgs.begin(), o.templateArgs.end());
-    XC_TRY(staging::runTemplate(tmpl, args, {"XC_CACHE=" + templateCacheDir(host_, settings)}, lock->fd(), log));
-    if (o.backend == "overlay") XC_TRY(makeOverlayBase(stage));
+    const std::string cache = templateCacheDir(host_, settings);
+    XC_TRY(staging::runTemplate(
+        tmpl, args, {"XC_CACHE=" + cache, "XC_BACKEND=" + o.backend, "XC_LAYERS_OUT=" + stage + "/layers"},
+        lock->fd(), log));
+    if (o.backend == "overlay") XC_TRY(prepareOverlay(stage, cache, in));
 
     // The template's output is untrusted input like any config file.
     if (pathExists(tmplConf)) in.templateConf = tmplConf;
@@ -176,11 +214,13 @@ Status Container::create(const CreateOptions& o, const Log& log) {
         XC_ASSIGN(in.defaultIdmap, isolatedIdmap(host_, paths_.base()));
     }
     XC_ASSIGN(std::string text, buildCreateConfig(in).ctx("config written by template " + o.templateName));
-    XC_TRY(requireTree(o.backend == "overlay" ? stage + "/base" : rootfs, o.templateName));
+    if (o.backend != "overlay" || pathExists(stage + "/base"))
+        XC_TRY(requireTree(o.backend == "overlay" ? stage + "/base" : rootfs, o.templateName));
     // Each veth/macvlan gets its hardware address now, once: kept across restarts.
     XC_ASSIGN(text, assignHwaddrs(text));
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640));
     ::unlink(tmplConf.c_str());
+    ::unlink((stage + "/layers").c_str());  // the config names them now
     XC_TRY(staging::commit(stage, paths_));
     removeStage.dismiss();
     log.info("created with template " + tmpl);

@@ -256,6 +256,15 @@ Status removeTree(const std::string& path) {
     return removeAt(AT_FDCWD, path.c_str(), st.st_dev, path);
 }
 
+Status removeTreeAt(int dirFd, const std::string& name, const std::string& shown) {
+    struct stat st;
+    if (::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT) return {};
+        return Error::sys("stat " + shown);
+    }
+    return removeAt(dirFd, name.c_str(), st.st_dev, shown);
+}
+
 Result<std::vector<std::string>> listDir(const std::string& path) {
     UniqueDir dir(::opendir(path.c_str()));
     if (!dir) return Error::sys("open directory " + path);

@@ -55,6 +55,9 @@ Result<UniqueFd> openPathNoFollow(const std::string& path);
 Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode);
 // Removes a tree without following symlinks or crossing into other mounts.
 Status removeTree(const std::string& path);
+// The same for the entry `name` of the directory open at dirFd (any fd
+// that can be a dirfd, O_PATH too); `shown` names it in errors.
+Status removeTreeAt(int dirFd, const std::string& name, const std::string& shown);
 // Names in a directory, without "." and "..".
 Result<std::vector<std::string>> listDir(const std::string& path);
 std::string trim(const std::string& s);

@@ -28,6 +28,8 @@ const KeyDefault kDefaults[] = {
     {"init.cmd", "[ \"/sbin/init\" ]"},
     {"init.halt_signal", "SIGRTMIN+3 when the init's executable is systemd, else SIGPWR"},
     {"init.reboot_signal", "SIGTERM after a halt signal of SIGUSR1, SIGRTMIN+5 after SIGRTMIN+3, else SIGINT"},
+    {"init.cwd", "/"},
+    {"init.user", "0:0 (root)"},
     {"environment", "[ ] (init always gets container=xc, TERM=linux, PATH and HOME=/root)"},
     {"tty.count", "0"},
     {"console.log", "none (the console is kept in memory only)"},

@@ -317,6 +317,21 @@ IdMap& idm(ContainerConfig& c) { return c.idmap.back(); }
 #define APPLY [](const Setting& v, ContainerConfig& c) -> Status
 
 // A string key validated by `check` and stored in `field`.
+// "UID" or "UID:GID", each below 2^32-1 (the kernel's "no id").
+Status initUser(const std::string& s, int64_t& uid, int64_t& gid) {
+    auto id = [](const std::string& t, int64_t& out) {
+        if (t.empty() || t.size() > 10 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+        out = std::stoll(t);
+        return out < 4294967295LL;
+    };
+    size_t colon = s.find(':');
+    bool ok = id(s.substr(0, colon), uid);
+    gid = 0;
+    if (ok && colon != std::string::npos) ok = id(s.substr(colon + 1), gid);
+    if (!ok) return invalid("\"" + s + "\" is not UID or UID:GID (numbers inside the container)");
+    return {};
+}
+
 #define STRING_INTO(field, check) \
     APPLY {                       \
         std::string s = text(v);  \
@@ -342,6 +357,10 @@ const std::vector<SchemaEntry> kSchema = {
      STRING_INTO(c.haltSignal, parseSignal(s))},
     {"init.reboot_signal", Kind::String, "signal that asks init to reboot (default: from the halt signal)",
      STRING_INTO(c.rebootSignal, parseSignal(s))},
+    {"init.cwd", Kind::String, "init's working directory inside the container (an absolute path)",
+     STRING_INTO(c.initCwd, absolutePath(s))},
+    {"init.user", Kind::String, "user init runs as inside, numeric: \"UID\" (group 0) or \"UID:GID\"",
+     APPLY { return initUser(text(v), c.initUid, c.initGid); }},
     {"environment", Kind::StringList, "VAR=VALUE pairs set for init",
      APPLY { c.environment = strings(v); return environment(c.environment); }},
     {"tty.count", Kind::Int, "number of ttys (0-64) for xc-console -t",

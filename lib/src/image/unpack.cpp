@@ -6,11 +6,16 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cstring>
+#include <set>
 
 #include "image/archive.hpp"
+#include "base/fsutil.hpp"
 #include "image/unpack_internal.hpp"
 #include "xc/fd.hpp"
 
@@ -77,6 +82,8 @@ private:
     Status hardLink(int pfd, const std::string& leaf, const std::string& target);
     Status special(int pfd, const std::string& leaf, archive_entry* e, mode_t type);
     Status writeData(int fd, int64_t size);
+    Status whiteout(int pfd, const std::string& parent, const std::string& leaf);
+    Status opaque(int pfd, const std::string& parent);
 
     ArchiveReader& ar_;
     int root_;
@@ -84,6 +91,9 @@ private:
     std::string cachedPath_;
     UniqueFd cached_;
     std::vector<Deferred> dirs_;
+    // What this unpack made (Whiteouts::Apply): an opaque directory keeps
+    // these and hides the rest, which lower layers made.
+    std::set<std::string> made_;
 };
 
 bool Unpacker::excluded(const std::string& path) const {
@@ -116,6 +126,7 @@ Result<int> Unpacker::parentFd(const std::string& parent) {
                 if (::mkdirat(upFd.get(), leaf.c_str(), 0755) != 0 && errno != EEXIST)
                     return Error::sys("make directory " + prefix);
                 ++stats.directories;
+                made_.insert(prefix);
             } else if (!step) {
                 return std::move(step).error();
             } else {
@@ -148,11 +159,18 @@ Status Unpacker::member(archive_entry* e) {
     std::string parent = slash == std::string::npos ? "" : path.substr(0, slash);
     std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
     XC_ASSIGN(int pfd, parentFd(parent));
+    if (opt_.whiteouts != Whiteouts::Keep && leaf.rfind(".wh.", 0) == 0) return whiteout(pfd, parent, leaf);
+    made_.insert(path);
     struct stat st;
     bool exists = ::fstatat(pfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
     if (exists && S_ISDIR(st.st_mode)) {
         if (type == AE_IFDIR && !hl) return directory(pfd, path, leaf, e, true);
-        return Error::msg(std::string("would replace a directory with a ") + kindOf(type, hl) + ": refused", EEXIST);
+        // A layer may replace a directory of the layers below it.
+        if (opt_.whiteouts != Whiteouts::Apply)
+            return Error::msg(std::string("would replace a directory with a ") + kindOf(type, hl) + ": refused", EEXIST);
+        XC_TRY(removeTreeAt(pfd, leaf, "the directory it replaces"));
+        cached_.reset();
+        exists = false;
     }
     if (exists && ::unlinkat(pfd, leaf.c_str(), 0) != 0) return Error::sys("replace the existing one");
     if (hl) {
@@ -262,6 +280,51 @@ Status Unpacker::special(int pfd, const std::string& leaf, archive_entry* e, mod
     return detail::applyMetaAt(pfd, leaf, e, stats);
 }
 
+// An OCI whiteout in a layer: ".wh.NAME" deletes NAME of the layers below,
+// ".wh..wh..opq" hides everything they put in the directory; other
+// ".wh..wh." names are AUFS's own bookkeeping and mean nothing here.
+Status Unpacker::whiteout(int pfd, const std::string& parent, const std::string& leaf) {
+    if (leaf == ".wh..wh..opq") return opaque(pfd, parent);
+    if (leaf.rfind(".wh..wh.", 0) == 0) return {};
+    const std::string target = leaf.substr(4);
+    if (target.empty() || target == "." || target == "..") return Error::msg("a whiteout of nothing: refused", EINVAL);
+    const std::string shown = (parent.empty() ? "" : parent + "/") + target;
+    ++stats.whiteouts;
+    if (opt_.whiteouts == Whiteouts::Apply) {
+        if (made_.count(shown)) return Error::msg("a whiteout of " + shown + ", which this layer itself made: refused", EINVAL);
+        XC_TRY(removeTreeAt(pfd, target, shown));
+        cached_.reset();
+        return {};
+    }
+    if (::mknodat(pfd, target.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0) return Error::sys("make the whiteout of " + shown);
+    return {};
+}
+
+Status Unpacker::opaque(int pfd, const std::string& parent) {
+    ++stats.opaqueDirs;
+    if (opt_.whiteouts == Whiteouts::Overlay) {
+        XC_ASSIGN(int d, openBeneath(root_, parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+        UniqueFd dir(d);
+        if (::fsetxattr(dir.get(), "user.overlay.opaque", "y", 1, 0) != 0) return Error::sys("mark the directory opaque");
+        return {};
+    }
+    XC_ASSIGN(int d, openBeneath(pfd, "", O_RDONLY | O_DIRECTORY));
+    UniqueFd dir(d);
+    std::vector<std::string> names;
+    {
+        UniqueDir stream(::fdopendir(::fcntl(dir.get(), F_DUPFD_CLOEXEC, 0)));
+        if (!stream) return Error::sys("read the opaque directory");
+        while (struct dirent* de = ::readdir(stream.get()))
+            if (std::strcmp(de->d_name, ".") != 0 && std::strcmp(de->d_name, "..") != 0) names.push_back(de->d_name);
+    }
+    for (const auto& n : names) {
+        const std::string path = (parent.empty() ? "" : parent + "/") + n;
+        if (!made_.count(path)) XC_TRY(removeTreeAt(dir.get(), n, path));
+    }
+    cached_.reset();
+    return {};
+}
+
 // Directory modes and times last, deepest first: their contents are there.
 Status Unpacker::finish() {
     for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
@@ -283,7 +346,7 @@ Status Unpacker::finish() {
 
 Result<UnpackStats> unpackTarball(const std::string& archivePath, int rootFd, const UnpackOptions& options) {
     const std::string what = "unpack " + archivePath;
-    auto ar = ArchiveReader::openFile(archivePath);
+    auto ar = options.hashTar ? ArchiveReader::openFileHashing(archivePath) : ArchiveReader::openFile(archivePath);
     if (!ar) return std::move(ar).error().wrap(what);
     Unpacker u(*ar, rootFd, options);
     for (;;) {
@@ -295,6 +358,11 @@ Result<UnpackStats> unpackTarball(const std::string& archivePath, int rootFd, co
         if (!s) return std::move(s).error().wrap(what + ": member " + (name ? name : "(no name)"));
     }
     XC_TRY_CTX(u.finish(), what);
+    if (options.hashTar) {
+        XC_ASSIGN(auto digests, ar->finishHashing().ctx(what));
+        u.stats.tarSha256 = digests.tar;
+        u.stats.fileSha256 = digests.file;
+    }
     return u.stats;
 }
 

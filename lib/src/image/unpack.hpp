@@ -28,12 +28,26 @@
 
 namespace xc::image {
 
+// What to do with OCI whiteouts (".wh.NAME": NAME is deleted; ".wh..wh..opq":
+// the directory hides what lower layers put in it).
+enum class Whiteouts {
+    Keep,     // an image tarball: ".wh." names are plain files
+    Apply,    // a layer applied onto the tree below it: delete what they name
+    Overlay,  // a layer unpacked on its own, as an overlayfs lower: whiteouts
+              // become overlayfs's (a 0/0 character device; user.overlay.opaque)
+};
+
 struct UnpackOptions {
     // tar --exclude patterns (fnmatch; a match on a directory excludes what
     // is below it), matched against member paths without a leading "./".
     std::vector<std::string> excludes;
     // Called with the bytes of the archive file read so far (progress).
     std::function<void(uint64_t)> progress;
+    Whiteouts whiteouts = Whiteouts::Keep;
+    // Also compute the SHA-256 of the file and of its uncompressed tar
+    // stream (an OCI layer's digest and diff_id), in the same pass:
+    // UnpackStats::fileSha256 and tarSha256.
+    bool hashTar = false;
 };
 
 struct UnpackStats {
@@ -46,6 +60,8 @@ struct UnpackStats {
     // A directory got a default ACL: from then on what inherits one but
     // should not have it loses it.
     bool defaultAcls = false;
+    uint64_t whiteouts = 0, opaqueDirs = 0;
+    std::string tarSha256, fileSha256;  // with UnpackOptions::hashTar: lower-case hex
 };
 
 // Unpacks the tarball at archivePath into the directory open at rootFd (an

@@ -71,6 +71,9 @@ Status setXattrs(int fd, const std::string& procPath, archive_entry* e, UnpackSt
     size_t size;
     archive_entry_xattr_reset(e);
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+        // overlayfs's own attributes belong to the storage, never to an
+        // image: one could make a directory opaque or redirect it.
+        if (std::strncmp(name, "trusted.overlay.", 16) == 0 || std::strncmp(name, "user.overlay.", 13) == 0) continue;
         if (std::strcmp(name, "system.posix_acl_default") == 0) st.defaultAcls = true;
         int rc = fd >= 0 ? ::fsetxattr(fd, name, value, size, 0) : ::lsetxattr(procPath.c_str(), name, value, size, 0);
         if (rc != 0) {

@@ -15,6 +15,7 @@
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -75,7 +76,16 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     if (s.argv.empty() || s.argv[0].empty()) return Error::msg("no init command (init.cmd is empty)", EINVAL);
     s.env = {"container=xc", "TERM=linux", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
              "HOME=/root"};
-    for (const auto& e : cfg.environment) s.env.push_back(e);
+    // The config's variables replace the defaults of the same name.
+    for (const auto& e : cfg.environment) {
+        const std::string var = e.substr(0, e.find('=') + 1);
+        auto same = std::find_if(s.env.begin(), s.env.end(), [&](const std::string& d) { return d.rfind(var, 0) == 0; });
+        if (same != s.env.end()) *same = e;
+        else s.env.push_back(e);
+    }
+    if (!cfg.initCwd.empty()) s.cwd = cfg.initCwd;
+    s.uid = cfg.initUid;
+    s.gid = cfg.initGid;
     s.ttyCount = cfg.ttyCount;
     s.shmBytes = shmSizeFor(cfg);
     s.mounts = cfg.mounts;
@@ -440,6 +450,24 @@ Status becomeRoot(const SpawnSpec& spec) {
 // which every later step works from: the paths are walked while the child
 // still has the host's uid (the container's root may not be allowed to
 // search the container's directory); it is the namespace's root after.
+// An application image's working directory and user (init.cwd,
+// init.user), taken after the start hooks, which run as root: the ids are
+// the container's own (its user namespace's), the directory is inside its
+// root.
+Status becomeInitUser(const SpawnSpec& spec) {
+    if (::chdir(spec.cwd.c_str()) < 0) return Error::sys("enter the working directory " + spec.cwd + " (init.cwd)");
+    if (spec.uid < 0) return {};
+    const gid_t gid = static_cast<gid_t>(spec.gid);
+    const uid_t uid = static_cast<uid_t>(spec.uid);
+    const std::string who = std::to_string(uid) + ":" + std::to_string(gid) + " (init.user)";
+    // A user namespace whose setgroups is denied has no groups to drop.
+    if (::setgroups(1, &gid) < 0 && !(errno == EPERM && ::getgroups(0, nullptr) == 0))
+        return Error::sys("set the groups of " + who);
+    if (::setresgid(gid, gid, gid) < 0) return Error::sys("become the group of " + who);
+    if (::setresuid(uid, uid, uid) < 0) return Error::sys("become " + who);
+    return {};
+}
+
 Result<RootDir> mountRootfs(const SpawnSpec& spec, std::vector<UniqueFd> fds) {
     UniqueFd target(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!target) return Error::sys("open root filesystem " + spec.rootfs);
@@ -525,6 +553,7 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
     HookEnv inside = spec.hookEnv;
     inside.base = spec.env;
     if (auto st = runHooks("start", spec.hooks.start, inside); !st) return std::move(st).error();
+    if (auto st = becomeInitUser(spec); !st) return std::move(st).error();
 
     std::vector<char*> argv, envp;
     for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));

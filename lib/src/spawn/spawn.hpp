@@ -24,6 +24,8 @@ struct SpawnSpec {
     std::string hostname;
     std::vector<std::string> argv;  // init command
     std::vector<std::string> env;
+    std::string cwd = "/";          // init's working directory
+    int64_t uid = -1, gid = -1;     // init's user and group inside; -1: root
     int ttyCount = 0;
     uint64_t shmBytes = 0;  // size of /dev/shm (see makeSpawnSpec)
     std::vector<MountEntry> mounts;

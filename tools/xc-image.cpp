@@ -1,0 +1,94 @@
+// xc-image: the OCI layer store that the oci template fills: what it holds,
+// who uses each layer, and removing what no container uses.
+#include <cstdio>
+
+#include "common.hpp"
+#include "json.hpp"
+#include "xc/layers.hpp"
+
+namespace {
+
+void printTable(const std::vector<xc::LayerUse>& layers, bool pruned) {
+    if (layers.empty()) {
+        std::printf(pruned ? "no unused layer\n" : "the layer store is empty\n");
+        return;
+    }
+    std::printf("%-19s %10s  %s\n", "LAYER", "SIZE", "USED BY");
+    uint64_t total = 0;
+    for (const auto& l : layers) {
+        std::string users;
+        for (const auto& u : l.users) users += (users.empty() ? "" : ", ") + u;
+        std::printf("sha256:%-12.12s %10s  %s\n", l.id.c_str(), xc::tool::humanBytes(l.bytes).c_str(),
+                    users.empty() ? "-" : users.c_str());
+        total += l.bytes;
+    }
+    std::printf("%zu layers, %s\n", layers.size(), xc::tool::humanBytes(total).c_str());
+}
+
+std::string asJson(const std::vector<xc::LayerUse>& layers) {
+    std::vector<std::string> items;
+    for (const auto& l : layers)
+        items.push_back(xc::tool::JsonObject()
+                            .add("id", "sha256:" + l.id)
+                            .add("path", l.path)
+                            .add("bytes", l.bytes)
+                            .add("users", l.users)
+                            .str());
+    return xc::tool::jsonArray(items, true);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace xc;
+    tool::Tool t("xc-image", "List and prune the OCI layer store",
+                 "DESCRIPTION\n"
+                 "  The oci template, with xc-create -B overlay, unpacks each layer of an image\n"
+                 "  once into the layer store (CACHE/oci/layers/<diff_id>, CACHE being cache_dir of\n"
+                 "  xc.conf, XC_CACHE or /var/cache/xc) and every container made from the image\n"
+                 "  mounts the layers read-only under its own upper layer.\n"
+                 "  'ls' lists the layers with their disk use and the containers using them: a\n"
+                 "  layer is in use while the config of a container, of one of its snapshots or of\n"
+                 "  a creation in progress names it, in any base directory a container was ever\n"
+                 "  made in from the store (CACHE/oci/bases).\n"
+                 "  'prune' removes the layers nothing uses, and what interrupted unpacks left.\n"
+                 "  It waits for creations that are adding layers; a layer in use is never\n"
+                 "  removed.\n\n"
+                 "EXAMPLES\n"
+                 "  xc-image ls\n"
+                 "  xc-image prune --dry-run\n"
+                 "  xc-image prune\n\n"
+                 "EXIT STATUS\n"
+                 "  0 success, 1 failure, 2 usage error",
+                 false);
+    bool json = false, dryRun = false;
+    auto* ls = t.app().add_subcommand("ls", "List the stored layers and who uses them");
+    ls->add_flag("--json", json, "One JSON array of {id, path, bytes, users}");
+    auto* prune = t.app().add_subcommand("prune", "Remove the layers no container uses");
+    prune->add_flag("--dry-run", dryRun, "Only list what would be removed");
+    prune->add_flag("--json", json, "One JSON array of the removed layers");
+    t.app().require_subcommand(1);
+    if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    if (ls->parsed()) {
+        auto layers = storedLayers(t.host());
+        if (!layers) return t.fail(layers.error().wrap("list the layer store"));
+        if (json) std::printf("%s\n", asJson(*layers).c_str());
+        else printTable(*layers, false);
+        return 0;
+    }
+    auto removed = pruneLayers(t.host(), dryRun);
+    if (!removed) return t.fail(removed.error().wrap("prune the layer store"));
+    if (json) {
+        std::printf("%s\n", asJson(*removed).c_str());
+        return 0;
+    }
+    uint64_t bytes = 0;
+    for (const auto& l : *removed) {
+        std::printf("%s sha256:%s (%s)\n", dryRun ? "would remove" : "removed", l.id.c_str(),
+                    tool::humanBytes(l.bytes).c_str());
+        bytes += l.bytes;
+    }
+    std::printf("%s %zu unused layers, %s\n", dryRun ? "would remove" : "removed", removed->size(),
+                tool::humanBytes(bytes).c_str());
+    return 0;
+}
