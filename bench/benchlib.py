@@ -29,6 +29,23 @@ def find_xc(arg, script, probe="xc-start"):
              "or install them, or pass --xc-bin DIR")
 
 
+def xc_env(tmp, bindir, build_tree):
+    """The environment for the xc tools of a bench that works in tmp: the
+    build tree's templates, config and helpers when it measures a build
+    tree, a cache and subordinate ids of its own (root:100000, 65 ranges)."""
+    env = dict(os.environ)
+    if build_tree:
+        env.update(XC_LIBEXEC_DIR=bindir, XC_TEMPLATE_DIR=str(REPO / "templates"),
+                   XC_SYSCONF_DIR=str(REPO / "tests/integration/data"), XC_DATA_DIR=str(REPO / "share"))
+    env["XC_CACHE"] = str(Path(tmp) / "xc-cache")
+    subid = Path(tmp) / "subid"
+    subid.mkdir()
+    for f in ("subuid", "subgid"):
+        (subid / f).write_text("root:100000:4259840\n")
+    env["XC_SUBID_DIR"] = str(subid)
+    return env
+
+
 def remove_cgroup_tree(d, log=None):
     """rmdir a cgroup directory and its sub-groups, deepest first."""
     for sub, _dirs, _files in sorted(os.walk(d), key=lambda x: -len(x[0])):

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO, find_xc, remove_lxc_lock  # noqa: E402
+from benchlib import REPO, find_xc, remove_lxc_lock, xc_env  # noqa: E402
 
 SERVER = REPO / "tests/integration/imageserver/imageserver.py"
 DEBIAN = Path("/var/tmp/xc-it-debian-cache/v1/debian/bookworm/amd64/minbase")
@@ -128,16 +128,7 @@ def main():
             time.sleep(0.05)
         port = port_file.read_text()
 
-        xenv = dict(os.environ)
-        if build_tree:
-            xenv.update(XC_LIBEXEC_DIR=bindir, XC_TEMPLATE_DIR=str(REPO / "templates"),
-                        XC_SYSCONF_DIR=str(REPO / "tests/integration/data"), XC_DATA_DIR=str(REPO / "share"))
-        xenv["XC_CACHE"] = str(tmp / "xc-cache")
-        subid = tmp / "subid"
-        subid.mkdir()
-        for f in ("subuid", "subgid"):
-            (subid / f).write_text("root:100000:4259840\n")
-        xenv["XC_SUBID_DIR"] = str(subid)
+        xenv = xc_env(tmp, bindir, build_tree)
         xbase = tmp / "xc"
         xbase.mkdir()
         xc = lambda tool: os.path.join(bindir, tool) if bindir else tool  # noqa: E731

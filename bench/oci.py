@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO, LoadWatch, describe_load, find_xc, remove_lxc_lock  # noqa: E402
+from benchlib import REPO, LoadWatch, describe_load, find_xc, remove_lxc_lock, xc_env  # noqa: E402
 
 DEBIAN = Path("/var/tmp/xc-it-debian-cache/v1/debian/bookworm/amd64/minbase")
 
@@ -103,6 +103,9 @@ def main():
     ap.add_argument("--xc-bin")
     ap.add_argument("--no-lxc", action="store_true")
     ap.add_argument("--no-debian", action="store_true")
+    ap.add_argument("--debian-tree", type=Path, default=DEBIAN,
+                    help=f"a Debian rootfs to make the big image of (default {DEBIAN}; "
+                    "debootstrap --variant=minbase bookworm DIR makes one)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("oci.py: run as root (it creates containers)")
@@ -122,25 +125,17 @@ def main():
         bb.mkdir()
         run([REPO / "templates/busybox", "--name", "img", "--path", tmp, "--rootfs", bb, "--config", tmp / "bb.conf"])
         images.append(("busybox", bb))
-        if not args.no_debian and DEBIAN.is_dir():
-            images.append(("debian", DEBIAN))
+        if not args.no_debian and args.debian_tree.is_dir():
+            images.append(("debian", args.debian_tree))
         elif not args.no_debian:
-            print(f"debian: {DEBIAN} is not there (the debian template's tests make it): skipped")
+            print(f"debian: {args.debian_tree} is not there (the debian template's tests make it): skipped")
         layouts = {}
         for name, tree in images:
             lay, t = make_layout(tmp, name, tree)
             layouts[name] = lay
             print(f"{name}: layer blob {layer_blob(lay).stat().st_size / 1e6:.1f} MB (umoci repack {t:.1f} s)")
 
-        if build_tree:
-            xenv.update(XC_LIBEXEC_DIR=bindir, XC_TEMPLATE_DIR=str(REPO / "templates"),
-                        XC_SYSCONF_DIR=str(REPO / "tests/integration/data"), XC_DATA_DIR=str(REPO / "share"))
-        xenv["XC_CACHE"] = str(tmp / "xc-cache")
-        subid = tmp / "subid"
-        subid.mkdir()
-        for f in ("subuid", "subgid"):
-            (subid / f).write_text("root:100000:4259840\n")
-        xenv["XC_SUBID_DIR"] = str(subid)
+        xenv.update(xc_env(tmp, bindir, build_tree))
         xbase = tmp / "xc"
         xbase.mkdir()
         lxc = not args.no_lxc and all(shutil.which(p) for p in ("lxc-create", "skopeo", "jq"))

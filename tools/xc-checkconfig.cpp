@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
                  "  veth, bridge and macvlan links, created through rtnetlink in\n"
                  "  the network namespace of a short-lived child, so nothing is left on the host;\n"
                  "  seccomp, capabilities and no_new_privs; and the host programs templates and\n"
-                 "  networking use (busybox-static, newuidmap/newgidmap, dnsmasq, nft).\n"
+                 "  networking use (busybox-static, skopeo, newuidmap/newgidmap, dnsmasq, nft).\n"
                  "  One line per item, grouped by section: 'enabled', 'missing' or 'warning' with\n"
                  "  what was found, and for what is missing a '-> fix:' line (package, sysctl or\n"
                  "  kernel option). Items marked required are what privileged containers cannot\n"

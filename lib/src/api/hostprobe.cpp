@@ -76,6 +76,16 @@ void probeBusybox(ProbeList& out) {
         out.add("busybox", S::Warn, bb + " is not an ELF file xc can read", fix);
 }
 
+// The oci template fetches docker:// images with skopeo; local layouts and
+// archives need nothing.
+void probeSkopeo(ProbeList& out) {
+    if (const std::string p = findExecutable("skopeo"); !p.empty())
+        out.add("skopeo", S::Ok, p + " (the oci template's docker:// images)");
+    else
+        out.add("skopeo", S::Info, "not installed; the oci template needs it for docker:// images only",
+                "apt-get install skopeo");
+}
+
 void probeKernel(ProbeList& out, const struct utsname* u) {
     out.section("Kernel");
     out.add("version", S::Info, u ? std::string(u->release) + " (" + u->machine + ")" : "uname failed");
@@ -112,6 +122,7 @@ std::vector<ProbeItem> probeHost() {
     probeUnprivileged(out, host, resolveBase("", settings ? settings->path : ""));
     out.section("Tools");
     probeBusybox(out);
+    probeSkopeo(out);
     probeIdmapPrograms(out);
     probeNetworkPrograms(out);
     listUnsupported(out);
