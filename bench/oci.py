@@ -59,6 +59,8 @@ def make_layout(tmp, name, tree):
     shutil.rmtree(bundle / "rootfs")
     run(["cp", "-a", tree, bundle / "rootfs"])
     t, _ = run(["umoci", "repack", "--image", f"{lay}:img", bundle])
+    # A command, as application images have (minbase ships no init).
+    run(["umoci", "config", "--image", f"{lay}:img", "--config.cmd", "/bin/sh"])
     shutil.rmtree(bundle)
     return lay, t
 
