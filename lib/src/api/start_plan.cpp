@@ -132,6 +132,8 @@ std::vector<PlanSection> securitySections(const SpawnSpec& s) {
     for (size_t c = 0; c < isDropped.size(); ++c)
         (isDropped[c] ? dropped : kept).push_back(capabilityName(static_cast<int>(c)));
     PlanSection caps{"capabilities", {item({{"dropped", joined(dropped)}}), item({{"kept", joined(kept)}})}};
+    if (!s.userNamespace())  // a user namespace of its own starts with every capability
+        caps.items.push_back(item({{"note", "privileged: kept only where the supervisor's bounding set has them"}}));
     std::vector<std::string> calls;
     for (const auto& r : s.seccomp) calls.push_back(r.syscall + (r.errnum == 1 ? "" : "=" + std::to_string(r.errnum)));
     PlanSection seccomp{"seccomp", {item({{"profile", s.security.seccomp.empty() ? "default" : s.security.seccomp},
