@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "xc/config.hpp"
@@ -63,6 +64,18 @@ struct StartOptions {
     // Told, before anything runs, what the admin should know of this start
     // (a privileged container); the tools print it as a warning.
     std::function<void(const std::string&)> warn;
+};
+
+// The start plan (xc-start --dry-run): what a start of the container would
+// do on this host, in sections ("namespaces", "mounts", "cgroup limits",
+// ...), each a list of items, each item its fields in order. It is printed
+// from the object the supervisor executes.
+struct PlanItem {
+    std::vector<std::pair<std::string, std::string>> fields;
+};
+struct PlanSection {
+    std::string name;
+    std::vector<PlanItem> items;
 };
 
 struct StopOptions {
@@ -198,6 +211,9 @@ public:
 
     Status create(const CreateOptions& o, const Log& log);
     Status start(const StartOptions& o);
+    // The plan start(o) would execute, computed the same way; makes and
+    // locks nothing, needs no privilege beyond reading the config.
+    Result<std::vector<PlanSection>> startPlan(const StartOptions& o) const;
     Status stop(const StopOptions& o);
     Status freeze(std::chrono::milliseconds timeout);
     Status thaw();

@@ -396,11 +396,17 @@ Status doWrite(const Cgroup& cg, const CgroupWrite& w) {
 }  // namespace
 
 Status Cgroup::apply(const CgroupSettings& s) {
-    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
     XC_ASSIGN(auto writes, mapCgroupSettings(layout_, s));
+    return applyWrites(writes);
+}
+
+Status Cgroup::applyWrites(const std::vector<CgroupWrite>& writes) {
+    if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
     for (const auto& w : writes) XC_TRY(doWrite(*this, w));
     return {};
 }
+
+Result<std::string> Cgroup::fileFor(const CgroupWrite& w) const { return writePath(*this, w); }
 
 Status Cgroup::addProcess(pid_t pid) {
     if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);

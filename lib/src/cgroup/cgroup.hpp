@@ -140,6 +140,11 @@ public:
     // Limits, reads, freezer, kill and stats act on the limits level (the
     // whole tree); a v1 cpuset change is carried down to the payload.
     Status apply(const CgroupSettings& s);
+    // The writes mapCgroupSettings made for this group's layout (the start
+    // plan's list), in order.
+    Status applyWrites(const std::vector<CgroupWrite>& writes);
+    // The file a write goes to: <hierarchy>/<relPath>/<file>.
+    Result<std::string> fileFor(const CgroupWrite& w) const;
     // Writes pid into cgroup.procs of the payload in every hierarchy.
     Status addProcess(pid_t pid);
     // Gives the payload group (cgroup2 and name=systemd) to uid:gid, the

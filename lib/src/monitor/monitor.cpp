@@ -34,11 +34,11 @@
 #include "monitor/signals.hpp"
 #include "monitor/started.hpp"
 #include "net/net.hpp"
+#include "plan/plan.hpp"
 #include "xc/paths.hpp"
 #include "xc/settings.hpp"
 #include "process/process.hpp"
 #include "spawn/hooks.hpp"
-#include "spawn/spawn.hpp"
 #include "xc/state.hpp"
 #include "pty/terminal.hpp"
 
@@ -116,7 +116,8 @@ private:
     ContainerConfig cfg_;
     CgroupLayout layout_;
     OwnedCgroup cgroup_;  // made by launch(), removed when the container stops
-    SpawnSpec spec_;
+    StartPlan plan_;  // computed once (xc-start --dry-run prints the same); launch() executes it
+    SpawnSpec& spec_ = plan_.spawn;
     SpawnedInit init_;
     std::unique_ptr<ContainerNetwork> network_;
     BootHooks hooks_;  // stop and post_stop run for each boot whose pre_start ran
@@ -162,9 +163,7 @@ Status Monitor::loadAndPrepare() {
     XC_TRY(validateName(opts_.name));
     std::string cfgPath = opts_.configFile.empty() ? paths_.configFile() : opts_.configFile;
     XC_ASSIGN(cfg_, loadConfig(cfgPath));
-    if (cfg_.name.empty()) cfg_.name = opts_.name;
-    if (cfg_.rootfsPath.empty()) cfg_.rootfsPath = paths_.defaultRootfs();
-    hooks_.configure(cfg_);
+    completeStartConfig(cfg_, paths_);
     struct stat st;
     if (::stat(cfg_.rootfsPath.c_str(), &st) < 0) return Error::sys("root filesystem " + cfg_.rootfsPath);
     if (!S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "root filesystem " + cfg_.rootfsPath);
@@ -172,7 +171,8 @@ Status Monitor::loadAndPrepare() {
     XC_TRY(checkSupported(cfg_));
     ring_ = Ring(cfg_.consoleBufferSize);
     XC_ASSIGN(layout_, CgroupLayout::detect());
-    XC_ASSIGN(spec_, makeSpawnSpec(cfg_, layout_, opts_.cmd));
+    XC_ASSIGN(plan_, makeStartPlan(cfg_, paths_, layout_, opts_.cmd));
+    hooks_.configure(spec_.hooks, spec_.hookEnv);
     XC_ASSIGN(GlobalSettings settings, loadGlobalSettings(host_));
     lxcfsPath_ = settings.lxcfsPath;
     return {};
@@ -223,8 +223,8 @@ Status Monitor::launch() {
     if (!spec_.lxcfsNote.empty()) log_.info(spec_.lxcfsNote);
     XC_TRY(cleanupCgroup());  // left by a crashed supervisor, or the previous boot of a reboot
     XC_TRY(hooks_.preStart(log_));
-    XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, paths_.cgroupPath()).ctx("create cgroup"));
-    XC_TRY(cgroup_->apply(cfg_.cgroup).ctx("apply cgroup limits"));
+    XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath).ctx("create cgroup"));
+    XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     XC_ASSIGN(init_, spawnInit(
                          spec_, *cgroup_,

@@ -85,6 +85,16 @@ Result<MountOptions> parseMountOptions(const std::string& text) {
     return out;
 }
 
+std::string mountAttrsText(const MountAttrs& attrs) {
+    std::string out;
+    for (const auto& w : kAttrWords) {
+        if (!(w.set ? attrs.set & w.attr : attrs.clear & w.attr)) continue;
+        out += (out.empty() ? "" : ",") + std::string(w.word);
+    }
+    if (attrs.set & MOUNT_ATTR_IDMAP) out += (out.empty() ? "" : ",") + std::string("idmapped");
+    return out;
+}
+
 Result<UniqueFd> newFilesystem(const std::string& fstype, const std::string& source,
                                const std::vector<std::pair<std::string, std::string>>& params,
                                const MountAttrs& attrs) {

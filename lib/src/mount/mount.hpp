@@ -30,6 +30,9 @@ struct MountOptions {
     std::vector<std::pair<std::string, std::string>> fsParams;  // value "" = flag
 };
 Result<MountOptions> parseMountOptions(const std::string& text);
+// The option words of `attrs` ("ro,nosuid,nodev"; a cleared flag as its
+// opposite, "rw"), as parseMountOptions reads them and mountinfo shows them.
+std::string mountAttrsText(const MountAttrs& attrs);
 
 // A new detached filesystem: fsopen + fsconfig + fsmount. The fd is the
 // root of the new mount; attach it with attachMount.

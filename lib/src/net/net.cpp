@@ -190,9 +190,7 @@ Status Network::makeOne(size_t i, pid_t pid) {
     Made m;
     m.index = i;
     if (!n.hasInterface()) return {};
-    std::string mac = n.hwaddr;
-    if (mac.empty() && n.type != "phys")
-        mac = stableHwaddr(cfg_.name + '\0' + cfg_.rootfsPath + '\0' + std::to_string(i));
+    std::string mac = interfaceHwaddr(cfg_, i);
     if (n.type == "veth") {
         nl::VethSpec v;
         v.hostName = hostLinkNames(cfg_)[i];
@@ -334,6 +332,12 @@ void Network::teardown() {
 }
 
 }  // namespace
+
+std::string interfaceHwaddr(const ContainerConfig& cfg, size_t i) {
+    const NetworkConfig& n = cfg.network[i];
+    if (!n.hwaddr.empty() || n.type == "phys") return n.hwaddr;
+    return stableHwaddr(cfg.name + '\0' + cfg.rootfsPath + '\0' + std::to_string(i));
+}
 
 Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
     if (cfg.network.empty()) return {};

@@ -122,5 +122,9 @@ public:
 // The host-side link of each interface of a container (veth: the host
 // veth; macvlan: its parent; phys: the device; empty/none: ""), in order.
 std::vector<std::string> hostLinkNames(const ContainerConfig& cfg);
+// The hardware address interface `i` gets inside: network.hwaddr, else
+// one derived from the container's identity (stable across restarts);
+// phys: its own unless hwaddr is set ("").
+std::string interfaceHwaddr(const ContainerConfig& cfg, size_t i);
 
 }  // namespace xc

@@ -54,8 +54,17 @@ const std::vector<std::string>& capsNeverNeeded() {
     return caps;
 }
 
-Status dropCapabilities(const SecuritySettings& s) {
-    int last = static_cast<int>(cap_max_bits()) - 1;
+int capabilityCount() { return static_cast<int>(cap_max_bits()); }
+
+std::string capabilityName(int cap) {
+    char* name = cap_to_name(static_cast<cap_value_t>(cap));
+    std::string shown = name ? name : std::to_string(cap);
+    cap_free(name);
+    return shown;
+}
+
+Result<std::vector<int>> capabilitiesToDrop(const SecuritySettings& s) {
+    int last = capabilityCount() - 1;
     std::vector<bool> drop(static_cast<size_t>(last + 1), !s.capKeep.empty());
     if (s.capKeep.empty())
         for (const auto& name : capsNeverNeeded()) {
@@ -72,18 +81,24 @@ Status dropCapabilities(const SecuritySettings& s) {
         if (c < 0) return Error::msg("unknown capability '" + name + "' in security.cap_drop", EINVAL);
         if (c <= last) drop[static_cast<size_t>(c)] = true;
     }
+    std::vector<int> out;
+    for (int c = 0; c <= last; ++c)
+        if (drop[static_cast<size_t>(c)]) out.push_back(c);
+    return out;
+}
+
+Status dropBoundingCapabilities(const std::vector<int>& caps) {
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return Error::sys("clear ambient capabilities");
-    for (int c = 0; c <= last; ++c) {
-        if (!drop[static_cast<size_t>(c)]) continue;
-        if (::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
-            char* name = cap_to_name(static_cast<cap_value_t>(c));
-            std::string shown = name ? name : std::to_string(c);
-            cap_free(name);
-            return Error::sys("drop capability " + shown + " from the bounding set");
-        }
-    }
+    for (int c : caps)
+        if (::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+            return Error::sys("drop capability " + capabilityName(c) + " from the bounding set");
     return {};
+}
+
+Status dropCapabilities(const SecuritySettings& s) {
+    XC_ASSIGN(std::vector<int> caps, capabilitiesToDrop(s));
+    return dropBoundingCapabilities(caps);
 }
 
 Result<std::vector<SeccompRule>> parseSeccompProfile(const std::string& text, const std::string& shown) {

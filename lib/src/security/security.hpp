@@ -16,9 +16,17 @@ int capabilityFromName(const std::string& name);
 // Dropped from every container without a cap_keep list, whatever cap_drop says.
 const std::vector<std::string>& capsNeverNeeded();
 
-// Drops from the bounding set (and the ambient/inheritable sets) what the
-// config says: every cap in cap_drop and capsNeverNeeded(), or every cap
-// not in cap_keep.
+// What the config drops from the bounding set, as capability numbers up to
+// this kernel's last: every cap in cap_drop and capsNeverNeeded(), or every
+// cap not in cap_keep. The start plan holds it; the child drops exactly it.
+Result<std::vector<int>> capabilitiesToDrop(const SecuritySettings& s);
+// The kernel's capabilities, 0..N-1 (cap_max_bits).
+int capabilityCount();
+// "cap_sys_admin" (the number as text if libcap has no name for it).
+std::string capabilityName(int cap);
+// Drops `caps` from the bounding set and clears the ambient set.
+Status dropBoundingCapabilities(const std::vector<int>& caps);
+// capabilitiesToDrop, then dropBoundingCapabilities.
 Status dropCapabilities(const SecuritySettings& s);
 
 // The seccomp deny list for a profile: "default", "none" or a file with

@@ -119,9 +119,11 @@ void HeldNamespaces::addTo(HookEnv& env) const {
     }
 }
 
-void BootHooks::configure(const ContainerConfig& cfg) {
-    hooks_ = cfg.hooks;
-    env_ = hookEnvFor(cfg);
+void BootHooks::configure(const ContainerConfig& cfg) { configure(cfg.hooks, hookEnvFor(cfg)); }
+
+void BootHooks::configure(const HookSettings& hooks, const HookEnv& env) {
+    hooks_ = hooks;
+    env_ = env;
     ns_.close();
     begun_ = stopped_ = false;
 }

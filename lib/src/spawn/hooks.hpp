@@ -70,6 +70,8 @@ private:
 class BootHooks {
 public:
     void configure(const ContainerConfig& cfg);
+    // The hooks and environment of a start plan (SpawnSpec::hooks, hookEnv).
+    void configure(const HookSettings& hooks, const HookEnv& env);
     const HookSettings& settings() const { return hooks_; }
     Status preStart(const Log& log);
     // The namespaces exist (`pid` is the init, not yet running its program).

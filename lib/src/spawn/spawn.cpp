@@ -88,11 +88,12 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     s.gid = cfg.initGid;
     s.ttyCount = cfg.ttyCount;
     s.shmBytes = shmSizeFor(cfg);
-    s.mounts = cfg.mounts;
     s.security = cfg.security;
+    XC_ASSIGN(s.capDrop, capabilitiesToDrop(cfg.security));
     XC_ASSIGN(s.seccomp, seccompRules(cfg.security.seccomp));
     s.cgroupLayout = layout;
     s.hostNetwork = cfg.hostNetwork();
+    s.cloneFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (s.hostNetwork ? 0 : CLONE_NEWNET);
     s.idmap = cfg.idmap;
     s.hooks = cfg.hooks;
     s.hookEnv = hookEnvFor(cfg);
@@ -109,6 +110,7 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
                           "privileged one would have the host's root",
                           EINVAL);
     }
+    XC_ASSIGN(s.mounts, planMounts(s, cfg.mounts));
     return s;
 }
 
@@ -133,8 +135,6 @@ Status chooseLxcfs(LxcfsMode mode, const std::string& path, SpawnSpec& s) {
 
 namespace {
 
-constexpr uint64_t kNoSuidDevExec = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-
 Result<UniqueFd> openAt(int dirfd, const std::string& path, int flags, const std::string& shown) {
     UniqueFd fd(::openat(dirfd, path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW));
     if (!fd) return Error::sys("open " + shown);
@@ -150,18 +150,16 @@ Result<UniqueFd> mountNew(int target, const std::string& fstype,
     return mnt;
 }
 
+// The new filesystem a plan entry describes, on `target`.
+Result<UniqueFd> mountPlanned(int target, const PlannedMount& m, uint64_t withoutAttrs = 0) {
+    return mountNew(target, m.fstype, m.params, m.attrs.set & ~withoutAttrs, m.target);
+}
+
 // Binds the object `srcfd` refers to onto `target`.
 Status bindOnto(int srcfd, int target, const std::string& shown) {
     XC_ASSIGN(UniqueFd tree, cloneTree(srcfd, "", false).ctx("bind " + shown));
     return attachMount(tree.get(), target, shown);
 }
-
-struct DeviceNode {
-    const char* name;
-    unsigned major, minor;
-};
-const DeviceNode kDevices[] = {{"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
-                               {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
 
 // A pty pair from the container's own devpts; returns {master, slave}.
 Result<std::pair<UniqueFd, UniqueFd>> newPty(int ptsfd) {
@@ -179,24 +177,26 @@ struct DevSetup {
     std::vector<UniqueFd> ttys;  // masters
 };
 
-// /dev: a tmpfs with the standard nodes, devpts (a new instance), shm,
-// mqueue, and the console and ttys bound from the container's own ptys.
-// ptys one container may hold at once: without max= a new devpts instance
-// draws on the host-wide kernel.pty.max pool, so one container could take
-// every pty of the host.
-constexpr const char* kMaxPtys = "256";
+// The entry of `list` for `target`.
+Result<const PlannedMount*> planned(const std::vector<const PlannedMount*>& list, const std::string& target) {
+    for (const PlannedMount* m : list)
+        if (m->target == target) return m;
+    return Error::msg("internal error: the start plan has no mount on " + target, EPROTO);
+}
 
 // The standard nodes: made where the container is privileged; in a user
 // namespace, where mknod is not allowed (and a tmpfs of its own holds no
-// device), the host's own nodes bound onto empty files.
-Status makeDeviceNodes(int dev, bool userNamespace) {
-    for (const auto& d : kDevices) {
+// device), the host's own nodes bound onto empty files (the plan's DevNode
+// entries).
+Status makeDeviceNodes(int dev, const SpawnSpec& spec) {
+    for (const auto& d : containerDeviceNodes()) {
         const std::string shown = std::string("/dev/") + d.name;
-        if (!userNamespace) {
+        if (!spec.userNamespace()) {
             if (::mknodat(dev, d.name, S_IFCHR | 0666, makedev(d.major, d.minor)) < 0) return Error::sys("create " + shown);
             continue;
         }
-        UniqueFd host(::open(shown.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        XC_ASSIGN(const PlannedMount* m, planned(spec.mountsOf(MountStep::DevNode), shown));
+        UniqueFd host(::open(m->source.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
         struct stat st;
         if (!host || ::fstat(host.get(), &st) < 0) return Error::sys("open the host's " + shown);
         if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(d.major, d.minor))
@@ -211,13 +211,16 @@ Status makeDeviceNodes(int dev, bool userNamespace) {
     return {};
 }
 
+// /dev: a tmpfs with the standard nodes, devpts (a new instance), shm,
+// mqueue, and the console and ttys bound from the container's own ptys,
+// each mount as the plan has it.
 Result<DevSetup> setupDev(const RootDir& root, const SpawnSpec& spec) {
     DevSetup out;
     XC_ASSIGN(UniqueFd target, root.makeDirs("dev", 0755));
-    XC_ASSIGN(out.dev, mountNew(target.get(), "tmpfs", {{"mode", "755"}, {"size", "4096k"}},
-                                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev"));
+    XC_ASSIGN(const PlannedMount* devMount, spec.mountOf(MountStep::Dev));
+    XC_ASSIGN(out.dev, mountPlanned(target.get(), *devMount));
     int dev = out.dev.get();
-    XC_TRY(makeDeviceNodes(dev, spec.userNamespace()));
+    XC_TRY(makeDeviceNodes(dev, spec));
     const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},
                                                          {"/proc/self/fd/0", "stdin"},
                                                          {"/proc/self/fd/1", "stdout"},
@@ -229,27 +232,26 @@ Result<DevSetup> setupDev(const RootDir& root, const SpawnSpec& spec) {
     for (const auto& [name, mode] : dirs)
         if (::mkdirat(dev, name, mode) < 0) return Error::sys(std::string("create /dev/") + name);
 
+    XC_ASSIGN(const PlannedMount* ptsMount, spec.mountOf(MountStep::DevPts));
     XC_ASSIGN(UniqueFd ptsDir, openAt(dev, "pts", O_PATH | O_DIRECTORY, "/dev/pts"));
-    std::vector<std::pair<std::string, std::string>> ptsParams = {
-        {"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"max", kMaxPtys}};
-    // Group tty owns the ptys, where the container has a gid 5.
-    if (!spec.userNamespace() || hostIdOf(spec.idmap, 'g', 5) >= 0) ptsParams.emplace_back("gid", "5");
-    XC_ASSIGN(UniqueFd pts, mountNew(ptsDir.get(), "devpts", ptsParams, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts"));
+    XC_ASSIGN(UniqueFd pts, mountPlanned(ptsDir.get(), *ptsMount));
+    XC_ASSIGN(const PlannedMount* shmMount, spec.mountOf(MountStep::DevShm));
     XC_ASSIGN(UniqueFd shmDir, openAt(dev, "shm", O_PATH | O_DIRECTORY, "/dev/shm"));
-    XC_TRY(mountNew(shmDir.get(), "tmpfs", {{"mode", "1777"}, {"size", std::to_string(spec.shmBytes)}},
-                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "/dev/shm"));
+    XC_TRY(mountPlanned(shmDir.get(), *shmMount));
+    XC_ASSIGN(const PlannedMount* mqMount, spec.mountOf(MountStep::DevMqueue));
     XC_ASSIGN(UniqueFd mqDir, openAt(dev, "mqueue", O_PATH | O_DIRECTORY, "/dev/mqueue"));
-    XC_TRY(mountNew(mqDir.get(), "mqueue", {}, kNoSuidDevExec, "/dev/mqueue"));
+    XC_TRY(mountPlanned(mqDir.get(), *mqMount));
 
     // The console and each ttyN: an empty file with a pty slave bound on it.
-    for (int i = 0; i <= spec.ttyCount; ++i) {
-        std::string name = i == 0 ? "console" : "tty" + std::to_string(i);
+    for (const PlannedMount* tty : spec.mountsOf(MountStep::Tty)) {
+        std::string name = tty->target.substr(5);  // "console", "ttyN"
+        bool isConsole = name == "console";
         UniqueFd f(::openat(dev, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600));
         if (!f) return Error::sys("create /dev/" + name);
         XC_ASSIGN(auto pty, newPty(pts.get()));
         XC_ASSIGN(UniqueFd target2, openAt(dev, name, O_PATH, "/dev/" + name));
         XC_TRY(bindOnto(pty.second.get(), target2.get(), "/dev/" + name));
-        if (i == 0)
+        if (isConsole)
             out.console = std::move(pty.first);
         else
             out.ttys.push_back(std::move(pty.first));
@@ -261,7 +263,7 @@ Result<DevSetup> setupDev(const RootDir& root, const SpawnSpec& spec) {
 // which the kernel keeps for the host's boot: each boot of the container
 // gets a random one of its own, a read-only file bound over it (made on
 // /dev's tmpfs and unlinked there once bound, as systemd-nspawn does).
-Status bindBootId(int procfd, int devfd) {
+Status bindBootId(int procfd, int devfd, const PlannedMount& m) {
     unsigned char b[16];
     if (::getrandom(b, sizeof b, 0) != static_cast<ssize_t>(sizeof b)) return Error::sys("make a boot id");
     b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // a version 4 (random) UUID
@@ -269,16 +271,17 @@ Status bindBootId(int procfd, int devfd) {
     char id[40];
     int n = std::snprintf(id, sizeof id, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n", b[0],
                           b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-    UniqueFd target(::openat(procfd, "sys/kernel/random/boot_id", O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!target) return errno == ENOENT ? Status{} : Error::sys("open /proc/sys/kernel/random/boot_id");
+    const std::string inProc = m.target.substr(6);  // below /proc/
+    UniqueFd target(::openat(procfd, inProc.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!target) return errno == ENOENT ? Status{} : Error::sys("open " + m.target);
     const char* name = ".xc-boot-id";
     {
         UniqueFd f(::openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444));
         if (!f || ::write(f.get(), id, static_cast<size_t>(n)) != n) return Error::sys("write the boot id");
     }
     XC_ASSIGN(UniqueFd tree, cloneTree(devfd, name, false).ctx("bind the boot id"));
-    XC_TRY(setMountAttrs(tree.get(), MountAttrs{MOUNT_ATTR_RDONLY | kNoSuidDevExec, 0}, false).ctx("bind the boot id"));
-    XC_TRY(attachMount(tree.get(), target.get(), "/proc/sys/kernel/random/boot_id"));
+    XC_TRY(setMountAttrs(tree.get(), m.attrs, false).ctx("bind the boot id"));
+    XC_TRY(attachMount(tree.get(), target.get(), m.target));
     if (::unlinkat(devfd, name, 0) < 0) return Error::sys(std::string("remove /dev/") + name);
     return {};
 }
@@ -286,33 +289,33 @@ Status bindBootId(int procfd, int devfd) {
 // /proc with /proc/sys read-only except /proc/sys/net (the container's
 // own), a boot id of its own, and the files that reach the host's kernel masked.
 // Returns the root of the new proc mount.
-Result<UniqueFd> setupProc(const RootDir& root, int devfd, bool hostNetwork) {
+Result<UniqueFd> setupProc(const RootDir& root, int devfd, const SpawnSpec& spec) {
+    XC_ASSIGN(const PlannedMount* procMount, spec.mountOf(MountStep::Proc));
+    XC_ASSIGN(const PlannedMount* sysMount, spec.mountOf(MountStep::ProcSys));
     XC_ASSIGN(UniqueFd target, root.makeDirs("proc", 0555));
-    XC_ASSIGN(UniqueFd proc, mountNew(target.get(), "proc", {}, kNoSuidDevExec, "/proc"));
+    XC_ASSIGN(UniqueFd proc, mountPlanned(target.get(), *procMount));
     XC_ASSIGN(UniqueFd net, cloneTree(proc.get(), "sys/net", true).ctx("bind /proc/sys/net"));
-    XC_ASSIGN(UniqueFd sys, cloneTree(proc.get(), "sys", true).ctx("bind /proc/sys"));
-    XC_TRY(setMountAttrs(sys.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, true).ctx("make /proc/sys read-only"));
+    XC_ASSIGN(UniqueFd sys, cloneTree(proc.get(), "sys", sysMount->recursive).ctx("bind /proc/sys"));
+    XC_TRY(setMountAttrs(sys.get(), sysMount->attrs, sysMount->recursive).ctx("make /proc/sys read-only"));
     XC_ASSIGN(UniqueFd sysDir, openAt(proc.get(), "sys", O_PATH | O_DIRECTORY, "/proc/sys"));
     XC_TRY(attachMount(sys.get(), sysDir.get(), "/proc/sys"));
-    // /proc/sys/net is the container's own, so writable; with the host's
-    // network (type "none") it stays read-only like the rest.
-    if (!hostNetwork) {
-        XC_ASSIGN(UniqueFd netDir, openAt(proc.get(), "sys/net", O_PATH | O_DIRECTORY, "/proc/sys/net"));
-        XC_TRY(attachMount(net.get(), netDir.get(), "/proc/sys/net"));
+    // /proc/sys/net: the plan has it where the network namespace is the
+    // container's own (writable), not with the host's network.
+    for (const PlannedMount* m : spec.mountsOf(MountStep::ProcSysNet)) {
+        XC_ASSIGN(UniqueFd netDir, openAt(proc.get(), "sys/net", O_PATH | O_DIRECTORY, m->target));
+        XC_TRY(attachMount(net.get(), netDir.get(), m->target));
     }
-    XC_TRY(bindBootId(proc.get(), devfd));
-    for (const char* f : {"sysrq-trigger", "kcore", "kmsg", "kallsyms", "timer_list", "sched_debug",
-                          "latency_stats", "keys", "key-users"}) {
-        UniqueFd t(::openat(proc.get(), f, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    for (const PlannedMount* m : spec.mountsOf(MountStep::BootId)) XC_TRY(bindBootId(proc.get(), devfd, *m));
+    for (const PlannedMount* m : spec.mountsOf(MountStep::ProcMask)) {
+        UniqueFd t(::openat(proc.get(), m->target.substr(6).c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (!t) continue;  // not on this kernel
-        XC_ASSIGN(UniqueFd null, openAt(devfd, "null", O_PATH, "/dev/null"));
-        XC_TRY(bindOnto(null.get(), t.get(), std::string("/proc/") + f));
+        XC_ASSIGN(UniqueFd null, openAt(devfd, m->source.substr(5), O_PATH, m->source));
+        XC_TRY(bindOnto(null.get(), t.get(), m->target));
     }
-    for (const char* d : {"acpi", "scsi"}) {
-        UniqueFd t(::openat(proc.get(), d, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    for (const PlannedMount* m : spec.mountsOf(MountStep::ProcHide)) {
+        UniqueFd t(::openat(proc.get(), m->target.substr(6).c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!t) continue;
-        XC_TRY(mountNew(t.get(), "tmpfs", {{"size", "4k"}}, kNoSuidDevExec | MOUNT_ATTR_RDONLY,
-                        std::string("/proc/") + d));
+        XC_TRY(mountPlanned(t.get(), *m));
     }
     return proc;
 }
@@ -323,29 +326,13 @@ Result<UniqueFd> setupProc(const RootDir& root, int devfd, bool hostNetwork) {
 // container's own /proc has masks and a read-only /proc/sys bound over
 // it); what this one shows is the container's pid namespace, and the
 // files its masks cover stay closed to a root that is not the host's.
-Status setupNestingProc(int devfd) {
+Status setupNestingProc(int devfd, const PlannedMount& m) {
     if (::mkdirat(devfd, ".xc-nesting", 0755) < 0) return Error::sys("create /dev/.xc-nesting");
     XC_ASSIGN(UniqueFd dir, openAt(devfd, ".xc-nesting", O_PATH | O_DIRECTORY, "/dev/.xc-nesting"));
     if (::mkdirat(dir.get(), "proc", 0555) < 0) return Error::sys("create /dev/.xc-nesting/proc");
     XC_ASSIGN(UniqueFd target, openAt(dir.get(), "proc", O_PATH | O_DIRECTORY, "/dev/.xc-nesting/proc"));
-    XC_TRY(mountNew(target.get(), "proc", {}, kNoSuidDevExec, "/dev/.xc-nesting/proc"));
+    XC_TRY(mountPlanned(target.get(), m));
     return {};
-}
-
-// The v1 mount parameters of a hierarchy: its controllers, or none + name.
-std::vector<std::pair<std::string, std::string>> v1Params(const CgroupHierarchy& h) {
-    std::vector<std::pair<std::string, std::string>> p;
-    bool named = false;
-    for (const auto& c : h.controllers) {
-        if (c.rfind("name=", 0) == 0) {
-            p.emplace_back("name", c.substr(5));
-            named = true;
-        } else {
-            p.emplace_back(c, "");
-        }
-    }
-    if (named && p.size() == 1) p.emplace_back("none", "");
-    return p;
 }
 
 // /sys read-only, and a cgroup view rooted at the container's payload
@@ -357,76 +344,72 @@ std::vector<std::pair<std::string, std::string>> v1Params(const CgroupHierarchy&
 // remount them, and all it then reaches is its payload, which the kernel
 // holds under the limits and device policy of the group above it, a group
 // no mount made inside can show. Returns the root of the sysfs mount.
-Result<UniqueFd> setupSys(const RootDir& root, const CgroupLayout& layout) {
+Result<UniqueFd> setupSys(const RootDir& root, const SpawnSpec& spec) {
+    XC_ASSIGN(const PlannedMount* sysMount, spec.mountOf(MountStep::Sys));
     XC_ASSIGN(UniqueFd target, root.makeDirs("sys", 0555));
-    XC_ASSIGN(UniqueFd sys, mountNew(target.get(), "sysfs", {}, kNoSuidDevExec | MOUNT_ATTR_RDONLY, "/sys"));
+    XC_ASSIGN(UniqueFd sys, mountPlanned(target.get(), *sysMount));
     UniqueFd cgDir(::openat(sys.get(), "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!cgDir || layout.hierarchies().empty()) return sys;
-    if (layout.mode() == CgroupMode::V2) {
-        XC_TRY(mountNew(cgDir.get(), "cgroup2", {}, kNoSuidDevExec, "/sys/fs/cgroup"));
+    auto view = spec.mountsOf(MountStep::SysCgroup);  // none: the host has no cgroup hierarchy
+    if (!cgDir || view.empty()) return sys;
+    const PlannedMount& top = *view.front();
+    if (top.fstype != "tmpfs") {  // cgroup2 itself
+        XC_TRY(mountPlanned(cgDir.get(), top));
         return sys;
     }
-    XC_ASSIGN(UniqueFd tmpfs, mountNew(cgDir.get(), "tmpfs", {{"mode", "755"}, {"size", "64k"}}, kNoSuidDevExec,
-                                       "/sys/fs/cgroup"));
-    for (const auto& h : layout.hierarchies()) {
-        std::string dir = h.mountPoint.substr(h.mountPoint.rfind('/') + 1);
-        std::string shown = "/sys/fs/cgroup/" + dir;
-        if (::mkdirat(tmpfs.get(), dir.c_str(), 0755) < 0) return Error::sys("create " + shown);
-        XC_ASSIGN(UniqueFd d, openAt(tmpfs.get(), dir, O_PATH | O_DIRECTORY, shown));
-        bool writable = h.unified || h.has("name=systemd");
-        uint64_t attrs = kNoSuidDevExec | (writable ? 0 : MOUNT_ATTR_RDONLY);
-        if (h.unified)
-            XC_TRY(mountNew(d.get(), "cgroup2", {}, attrs, shown));
-        else
-            XC_TRY(mountNew(d.get(), "cgroup", v1Params(h), attrs, shown));
+    // The tmpfs is made read-only once the hierarchies are mounted in it.
+    XC_ASSIGN(UniqueFd tmpfs, mountPlanned(cgDir.get(), top, MOUNT_ATTR_RDONLY));
+    for (const PlannedMount* h : spec.mountsOf(MountStep::SysCgroupHierarchy)) {
+        std::string dir = h->target.substr(h->target.rfind('/') + 1);
+        if (::mkdirat(tmpfs.get(), dir.c_str(), 0755) < 0) return Error::sys("create " + h->target);
+        XC_ASSIGN(UniqueFd d, openAt(tmpfs.get(), dir, O_PATH | O_DIRECTORY, h->target));
+        XC_TRY(mountPlanned(d.get(), *h));
     }
-    XC_TRY(setMountAttrs(tmpfs.get(), MountAttrs{MOUNT_ATTR_RDONLY, 0}, false).ctx("make /sys/fs/cgroup read-only"));
+    XC_TRY(setMountAttrs(tmpfs.get(), MountAttrs{top.attrs.set & MOUNT_ATTR_RDONLY, 0}, false)
+               .ctx("make /sys/fs/cgroup read-only"));
     return sys;
 }
 
-// Handles of the config's bind sources, in order (an empty one for a
-// filesystem mount or a missing optional source). Opened before an
+// Handles of the config's bind sources, in the plan's order (an empty one
+// for a filesystem mount or a missing optional source). Opened before an
 // unprivileged child gives up the host's uid: the container's root may
 // not be allowed to search the host directories they lie in.
-Result<std::vector<UniqueFd>> openBindSources(const std::vector<MountEntry>& mounts) {
+Result<std::vector<UniqueFd>> openBindSources(const std::vector<const PlannedMount*>& mounts) {
     std::vector<UniqueFd> out;
-    for (size_t i = 0; i < mounts.size(); ++i) {
-        const MountEntry& m = mounts[i];
-        XC_ASSIGN(MountOptions opts, parseMountOptions(m.options).ctx("mount /" + m.target));
+    for (const PlannedMount* m : mounts) {
         out.emplace_back();
-        if (!(opts.bind || m.fstype.empty() || m.fstype == "none")) continue;
-        auto source = openPathNoFollow(m.source);
-        if (!source && source.error().code() == ENOENT && m.optional) continue;
-        if (!source) return std::move(source).error().wrap("mounts[" + std::to_string(i) + "].source " + m.source);
+        if (!m->bind()) continue;
+        auto source = openPathNoFollow(m->source);
+        if (!source && source.error().code() == ENOENT && m->optional) continue;
+        if (!source) return std::move(source).error().wrap("mounts[" + std::to_string(m->configIndex) + "].source " + m->source);
         out.back() = std::move(*source);
     }
     return out;
 }
 
-// The config's mounts: bind mounts of host paths (`sources`, from
-// openBindSources) or new filesystems.
-Status setupUserMounts(const RootDir& root, const std::vector<MountEntry>& mounts, const std::vector<UniqueFd>& sources) {
+// The config's mounts, as planned: bind mounts of host paths (`sources`,
+// from openBindSources) or new filesystems.
+Status setupUserMounts(const RootDir& root, const std::vector<const PlannedMount*>& mounts,
+                       const std::vector<UniqueFd>& sources) {
     for (size_t i = 0; i < mounts.size(); ++i) {
-        const MountEntry& m = mounts[i];
-        std::string shown = "/" + m.target;
-        XC_ASSIGN(MountOptions opts, parseMountOptions(m.options).ctx("mount " + shown));
-        bool bind = opts.bind || m.fstype.empty() || m.fstype == "none";
+        const PlannedMount& m = *mounts[i];
+        const std::string& shown = m.target;
         UniqueFd mnt;
         bool isDir = true;
-        if (bind) {
+        if (m.bind()) {
             if (!sources[i]) continue;  // a missing optional source
             struct stat st;
-            if (::fstat(sources[i].get(), &st) < 0) return Error::sys("stat mounts[" + std::to_string(i) + "].source");
+            if (::fstat(sources[i].get(), &st) < 0) return Error::sys("stat mounts[" + std::to_string(m.configIndex) + "].source");
             isDir = S_ISDIR(st.st_mode);
-            XC_ASSIGN(mnt, cloneTree(sources[i].get(), "", opts.recursive).ctx("mount " + m.source + " on " + shown));
-            XC_TRY(setMountAttrs(mnt.get(), opts.attrs, opts.recursive).ctx("mount " + m.source + " on " + shown));
+            XC_ASSIGN(mnt, cloneTree(sources[i].get(), "", m.recursive).ctx("mount " + m.source + " on " + shown));
+            XC_TRY(setMountAttrs(mnt.get(), m.attrs, m.recursive).ctx("mount " + m.source + " on " + shown));
         } else {
-            auto made = newFilesystem(m.fstype, m.source, opts.fsParams, opts.attrs);
+            auto made = newFilesystem(m.fstype, m.source, m.params, m.attrs);
             if (!made) return std::move(made).error().wrap("mount " + m.fstype + " on " + shown);
             mnt = std::move(*made);
         }
         bool wantFile = m.create == "file" || (m.create.empty() && !isDir);
-        auto target = wantFile ? root.makeFile(m.target, 0644) : root.makeDirs(m.target, 0755);
+        const std::string rel = m.target.substr(1);
+        auto target = wantFile ? root.makeFile(rel, 0644) : root.makeDirs(rel, 0755);
         if (!target) return std::move(target).error().wrap("mount on " + shown);
         XC_TRY(attachMount(mnt.get(), target->get(), shown));
     }
@@ -496,22 +479,23 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return Error::sys("make mounts private");
     // The host's paths first, with the host's uid; files made from the
     // rootfs on (/dev) need an owner the namespace maps.
-    auto bindSources = openBindSources(spec.mounts);
+    const auto userMounts = spec.mountsOf(MountStep::Config);
+    auto bindSources = openBindSources(userMounts);
     if (!bindSources) return std::move(bindSources).error();
     auto root = mountRootfs(spec, std::move(idmapped));
     if (!root) return std::move(root).error();
     auto dev = setupDev(*root, spec);
     if (!dev) return std::move(dev).error().wrap("set up /dev");
-    auto proc = setupProc(*root, dev->dev.get(), spec.hostNetwork);
+    auto proc = setupProc(*root, dev->dev.get(), spec);
     if (!proc) return std::move(proc).error().wrap("set up /proc");
-    if (spec.security.nesting)
-        if (auto st = setupNestingProc(dev->dev.get()); !st) return std::move(st).error().wrap("set up nesting");
-    auto sys = setupSys(*root, spec.cgroupLayout);
+    for (const PlannedMount* m : spec.mountsOf(MountStep::Nesting))
+        if (auto st = setupNestingProc(dev->dev.get(), *m); !st) return std::move(st).error().wrap("set up nesting");
+    auto sys = setupSys(*root, spec);
     if (!sys) return std::move(sys).error().wrap("set up /sys");
     // lxcfs's files over /proc's and /sys's, while the host's tree is in view.
     if (!spec.lxcfsDir.empty())
         if (auto st = bindLxcfs(spec.lxcfsDir, proc->get(), sys->get()); !st) return std::move(st).error().wrap("set up lxcfs");
-    if (auto st = setupUserMounts(*root, spec.mounts, *bindSources); !st) return std::move(st).error();
+    if (auto st = setupUserMounts(*root, userMounts, *bindSources); !st) return std::move(st).error();
     bindSources->clear();
     // The mount hooks: the container's mount namespace, the host's programs.
     if (auto st = runHooks("mount", spec.hooks.mount, spec.hookEnv); !st) return std::move(st).error();
@@ -547,7 +531,7 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
     closeFdsFrom(3, {ch.fd()});
     ::umask(022);
 
-    if (auto st = dropCapabilities(spec.security); !st) return std::move(st).error();
+    if (auto st = dropBoundingCapabilities(spec.capDrop); !st) return std::move(st).error();
     if (auto st = loadSeccomp(spec.seccomp); !st) return std::move(st).error();
     // The start hooks: inside, as confined as the init they precede.
     HookEnv inside = spec.hookEnv;
@@ -642,8 +626,7 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     XC_ASSIGN(auto chans, Channel::pair());
     Channel& parentEnd = chans.first;
     Channel& childEnd = chans.second;
-    unsigned long long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-    if (!spec.hostNetwork) flags |= CLONE_NEWNET;
+    unsigned long long flags = spec.cloneFlags;
     // Born in its cgroup2 group where there is one: no migration there, and
     // on a cgroup2-only host none at all (each migration takes the global
     // cgroup_threadgroup_rwsem, whose first writer waits for an RCU grace

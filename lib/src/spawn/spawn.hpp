@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cgroup/cgroup.hpp"
+#include "mount/mount.hpp"
 #include "xc/config.hpp"
 #include "process/process.hpp"
 #include "security/security.hpp"
@@ -14,6 +15,62 @@
 #include "storage/overlay.hpp"
 
 namespace xc {
+
+// Which step of the child's root assembly a planned mount belongs to: the
+// code of each step takes its mounts (targets, types, parameters, flags)
+// from the plan, so what xc-start --dry-run prints is what is mounted.
+enum class MountStep {
+    Rootfs,      // the root filesystem over its own path (described; mountRootfs builds it from fds)
+    Dev,         // tmpfs on /dev
+    DevNode,     // unprivileged: the host's device node bound onto /dev/NAME
+    DevPts,      // a new devpts instance
+    DevShm,
+    DevMqueue,
+    Tty,         // a pty slave of the container's devpts bound on /dev/console, /dev/ttyN
+    Proc,
+    ProcSys,     // /proc/sys bound over itself, read-only
+    ProcSysNet,  // /proc/sys/net bound writable again (own network namespace)
+    BootId,      // a boot id of its own over /proc/sys/kernel/random/boot_id
+    ProcMask,    // /dev/null over a /proc file that reaches the host's kernel (where it exists)
+    ProcHide,    // an empty read-only tmpfs over a /proc directory (where it exists)
+    Nesting,     // security.nesting: an unmasked proc
+    Sys,
+    SysCgroup,   // cgroup2 (v2 host) or a tmpfs holding one mount per hierarchy
+    SysCgroupHierarchy,
+    Config,      // an entry of the config's mounts list
+};
+const char* mountStepName(MountStep s);
+
+struct PlannedMount {
+    MountStep step;
+    std::string target;  // inside the container: "/dev/pts"
+    std::string source;  // a bind's host path (or what is bound), a new filesystem's source
+    std::string fstype;  // a new filesystem's type; "" = a bind
+    std::vector<std::pair<std::string, std::string>> params;  // fsconfig parameters ("" value = flag)
+    MountAttrs attrs;    // mount flags once made (MOUNT_ATTR_*)
+    bool recursive = false;
+    std::string condition;  // "" = always; else when it is made
+    // Config entries: which one, and its optional / create keys.
+    size_t configIndex = 0;
+    bool optional = false;
+    std::string create;
+    bool bind() const { return fstype.empty(); }
+    std::string paramsText() const;  // "mode=755,size=4096k"
+};
+
+// A device node every container's /dev has (made, or bound from the host's
+// in a user namespace).
+struct DeviceNode {
+    const char* name;
+    unsigned major, minor;
+};
+const std::vector<DeviceNode>& containerDeviceNodes();
+
+struct SpawnSpec;
+// The ordered list of mounts the child makes for `s` (its layout, idmap,
+// network, ttys, nesting and the config's mounts; not lxcfs, chosen at each
+// boot). Fails on a config mount whose options do not parse.
+Result<std::vector<PlannedMount>> planMounts(const SpawnSpec& s, const std::vector<MountEntry>& configMounts);
 
 // Everything the child needs, resolved before clone so that the child only
 // executes (and every bad input fails before any namespace exists).
@@ -28,9 +85,11 @@ struct SpawnSpec {
     int64_t uid = -1, gid = -1;     // init's user and group inside; -1: root
     int ttyCount = 0;
     uint64_t shmBytes = 0;  // size of /dev/shm (see makeSpawnSpec)
-    std::vector<MountEntry> mounts;
+    std::vector<PlannedMount> mounts;  // in the order they are made (planMounts)
     SecuritySettings security;
+    std::vector<int> capDrop;  // dropped from the bounding set (capabilitiesToDrop)
     std::vector<SeccompRule> seccomp;
+    unsigned long long cloneFlags = 0;  // CLONE_NEW* of the clone; a user namespace is added at clone
     CgroupLayout cgroupLayout;  // for the cgroup view mounted inside
     bool hostNetwork = false;   // network type "none": no network namespace of its own
     // Unprivileged container: its user namespace's maps (empty: privileged,
@@ -41,6 +100,10 @@ struct SpawnSpec {
     std::string lxcfsNote;      // with lxcfs = "auto" and none bound: why (for the log)
     HookSettings hooks;         // the child runs the mount and start hooks
     HookEnv hookEnv;
+    // The one planned mount of a step (Dev, Proc, Sys, ...), and all of a
+    // step's in order; a step the plan lacks is an internal error.
+    Result<const PlannedMount*> mountOf(MountStep step) const;
+    std::vector<const PlannedMount*> mountsOf(MountStep step) const;
 };
 
 Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& layout,

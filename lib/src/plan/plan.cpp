@@ -1,0 +1,63 @@
+#include "plan/plan.hpp"
+
+#include <sched.h>
+
+#include "net/net.hpp"
+
+namespace xc {
+
+void completeStartConfig(ContainerConfig& cfg, const ContainerPaths& paths) {
+    if (cfg.name.empty()) cfg.name = paths.name();
+    if (cfg.rootfsPath.empty()) cfg.rootfsPath = paths.defaultRootfs();
+}
+
+namespace {
+
+std::vector<PlannedInterface> planInterfaces(const ContainerConfig& cfg) {
+    std::vector<PlannedInterface> out;
+    const std::vector<std::string> hostNames = hostLinkNames(cfg);
+    for (size_t i = 0; i < cfg.network.size(); ++i) {
+        const NetworkConfig& n = cfg.network[i];
+        PlannedInterface p;
+        p.type = n.type;
+        p.hostName = hostNames[i];
+        if (n.hasInterface()) {
+            p.name = n.name;
+            p.hwaddr = interfaceHwaddr(cfg, i);
+        }
+        if (n.type == "veth") p.link = n.link;
+        p.mtu = n.mtu;
+        p.ipv4 = n.ipv4;
+        p.gateway = n.gateway;
+        p.ipv6 = n.ipv6;
+        p.gateway6 = n.gateway6;
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<StartPlan> makeStartPlan(const ContainerConfig& cfg, const ContainerPaths& paths, const CgroupLayout& layout,
+                                const std::vector<std::string>& cmd) {
+    StartPlan p;
+    p.name = cfg.name;
+    p.layout = layout;
+    p.cgroupPath = paths.cgroupPath();
+    XC_ASSIGN(p.cgroupWrites, mapCgroupSettings(layout, cfg.cgroup).ctx("cgroup limits"));
+    XC_ASSIGN(p.spawn, makeSpawnSpec(cfg, layout, cmd));
+    p.interfaces = planInterfaces(cfg);
+    return p;
+}
+
+std::string namespaceNames(unsigned long long flags) {
+    const std::pair<unsigned long long, const char*> names[] = {
+        {CLONE_NEWPID, "pid"}, {CLONE_NEWNS, "mnt"},       {CLONE_NEWUTS, "uts"},     {CLONE_NEWIPC, "ipc"},
+        {CLONE_NEWNET, "net"}, {CLONE_NEWUSER, "user"}, {CLONE_NEWCGROUP, "cgroup"}};
+    std::string out;
+    for (const auto& [bit, name] : names)
+        if (flags & bit) out += (out.empty() ? "" : " ") + std::string(name);
+    return out;
+}
+
+}  // namespace xc
