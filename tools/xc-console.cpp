@@ -19,7 +19,10 @@ int main(int argc, char** argv) {
                  "  One client per tty: a second is refused unless --force, which takes the tty\n"
                  "  over (the first client is told and exits). The console is also recorded by\n"
                  "  the supervisor (console.buffer_size bytes, and console.log if set) whether\n"
-                 "  anyone is attached or not; --show-log prints that buffer.\n\n"
+                 "  anyone is attached or not. --show-log prints that record and exits: with\n"
+                 "  console.log, the rotated files (console.log_count of them, each at most\n"
+                 "  console.log_size) oldest first, then the file itself, running or not;\n"
+                 "  without, the buffer of the running container.\n\n"
                  "EXAMPLES\n"
                  "  xc-console -n web\n"
                  "  xc-console -n web -t 2 -e b\n"
@@ -33,16 +36,13 @@ int main(int argc, char** argv) {
     t.app().add_option("-t,--tty", tty, "0 for the console (default), N for /dev/ttyN")->check(CLI::Range(0, 64));
     t.app().add_option("-e,--escape", escape, "Prefix of the escape sequences: a letter for Ctrl+letter (default a)");
     t.app().add_flag("--force", force, "Take the tty over from another client");
-    t.app().add_flag("--show-log", showLog, "Print the console buffer and exit");
+    t.app().add_flag("--show-log", showLog, "Print the console's record (console.log and its rotated files, else the buffer) and exit");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
     auto c = t.container();
     if (!c) return t.fail(c.error());
 
     if (showLog) {
-        auto h = c->consoleHistory();
-        if (!h) return t.fail(h.error());
-        if (std::fwrite(h->data(), 1, h->size(), stdout) != h->size() || std::fflush(stdout) != 0)
-            return t.fail(Error::sys("write the console log"));
+        if (auto st = c->copyConsoleHistory(STDOUT_FILENO); !st) return t.fail(st.error());
         return 0;
     }
     auto esc = parseEscapeChar(escape);

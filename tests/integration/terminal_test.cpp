@@ -5,6 +5,7 @@
 // left exactly as it was.
 #include <dirent.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -424,9 +425,10 @@ TEST_F(Terminal, ConsoleLogAndShowLog) {
     EXPECT_TRUE(contains(log.out, "xc busybox container l1 (/dev/console)")) << log.describe();
     EXPECT_TRUE(contains(readText(logFile), "l1 login:"));
 
-    // The ring keeps the newest buffer_size bytes.
-    XC_ASSERT_OK(attach("l1", {"sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done "
-                                           "> /dev/console"}));
+    // With console.log, --show-log prints the file: everything (under
+    // console.log_size, 1M by default, nothing is rotated).
+    const std::string lots = "i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done > /dev/console";
+    XC_ASSERT_OK(attach("l1", {"sh", "-c", lots}));
     EXPECT_TRUE(waitUntil(
         [&] {
             log = xc("xc-console", {"-n", "l1", "--show-log"});
@@ -434,18 +436,105 @@ TEST_F(Terminal, ConsoleLogAndShowLog) {
         },
         10))
         << log.describe().substr(0, 2000);
+    EXPECT_TRUE(contains(log.out, "line-100\r")) << "the file keeps everything";
+    EXPECT_FALSE(exists(logFile + ".1"));
+
+    // The shutdown's messages reach the file, which --show-log still prints.
+    XC_ASSERT_OK(stop("l1"));
+    EXPECT_TRUE(contains(readText(logFile), "The system is going down")) << readText(logFile).substr(0, 500);
+    RunResult after = xc("xc-console", {"-n", "l1", "--show-log"});
+    XC_EXPECT_OK(after);
+    EXPECT_EQ(after.out, readText(logFile));
+
+    // Without console.log, the running supervisor's ring: the newest buffer_size bytes.
+    XC_ASSERT_OK(createWithConfig("l2", "console = { buffer_size = \"64K\"; };\n"));
+    XC_ASSERT_OK(start("l2"));
+    XC_ASSERT_OK(attach("l2", {"sh", "-c", lots}));
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            log = xc("xc-console", {"-n", "l2", "--show-log"});
+            return contains(log.out, "line-19999");
+        },
+        10))
+        << log.describe().substr(0, 2000);
     EXPECT_LE(log.out.size(), 64u * 1024);
     EXPECT_GE(log.out.size(), 60u * 1024);
     EXPECT_FALSE(contains(log.out, "line-100\r")) << "the oldest lines are gone";
-    EXPECT_TRUE(contains(readText(logFile), "line-100\r")) << "the file keeps everything";
-
-    // The shutdown's messages reach the file; a stopped container has no buffer.
-    XC_ASSERT_OK(stop("l1"));
-    EXPECT_TRUE(contains(readText(logFile), "The system is going down")) << readText(logFile).substr(0, 500);
-    RunResult gone = xc("xc-console", {"-n", "l1", "--show-log"});
+    // A stopped container has no buffer, and nothing on disk.
+    XC_ASSERT_OK(stop("l2"));
+    RunResult gone = xc("xc-console", {"-n", "l2", "--show-log"});
     EXPECT_EQ(gone.status, 1);
     EXPECT_TRUE(contains(gone.err, "is not running")) << gone.describe();
-    EXPECT_TRUE(contains(gone.err, logFile)) << gone.describe();
+    EXPECT_TRUE(contains(gone.err, "no console.log is set")) << gone.describe();
+}
+
+// console.log rotated at console.log_size, console.log_count files kept,
+// and --show-log replaying across the rotation, running and stopped.
+TEST_F(Terminal, ConsoleLogRotatesAndShowLogReplaysAcrossIt) {
+    const size_t limit = 4096;
+    std::string logFile = scratch_ + "/r1.console";
+    XC_ASSERT_OK(createWithConfig("r1", "console = { log = \"" + logFile + "\"; log_size = \"4K\"; log_count = 2; };\n"));
+    XC_ASSERT_OK(start("r1"));
+    // The boot's output first (the getty's banner), so that nothing else
+    // writes to the console while the lines are written.
+    RunResult log;
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            log = xc("xc-console", {"-n", "r1", "--show-log"});
+            return contains(log.out, "r1 login:");
+        },
+        10))
+        << log.describe();
+    // About 24K, six times the size: lines of "line-N\r\n" (the pty adds the \r).
+    const int n = 2400;
+    XC_ASSERT_OK(attach("r1", {"sh", "-c", "i=0; while [ $i -lt " + std::to_string(n) +
+                                               " ]; do echo line-$i; i=$((i+1)); done > /dev/console"}));
+    const std::string last = "line-" + std::to_string(n - 1) + "\r\n";
+    EXPECT_TRUE(waitUntil(
+        [&] {
+            log = xc("xc-console", {"-n", "r1", "--show-log"});
+            return contains(log.out, last);
+        },
+        10))
+        << log.describe().substr(0, 2000);
+
+    // Two rotated files and the current one, none over the size.
+    for (const std::string& f : {logFile, logFile + ".1", logFile + ".2"}) {
+        struct stat st;
+        ASSERT_EQ(::stat(f.c_str(), &st), 0) << f;
+        EXPECT_GT(st.st_size, 0) << f;
+        EXPECT_LE(static_cast<size_t>(st.st_size), limit) << f;
+    }
+    EXPECT_FALSE(exists(logFile + ".3"));
+    EXPECT_EQ(log.out, readText(logFile + ".2") + readText(logFile + ".1") + readText(logFile));
+
+    // The lines shown are the newest ones, every one of them, in order.
+    auto numbers = [](const std::string& text) {
+        std::vector<int> out;
+        static const std::regex re("^line-([0-9]+)\r?$");
+        std::smatch m;
+        for (const auto& l : lines(text))
+            if (std::regex_match(l, m, re)) out.push_back(std::stoi(m[1]));
+        return out;
+    };
+    std::vector<int> shown = numbers(log.out);
+    ASSERT_FALSE(shown.empty());
+    EXPECT_GT(shown.front(), 0) << "the oldest lines are rotated out";
+    EXPECT_EQ(shown.back(), n - 1);
+    for (size_t i = 1; i < shown.size(); ++i)
+        ASSERT_EQ(shown[i], shown[i - 1] + 1) << "a line missing or repeated:\n" << log.out.substr(0, 3000);
+    // Three files of 4K hold more than two files' worth of the lines.
+    EXPECT_GT(shown.size() * std::string("line-2000\r\n").size(), 2 * limit);
+
+    // Stopped, the history is still there (the shutdown's messages last).
+    XC_ASSERT_OK(stop("r1"));
+    RunResult after = xc("xc-console", {"-n", "r1", "--show-log"});
+    XC_EXPECT_OK(after);
+    EXPECT_TRUE(contains(after.out, "The system is going down")) << after.describe().substr(0, 2000);
+    std::vector<int> still = numbers(after.out);
+    ASSERT_FALSE(still.empty()) << after.describe().substr(0, 2000);
+    EXPECT_EQ(still.back(), n - 1);
+    for (size_t i = 1; i < still.size(); ++i) ASSERT_EQ(still[i], still[i - 1] + 1) << after.out.substr(0, 3000);
 }
 
 TEST_F(Terminal, ConsoleClientSeesStopAndFollowsReboot) {

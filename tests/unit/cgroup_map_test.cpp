@@ -1,7 +1,11 @@
 // cgroup layout detection and vocabulary mapping: pure logic, no root.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "cgroup/cgroup.hpp"
+#include "config/config_internal.hpp"
+#include "config/config_table.hpp"
 
 using namespace xc;
 
@@ -527,5 +531,27 @@ TEST(CgroupMap, CpuValuesAgreeWithTheConfig) {
     for (const char* v : {"0", "0-3", "0-1,3", "4095", "", "a", "1-", "3-1", "0,,1", "0,", "-1", "4096", "1 2"}) {
         EXPECT_EQ(inConfig("cpuset", "cpus", v), mapCgroupKey(hybrid(), "cpuset.cpus", v).ok()) << "'" << v << "'";
         EXPECT_EQ(inConfig("cpuset", "mems", v), mapCgroupKey(v1(), "cpuset.mems", v).ok()) << "'" << v << "'";
+    }
+}
+
+// ---- the vocabulary's list (xc-cgroup's keys, shell completion) -------------
+
+// Each listed key is one the mapping checks itself (a raw file name would
+// take any value) or a read-only one, and every cgroup key of the config
+// schema but the raw list is listed (cgroup.memory.swap_max is memory.swap.max).
+TEST(CgroupVocabulary, ListsTheKeysTheMappingKnows) {
+    std::vector<std::string> keys = cgroupVocabulary();
+    ASSERT_FALSE(keys.empty());
+    for (const auto& k : keys) {
+        auto r = mapCgroupKey(v2(), k, "bogus");
+        EXPECT_FALSE(r.ok()) << k << " takes any value: it is not a vocabulary key";
+    }
+    for (const auto& e : config_detail::schemaTable()) {
+        std::string path = e.path;
+        if (path.rfind("cgroup.", 0) != 0 || path == "cgroup.raw") continue;
+        std::string key = path.substr(7);
+        for (auto& c : key)
+            if (c == '_') c = '.';
+        EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << path << " is not in cgroupVocabulary()";
     }
 }

@@ -44,6 +44,8 @@ TEST(KeyDoc, DefaultsAreWhatTheParserLeaves) {
     EXPECT_EQ(doc("console.buffer_size").substr(0, 4), "128K");
     EXPECT_EQ(parseSize("128K").value(), c.consoleBufferSize);
     EXPECT_TRUE(c.consoleLog.empty());
+    EXPECT_EQ(parseSize(doc("console.log_size")).value(), c.consoleLogSize);
+    EXPECT_EQ(doc("console.log_count"), std::to_string(c.consoleLogCount));
     EXPECT_TRUE(c.environment.empty());
     EXPECT_TRUE(c.network.empty());
     EXPECT_TRUE(c.mounts.empty());

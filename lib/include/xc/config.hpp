@@ -119,6 +119,8 @@ struct ContainerConfig {
     std::vector<std::string> environment;  // VAR=VALUE
     int ttyCount = 0;
     std::string consoleLog;                  // file, "" = none
+    uint64_t consoleLogSize = 1024 * 1024;    // rotated before it grows past this; 0 = never
+    unsigned consoleLogCount = 2;             // rotated files kept: consoleLog.1 ... .N
     uint64_t consoleBufferSize = 128 * 1024;  // bytes of ring buffer
     std::vector<NetworkConfig> network;
     CgroupSettings cgroup;

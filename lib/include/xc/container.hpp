@@ -294,6 +294,12 @@ public:
     Result<std::string> consoleLog() const;
     // The whole console ring buffer (console.buffer_size), any size (console.cpp).
     Result<std::string> consoleHistory() const;
+    // xc-console --show-log: the console's recorded history, to outFd. With
+    // console.log set, its rotated files oldest first, then the file itself,
+    // whether the container runs or not (the names from the config it
+    // started with while it runs); without, a running container's buffer
+    // (consoleHistory) (console.cpp).
+    Status copyConsoleHistory(int outFd) const;
     // Attaches the terminal on o.inFd/o.outFd to the console or a tty until
     // detach, stop, take-over or a signal (console.cpp).
     Result<ConsoleExit> console(const ConsoleOptions& o);

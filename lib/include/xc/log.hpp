@@ -29,6 +29,8 @@ public:
     bool gapBegan() const { return gapBegan_; }
     uint64_t linesLost() const { return lost_ + (lostMidLine_ ? 1 : 0); }
     int lastError() const { return err_; }
+    // Bytes written through this writer so far (the gap marks included).
+    uint64_t written() const { return written_; }
 
 private:
     bool writeAll(int fd, const char* data, size_t size, size_t& done);
@@ -39,6 +41,7 @@ private:
     bool midLine_ = false;      // the file ends inside a line
     bool gapBegan_ = false;
     int err_ = 0;
+    uint64_t written_ = 0;
 };
 
 class Log {

@@ -22,8 +22,10 @@
 #include <thread>
 
 #include "xc/container.hpp"
+#include "base/fsutil.hpp"
 #include "monitor/ipc.hpp"
 #include "process/process.hpp"
+#include "pty/console_log.hpp"
 #include "pty/terminal.hpp"
 
 namespace xc {
@@ -95,6 +97,24 @@ Result<std::string> Container::consoleHistory() const {
         off += n;
     }
     return out;
+}
+
+Status Container::copyConsoleHistory(int outFd) const {
+    // While it runs, the config its supervisor started with names the files.
+    std::string started = paths_.startedConfigFile();
+    auto cfg = pathExists(started) ? loadConfig(started) : config();
+    if (!cfg) return std::move(cfg).error();
+    if (cfg->consoleLog.empty()) {
+        auto h = consoleHistory();
+        if (!h) {
+            if (h.error().code() != ESRCH) return std::move(h).error();
+            return Error::msg(h.error().what() + " and no console.log is set, which would keep the console on disk",
+                              ESRCH);
+        }
+        if (!writeFully(outFd, h->data(), h->size())) return Error::sys("write the console history");
+        return {};
+    }
+    return copyRotatedLog(cfg->consoleLog, cfg->consoleLogCount, outFd);
 }
 
 namespace {

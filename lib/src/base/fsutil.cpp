@@ -185,22 +185,26 @@ Result<UniqueFd> openPathNoFollow(const std::string& path) {
     return checkedHandle(UniqueFd(openNoLinks(AT_FDCWD, path.c_str(), O_PATH | O_NOFOLLOW)), path, false);
 }
 
-Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode) {
+Result<DirEntry> openParentNoFollow(const std::string& path) {
     size_t slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
     std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
     if (name.empty() || name == "." || name == "..") return Error::msg("not a file name", EISDIR);
     XC_ASSIGN(UniqueFd parent, openDirsNoFollow(dir, 0755));
+    return DirEntry{std::move(parent), std::move(name)};
+}
+
+Result<UniqueFd> openAppendAt(int dir, const std::string& name, const std::string& shown, mode_t mode) {
     for (int tries = 0; tries < 8; ++tries) {
-        UniqueFd h(openNoLinks(parent.get(), name.c_str(), O_PATH | O_NOFOLLOW));
+        UniqueFd h(openNoLinks(dir, name.c_str(), O_PATH | O_NOFOLLOW));
         if (!h && errno == ENOENT) {
             // Made here with O_EXCL (which never follows a link): a new regular file.
-            UniqueFd made(openNoLinks(parent.get(), name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL, mode));
+            UniqueFd made(openNoLinks(dir, name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL, mode));
             if (made) return made;
             if (errno == EEXIST) continue;  // made by someone else meanwhile: look again
             return Error::sys("create");
         }
-        XC_ASSIGN(h, checkedHandle(std::move(h), path, false));
+        XC_ASSIGN(h, checkedHandle(std::move(h), shown, false));
         struct stat st;
         if (::fstat(h.get(), &st) < 0) return Error::sys("stat");
         if (!S_ISREG(st.st_mode)) return Error::msg("not a regular file", EINVAL);
@@ -213,6 +217,22 @@ Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode) {
         return fd;
     }
     return Error::msg("replaced again and again while being opened", EAGAIN);
+}
+
+Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode) {
+    XC_ASSIGN(DirEntry at, openParentNoFollow(path));
+    return openAppendAt(at.dir.get(), at.name, path, mode);
+}
+
+Result<UniqueFd> openReadNoFollow(const std::string& path) {
+    XC_ASSIGN(UniqueFd h, openPathNoFollow(path));
+    struct stat st;
+    if (::fstat(h.get(), &st) < 0) return Error::sys("stat");
+    if (!S_ISREG(st.st_mode)) return Error::msg("not a regular file", EINVAL);
+    std::string held = "/proc/self/fd/" + std::to_string(h.get());
+    UniqueFd fd(::open(held.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return Error::sys("open through " + held + " (is /proc mounted?)");
+    return fd;
 }
 
 static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string& shown) {

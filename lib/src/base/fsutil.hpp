@@ -53,6 +53,18 @@ Result<UniqueFd> openPathNoFollow(const std::string& path);
 // ("not a regular file": a FIFO, a device node, a directory), which is
 // checked on a handle before the file is opened for writing.
 Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode);
+// The same in two steps, for a file renamed while its directory stays
+// (a rotated log): a handle of path's directory, made like the above, and
+// path's last component; then the open of a name in that directory
+// (`shown` names the file in errors).
+struct DirEntry {
+    UniqueFd dir;  // O_PATH
+    std::string name;
+};
+Result<DirEntry> openParentNoFollow(const std::string& path);
+Result<UniqueFd> openAppendAt(int dir, const std::string& name, const std::string& shown, mode_t mode);
+// A regular file opened for reading, no link followed in any component.
+Result<UniqueFd> openReadNoFollow(const std::string& path);
 // Removes a tree without following symlinks or crossing into other mounts.
 Status removeTree(const std::string& path);
 // The same for the entry `name` of the directory open at dirFd (any fd

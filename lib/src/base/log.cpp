@@ -74,6 +74,7 @@ bool AppendWriter::writeAll(int fd, const char* data, size_t size, size_t& done)
         ssize_t n = ::write(fd, data + done, size - done);
         if (n > 0) {
             done += static_cast<size_t>(n);
+            written_ += static_cast<uint64_t>(n);
             midLine_ = data[done - 1] != '\n';
             continue;
         }

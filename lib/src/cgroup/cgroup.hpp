@@ -91,6 +91,9 @@ Result<std::vector<CgroupWrite>> mapCgroupKey(const CgroupLayout& layout, const 
 Result<std::vector<CgroupWrite>> mapCgroupSettings(const CgroupLayout& layout, const CgroupSettings& s);
 // For reads: the file that holds a vocabulary key's current value.
 Result<CgroupWrite> mapCgroupRead(const CgroupLayout& layout, const std::string& key);
+// The vocabulary's keys (xc-cgroup's KEY, its shell completion): the ones
+// mapCgroupKey checks and maps, then the read-only ones.
+std::vector<std::string> cgroupVocabulary();
 
 enum class FreezerState { Thawed, Freezing, Frozen };
 

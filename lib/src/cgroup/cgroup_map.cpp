@@ -118,11 +118,21 @@ Result<std::string> rawController(const CgroupLayout& layout, const std::string&
     return controller;
 }
 
+const char* const kSettableKeys[] = {"memory.max", "memory.high", "memory.swap.max", "cpu.weight",
+                                     "cpu.max",    "cpuset.cpus", "cpuset.mems",     "pids.max"};
+const char* const kReadOnlyKeys[] = {"memory.current", "pids.current", "cpu.stat"};
+
 bool readOnlyKey(const std::string& key) {
-    return key == "memory.current" || key == "pids.current" || key == "cpu.stat";
+    return std::find(std::begin(kReadOnlyKeys), std::end(kReadOnlyKeys), key) != std::end(kReadOnlyKeys);
 }
 
 }  // namespace
+
+std::vector<std::string> cgroupVocabulary() {
+    std::vector<std::string> out(std::begin(kSettableKeys), std::end(kSettableKeys));
+    out.insert(out.end(), std::begin(kReadOnlyKeys), std::end(kReadOnlyKeys));
+    return out;
+}
 
 uint64_t cpuSharesFromWeight(uint64_t weight) {
     uint64_t w = std::min(weight, kMaxWeight);

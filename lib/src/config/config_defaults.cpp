@@ -33,6 +33,8 @@ const KeyDefault kDefaults[] = {
     {"environment", "[ ] (init always gets container=xc, TERM=linux, PATH and HOME=/root)"},
     {"tty.count", "0"},
     {"console.log", "none (the console is kept in memory only)"},
+    {"console.log_size", "1M"},
+    {"console.log_count", "2"},
     {"console.buffer_size", "128K"},
     {"network", "( ) (a network namespace of its own with loopback only)"},
     {"network.[].type", "none; every entry needs one"},

@@ -366,6 +366,20 @@ const std::vector<SchemaEntry> kSchema = {
     {"tty.count", Kind::Int, "number of ttys (0-64) for xc-console -t",
      APPLY { XC_ASSIGN(c.ttyCount, intIn(v, 0, 64)); return {}; }},
     {"console.log", Kind::String, "file that records the console output", STRING_INTO(c.consoleLog, absolutePath(s))},
+    {"console.log_size", Kind::Size,
+     "size console.log may reach: before a write would pass it, the file is rotated (0: never, else at least 4K)",
+     APPLY {
+         XC_ASSIGN(c.consoleLogSize, sizeValue(v));
+         if (c.consoleLogSize != 0 && c.consoleLogSize < 4096) return invalid("must be 0 (never rotate) or at least 4K");
+         return {};
+     }},
+    {"console.log_count", Kind::Int,
+     "rotated console logs kept, FILE.1 (the newest) to FILE.N (0-100; 0: the log restarts empty)",
+     APPLY {
+         XC_ASSIGN(int64_t n, intIn(v, 0, 100));
+         c.consoleLogCount = static_cast<unsigned>(n);
+         return {};
+     }},
     {"console.buffer_size", Kind::Size, "bytes of console history kept for xc-console (up to 1G)",
      APPLY {
          XC_ASSIGN(c.consoleBufferSize, sizeValue(v));

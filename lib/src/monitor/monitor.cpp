@@ -40,6 +40,7 @@
 #include "process/process.hpp"
 #include "spawn/hooks.hpp"
 #include "xc/state.hpp"
+#include "pty/console_log.hpp"
 #include "pty/terminal.hpp"
 
 namespace xc {
@@ -140,8 +141,7 @@ private:
     Status watchLease(const TtyClient& cl);
     bool consolePaused_ = false;
     uint64_t bootStart_ = 0;  // ring position where this boot's output begins
-    UniqueFd consoleLog_;
-    AppendWriter consoleOut_;
+    ConsoleLogFile consoleLog_;  // console.log, rotated
     UniqueFd listen_, epoll_, signals_, stopTimer_;
     Ring ring_;
     HeldRunLock lock_;
@@ -262,9 +262,8 @@ Status Monitor::start() {
     XC_TRY(loadAndPrepare());
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     if (!cfg_.consoleLog.empty()) {
-        auto file = openAppendNoFollow(cfg_.consoleLog, 0640);  // never through a link the container planted
-        if (!file) return std::move(file).error().wrap("open console log " + cfg_.consoleLog);
-        consoleLog_ = std::move(*file);
+        // Never through a link the container planted.
+        XC_ASSIGN(consoleLog_, ConsoleLogFile::open(cfg_.consoleLog, cfg_.consoleLogSize, cfg_.consoleLogCount));
     }
     sigset_t mask;
     sigemptyset(&mask);
@@ -559,9 +558,7 @@ void Monitor::onConsole() {
 }
 
 void Monitor::writeConsoleLog(const char* data, size_t n) {
-    if (consoleOut_.append(consoleLog_.get(), data, n) || !consoleOut_.gapBegan()) return;
-    log_.warn("console log " + cfg_.consoleLog + ": " + std::strerror(consoleOut_.lastError()) +
-              ": counting the lines lost until it can be written again");
+    if (auto st = consoleLog_.append(data, n); !st) log_.warn(st.error().message());
 }
 
 void Monitor::pauseConsole(bool pause) {

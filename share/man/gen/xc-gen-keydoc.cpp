@@ -5,7 +5,9 @@
 //
 //   xc-gen-keydoc TEMPLATE OUTPUT   TEMPLATE with its line ".\" <key reference>"
 //                                   replaced by the reference (roff), as OUTPUT
-//   xc-gen-keydoc --keys            every key, one per line (for the tests)
+//   xc-gen-keydoc --keys            every key, one per line (for the tests
+//                                   and the shell completion)
+//   xc-gen-keydoc --cgroup-keys     xc-cgroup's vocabulary, one key a line
 //   xc-gen-keydoc --roff            the reference alone, on stdout
 #include <cstdio>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup/cgroup.hpp"
 #include "config/config_internal.hpp"
 #include "config/config_table.hpp"
 
@@ -149,11 +152,15 @@ int main(int argc, char** argv) {
         for (const SchemaEntry& e : xc::config_detail::schemaTable()) std::cout << e.path << "\n";
         return 0;
     }
+    if (args.size() == 1 && args[0] == "--cgroup-keys") {
+        for (const std::string& k : xc::cgroupVocabulary()) std::cout << k << "\n";
+        return 0;
+    }
     if (args.size() == 1 && args[0] == "--roff") {
         keyReference(std::cout);
         return 0;
     }
     if (args.size() == 2) return generate(args[0], args[1]);
-    std::fprintf(stderr, "usage: xc-gen-keydoc TEMPLATE OUTPUT | --keys | --roff\n");
+    std::fprintf(stderr, "usage: xc-gen-keydoc TEMPLATE OUTPUT | --keys | --cgroup-keys | --roff\n");
     return 2;
 }
