@@ -20,8 +20,8 @@ struct LxcKey {
 #define H []([[maybe_unused]] State & s, MapRow & row)
 
 const char* const kNoAppArmor =
-    "xc does not confine with AppArmor; its seccomp profile, dropped capabilities and masked /proc and /sys paths "
-    "confine the container instead";
+    "xc does not confine with AppArmor; its seccomp profile, dropped capabilities, masked /proc files and read-only "
+    "/sys confine the container instead";
 
 const std::vector<LxcKey> kTable = {
     {"lxc.uts.name", H { s.scalar(row, "uts.hostname", unquote(row.lxc.value)); }, ""},

@@ -100,15 +100,13 @@ Result<std::string> buildXcConfig(Mapping& m, const std::string& name, const std
     for (const char* list : {"network", "mounts"}) {
         for (const auto& e : elements) {
             if (e.list != list) continue;
-            auto trial = accepted[list];
-            trial.push_back(&e);
-            std::string lists = renderList("network", accepted["network"]);
-            if (std::string(list) == "mounts") lists += renderList("mounts", trial);
-            else lists = renderList("network", trial);
+            auto trial = accepted;
+            trial[list].push_back(&e);
+            std::string lists = renderList("network", trial["network"]) + renderList("mounts", trial["mounts"]);
             if (auto ok = parseConfig(text + lists, configPath); !ok)
                 refuse(m, e.rows, ok.error().message());
             else
-                accepted[list] = trial;
+                accepted = std::move(trial);
         }
     }
     std::vector<const Element*> idmaps;
