@@ -359,14 +359,36 @@ TEST(LxcMap, EveryRowIsImportedOrHasAReason) {
         "lxc.cap.drop = sys_module mac_admin mac_override sys_time\nlxc.mount.auto = cgroup:mixed proc:mixed sys:ro\n"
         "lxc.mount.entry = shm dev/shm tmpfs defaults,create=dir 0 0\n");
     for (const auto& r : m.rows) {
-        LxcImportLine l{r.lxc.key, r.lxc.value, r.lxc.where, r.xc, r.reason};
+        LxcImportLine l{r.lxc.key, r.lxc.value, r.lxc.where, r.lxc.legacyKey, r.xc, r.reason};
         std::string shown = formatImportLine(l);
         if (r.imported()) {
             EXPECT_FALSE(r.xc.empty()) << shown;
         }
         EXPECT_EQ(shown.find(r.lxc.key), 0u) << shown;
     }
-    EXPECT_EQ(formatImportLine({"lxc.pty.max", "1", "", "", "xc's devpts has the kernel's limit"}),
+    EXPECT_EQ(formatImportLine({"lxc.pty.max", "1", "", "", "", "xc's devpts has the kernel's limit"}),
               "lxc.pty.max = 1: not imported: xc's devpts has the kernel's limit");
+    EXPECT_EQ(formatImportLine({"lxc.uts.name", "old", "", "lxc.utsname", "uts.hostname = \"old\"", ""}),
+              "lxc.utsname (lxc.uts.name) = old -> uts.hostname = \"old\"");
     xcConfig(m);
+}
+
+TEST(LxcMap, ALegacyLxc2ConfigImportsLikeItsLxc3Form) {
+    Mapping m = map(
+        "lxc.utsname = old\nlxc.network.type = veth\nlxc.network.link = br0\nlxc.network.ipv4 = 10.9.0.2/16\n"
+        "lxc.network.ipv4.gateway = 10.9.0.1\nlxc.id_map = u 0 100000 65536\nlxc.id_map = g 0 100000 65536\n"
+        "lxc.tty = 2\nlxc.haltsignal = SIGPWR\nlxc.hook.version = 1\nlxc.hook.stop = /bin/stop-hook\n");
+    ContainerConfig c = xcConfig(m);
+    EXPECT_EQ(c.hostname, "old");
+    ASSERT_EQ(c.network.size(), 1u);
+    EXPECT_EQ(c.network[0].ipv4, "10.9.0.2/16");
+    EXPECT_EQ(c.network[0].gateway, "10.9.0.1");
+    EXPECT_EQ(c.idmap.size(), 2u);
+    EXPECT_EQ(c.ttyCount, 2);
+    EXPECT_EQ(c.haltSignal, "SIGPWR");
+    ASSERT_EQ(c.hooks.stop.size(), 1u);
+    // Hook version 1: LXC_* variables, no arguments.
+    EXPECT_NE(c.hooks.stop[0].find("LXC_HOOK_TYPE=stop"), std::string::npos);
+    EXPECT_EQ(c.hooks.stop[0].find("\"$1\""), std::string::npos) << c.hooks.stop[0];
+    EXPECT_EQ(row(m, "lxc.net.0.ipv4.address")->lxc.legacyKey, "lxc.network.ipv4");
 }

@@ -28,6 +28,7 @@ struct LxcImportLine {
     std::string lxcKey;    // "lxc.net.0.ipv4.address"; "(no lxc.idmap)" for a note
     std::string lxcValue;
     std::string where;     // "FILE:LINE"
+    std::string legacyKey; // the LXC 2.x name as written ("lxc.network.ipv4"), else ""
     std::string xc;        // "network.0.ipv4 = \"10.0.3.5/24\"", or a remark in ( )
     std::string reason;    // not imported: why ("" when imported)
     bool imported() const { return reason.empty(); }
@@ -41,7 +42,8 @@ struct LxcImportReport {
 
 Result<LxcImportReport> importLxcContainer(const Context& ctx, const LxcImportOptions& o);
 
-// "KEY = VALUE -> XC" or "KEY = VALUE: not imported: REASON", as the tool prints it.
+// "KEY = VALUE -> XC" or "KEY = VALUE: not imported: REASON", as the tool
+// prints it; a 2.x key as "OLD (KEY) = VALUE ...".
 std::string formatImportLine(const LxcImportLine& l);
 
 }  // namespace xc

@@ -108,7 +108,7 @@ Result<Plan> plan(const Context& ctx, const LxcImportOptions& o, const std::stri
 LxcImportReport reportOf(const Plan& p) {
     LxcImportReport r;
     for (const auto& row : p.mapping.rows)
-        r.lines.push_back({row.lxc.key, row.lxc.value, row.lxc.where, row.xc, row.reason});
+        r.lines.push_back({row.lxc.key, row.lxc.value, row.lxc.where, row.lxc.legacyKey, row.xc, row.reason});
     r.configText = p.text;
     return r;
 }
@@ -210,7 +210,8 @@ Result<LxcImportReport> importLxcContainer(const Context& ctx, const LxcImportOp
 }
 
 std::string formatImportLine(const LxcImportLine& l) {
-    std::string head = l.lxcKey[0] == '(' ? l.lxcKey : l.lxcKey + " = " + l.lxcValue;
+    std::string key = l.legacyKey.empty() ? l.lxcKey : l.legacyKey + " (" + l.lxcKey + ")";
+    std::string head = l.lxcKey[0] == '(' ? l.lxcKey : key + " = " + l.lxcValue;
     if (!l.imported()) return head + ": not imported: " + l.reason;
     return head + " -> " + l.xc;
 }
