@@ -11,13 +11,14 @@
 
 namespace xc::tool {
 
-Tool::Tool(std::string name, std::string about, std::string footer, bool needsName, bool shortLogOption)
+Tool::Tool(std::string name, std::string about, std::string footer, bool needsName, bool shortLogOption,
+           const std::string& baseOption)
     : tool_(std::move(name)), app_(std::move(about), tool_), needsName_(needsName) {
     app_.set_help_flag("-h,--help", "Print this help and exit");
     app_.set_version_flag("--version", std::string(XC_VERSION), "Print the version and exit");
     if (needsName_)
         app_.add_option("-n,--name", name_, "Container name (1-64 of A-Z a-z 0-9 _ . -)")->required();
-    app_.add_option("-P,--lxcpath,--path", path_,
+    app_.add_option(baseOption, path_,
                     "Base directory of the containers (default: $XC_PATH, else /var/lib/xc)");
     app_.add_option(shortLogOption ? "-o,--logfile" : "--logfile", logFile_, "Log to this file (default: /var/log/xc/<name>.log)");
     app_.add_option("-l,--logpriority", levelText_, "Log level: TRACE, DEBUG, INFO, NOTICE, WARN, ERROR, FATAL");

@@ -23,7 +23,9 @@ class Tool {
 public:
     // `about` is the one-line summary; `footer` the DESCRIPTION/EXAMPLES text of --help.
     // `shortLogOption` false: the log file is --logfile only (xc-clone's -o is the origin).
-    Tool(std::string name, std::string about, std::string footer, bool needsName = true, bool shortLogOption = true);
+    // `baseOption`: the flags of the xc base directory (xc-import-lxc's -P is LXC's base).
+    Tool(std::string name, std::string about, std::string footer, bool needsName = true, bool shortLogOption = true,
+         const std::string& baseOption = "-P,--lxcpath,--path");
 
     CLI::App& app() { return app_; }
     // Parses argv, then opens the library's Context (xc.conf, base, log)

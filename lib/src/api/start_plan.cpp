@@ -38,6 +38,8 @@ std::string joined(const std::vector<std::string>& words, const char* sep = " ")
 PlanSection initSection(const SpawnSpec& s) {
     PlanSection sec{"init", {}};
     sec.items.push_back(item({{"cmd", joined(s.argv)}, {"hostname", s.hostname}}));
+    const std::string user = s.uid < 0 ? "0:0" : std::to_string(s.uid) + ":" + std::to_string(s.gid);
+    sec.items.push_back(item({{"cwd", s.cwd}, {"user", user + (s.uid < 0 ? " (root)" : " (init.user)")}}));
     for (const auto& e : s.env) sec.items.push_back(item({{"env", e}}));
     sec.items.push_back(item({{"console", "/dev/console"}, {"ttys", std::to_string(s.ttyCount)}}));
     return sec;

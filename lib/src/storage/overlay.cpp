@@ -125,6 +125,26 @@ Result<UniqueFd> mountDetached(const Layout& l) {
     return mountOverlay(layers);
 }
 
+Result<UniqueFd> mountReadOnlyStack(const std::vector<std::string>& layers) {
+    std::string shown = "overlay of ";
+    for (size_t i = 0; i < layers.size(); ++i) shown += (i ? ":" : "") + layers[i];
+    std::vector<UniqueFd> fds;
+    for (const auto& p : layers) {
+        XC_ASSIGN(UniqueFd fd, openDir(AT_FDCWD, p));
+        fds.push_back(std::move(fd));
+    }
+    UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
+    if (!fs) return Error::sys("mount " + shown + ": open an overlay filesystem context");
+    for (const auto& fd : fds)
+        if (fsconfigFd(fs.get(), "lowerdir+", fd.get()) < 0)
+            return withLog(Error::sys("mount " + shown + ": add a layer"), fs.get());
+    if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+        return withLog(Error::sys("mount " + shown), fs.get());
+    UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)));
+    if (!mnt) return withLog(Error::sys("mount " + shown + ": fsmount"), fs.get());
+    return mnt;
+}
+
 Status makeLayerDirs(const std::string& dir, const std::string& top) {
     struct stat st;
     if (::stat(top.c_str(), &st) < 0) return Error::sys("read the attributes of " + top);

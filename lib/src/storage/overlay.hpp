@@ -62,6 +62,13 @@ Result<UniqueFd> mountOverlay(const OverlayLayers& layers);
 // mounted nowhere (it goes when the fd is closed).
 Result<UniqueFd> mountDetached(const Layout& l);
 
+// A read-only overlay of `layers` (top first), mounted nowhere, with the
+// kernel's own trusted.overlay.* whiteouts and opaque dirs (as LXC and other
+// root-made overlays write them, not xc's userxattr ones): no upper and no
+// work dir, so nothing in the layers is written. For reading another
+// tool's overlay (xc-import-lxc).
+Result<UniqueFd> mountReadOnlyStack(const std::vector<std::string>& layers);
+
 // Makes DIR (0700), DIR/upper and DIR/work; upper gets the owner and mode
 // of `top` (the top lower layer: they are the merged root's).
 Status makeLayerDirs(const std::string& dir, const std::string& top);
