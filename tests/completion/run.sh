@@ -175,7 +175,7 @@ done
 tdir=$src/templates
 names=$(cd "$tdir" && for f in *; do [ -f "$f" ] && [ -x "$f" ] && echo "$f"; done)
 exactly "xc-create -n x -t " "$names" XC_TEMPLATE_DIR="$tdir"
-exactly "xc-create -n x -t " "busybox debian download local ubuntu" XC_DATA_DIR="$share/xc"
+exactly "xc-create -n x -t " "busybox debian download local oci ubuntu" XC_DATA_DIR="$share/xc"
 mkdir -p "$scratch/tmpl"
 cat >"$scratch/tmpl/mine" <<'EOF'
 #!/bin/sh

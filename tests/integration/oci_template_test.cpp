@@ -92,9 +92,12 @@ protected:
     }
 
     // A tar file of the members (plain: its digest is its diff_id).
-    std::string writeTar(const std::string& file, const std::vector<TarMember>& members) {
+    // filter: "" plain, "gzip" or "zstd".
+    std::string writeTar(const std::string& file, const std::vector<TarMember>& members, const std::string& filter = "") {
         struct archive* a = archive_write_new();
         archive_write_set_format_pax_restricted(a);
+        if (filter == "gzip") archive_write_add_filter_gzip(a);
+        if (filter == "zstd") EXPECT_EQ(archive_write_add_filter_zstd(a), ARCHIVE_OK);
         EXPECT_EQ(archive_write_open_filename(a, file.c_str()), ARCHIVE_OK);
         for (const auto& m : members) {
             archive_entry* e = archive_entry_new();
@@ -134,16 +137,20 @@ protected:
     // An OCI layout of plain tar layers (bottom first), tagged "t", whose
     // command is cmd (JSON array text; "" for none).
     std::string writeLayout(const std::string& name, const std::vector<std::vector<TarMember>>& layers,
-                            const std::string& cmd = "") {
+                            const std::string& cmd = "", const std::vector<std::string>& filters = {}) {
         const std::string lay = scratch_ + "/" + name;
         EXPECT_EQ(::mkdir(lay.c_str(), 0755), 0);
         std::string manifestLayers, diffIds;
         for (size_t i = 0; i < layers.size(); ++i) {
-            std::string h = blob(lay, writeTar(lay + "/layer.tar", layers[i]));
+            const std::string filter = i < filters.size() ? filters[i] : "";
+            const std::string diffId = sha(writeTar(lay + "/plain.tar", layers[i]));
+            std::string h = blob(lay, filter.empty() ? lay + "/plain.tar" : writeTar(lay + "/layer.tar", layers[i], filter));
+            ::unlink((lay + "/plain.tar").c_str());
             std::string size = std::to_string(readText(lay + "/blobs/sha256/" + h).size());
-            manifestLayers += std::string(i ? "," : "") + "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-                              "\"digest\":\"sha256:" + h + "\",\"size\":" + size + "}";
-            diffIds += std::string(i ? "," : "") + "\"sha256:" + h + "\"";
+            manifestLayers += std::string(i ? "," : "") + "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar" +
+                              (filter.empty() ? "" : "+" + filter) + "\",\"digest\":\"sha256:" + h +
+                              "\",\"size\":" + size + "}";
+            diffIds += std::string(i ? "," : "") + "\"sha256:" + diffId + "\"";
         }
         std::string config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{" +
                              (cmd.empty() ? "" : "\"Cmd\":" + cmd) + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" +
@@ -369,6 +376,19 @@ TEST_F(OciTemplateTest, LayoutArchivesAndDockerArchivesWork) {
     XC_ASSERT_OK(createOci("da", "docker-archive:" + scratch_ + "/docker.tar:test:1", "overlay"));
     XC_ASSERT_OK(tool("xc-clone", {"-o", "da", "-n", "db", "-B", "dir"}));
     EXPECT_EQ(readText(rootfs("db") + "/etc/from"), "docker\n");
+}
+
+TEST_F(OciTemplateTest, GzipAndZstdLayersAreCheckedAgainstTheirDiffIds) {
+    const std::string lay = writeLayout("compressed", {{{"bin", AE_IFDIR}, {"bin/sh", AE_IFREG, "gzip layer"}},
+                                                       {{"etc", AE_IFDIR}, {"etc/z", AE_IFREG, "zstd layer\n"}}},
+                                        "[\"/bin/sh\"]", {"gzip", "zstd"});
+    for (const std::string backend : {"dir", "overlay"}) {
+        const std::string name = "z" + backend;
+        XC_ASSERT_OK(createOci(name, "oci:" + lay + ":t", backend));
+    }
+    EXPECT_EQ(readText(rootfs("zdir") + "/etc/z"), "zstd layer\n");
+    EXPECT_EQ(readText(rootfs("zdir") + "/bin/sh"), "gzip layer");
+    EXPECT_EQ(storedLayers().size(), 2u);
 }
 
 TEST_F(OciTemplateTest, BadReferencesGetOneClearLine) {
