@@ -3,6 +3,7 @@
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,17 @@ def find_xc(arg, script, probe="xc-start"):
         return None, False
     sys.exit(f"{script}: no xc tools: build them (cmake -B build && cmake --build build) "
              "or install them, or pass --xc-bin DIR")
+
+
+def run_timed(cmd, env=None, check=True, timeout=900):
+    """(seconds, CompletedProcess) of one command, its output captured;
+    a failure raises with all it printed unless check is false."""
+    t = time.monotonic()
+    p = subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True, timeout=timeout)
+    dt = time.monotonic() - t
+    if check and p.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return dt, p
 
 
 def xc_env(tmp, bindir, build_tree):

@@ -35,19 +35,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO, find_xc, remove_lxc_lock, xc_env  # noqa: E402
+from benchlib import REPO, find_xc, remove_lxc_lock, run_timed, xc_env  # noqa: E402
 
 SERVER = REPO / "tests/integration/imageserver/imageserver.py"
 DEBIAN = Path("/var/tmp/xc-it-debian-cache/v1/debian/bookworm/amd64/minbase")
 
 
-def run(cmd, env=None, check=True, timeout=900):
-    t = time.monotonic()
-    p = subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True, timeout=timeout)
-    dt = time.monotonic() - t
-    if check and p.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    return dt, p
+run = run_timed
 
 
 def make_tls(d):

@@ -12,6 +12,7 @@
 #include "image/unpack.hpp"
 #include "image/unpack_internal.hpp"
 #include "xc/fd.hpp"
+#include "config/config_text.hpp"
 
 namespace xc::image {
 
@@ -42,14 +43,8 @@ Result<std::string> readMember(ArchiveReader& ar, archive_entry* e, const std::s
     return data;
 }
 
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
+// A libconfig string literal, escapes and all.
+std::string quoted(const std::string& s) { return config_detail::quoteConfigString(s); }
 
 std::vector<std::string> words(const std::string& s) {
     std::vector<std::string> out;

@@ -9,6 +9,7 @@
 
 #include "base/fsutil.hpp"
 #include "lxcimport/lxc_map.hpp"
+#include "config/config_text.hpp"
 
 namespace xc::lxcimport {
 
@@ -44,14 +45,8 @@ std::string unescapeFstab(const std::string& s) {
     return out;
 }
 
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
+// A libconfig string literal, escapes and all.
+std::string quoted(const std::string& s) { return config_detail::quoteConfigString(s); }
 
 // The target below the rootfs: relative as given, or absolute below a root prefix.
 bool relativeTarget(std::string& t, const std::vector<std::string>& rootPrefixes) {
