@@ -101,7 +101,10 @@ public:
         struct stat st;
         auto f = find(path, st);
         if (!f || !S_ISREG(st.st_mode)) return Error::msg(path + ": not in the image", ENOENT);
-        return xc::readRegularFile("/proc/self/fd/" + std::to_string(f->get()), 4u << 20);
+        // The handle is O_PATH: opened again through it, for reading.
+        xc::UniqueFd r(::open(("/proc/self/fd/" + std::to_string(f->get())).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        if (!r) return Error::sys("open " + path + " in the image");
+        return xc::readRegularFd(r.get(), path, 4u << 20);
     }
 
 private:
@@ -307,8 +310,6 @@ Result<std::string> containerSettings(const image::OciImage& img, const ImageTre
     return text;
 }
 
-Status writeText(const std::string& path, const std::string& text) { return xc::writeFileAtomic(path, text, 0644); }
-
 std::string envOr(const char* name, const std::string& fallback) {
     const char* v = std::getenv(name);
     return v && *v ? v : fallback;
@@ -352,7 +353,7 @@ int main(int argc, char** argv) {
     }
     auto settings = containerSettings(img, ImageTree(topFirst), system);
     if (!settings) xctmpl::fail(kTmpl, settings.error().message());
-    if (auto st = writeText(in.config, *settings); !st) xctmpl::fail(kTmpl, st.error().message());
+    if (auto st = xc::writeFileAtomic(in.config, *settings, 0644); !st) xctmpl::fail(kTmpl, st.error().message());
     std::fflush(stdout);
     return 0;
 }

@@ -50,30 +50,34 @@ Result<std::string> readFile(const std::string& path) {
     return out;
 }
 
-Result<std::string> readRegularFile(const std::string& path, size_t maxBytes) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (!fd) return Error::sys("open " + path);
+Result<std::string> readRegularFd(int fd, const std::string& shown, size_t maxBytes) {
     struct stat st;
-    if (::fstat(fd.get(), &st) < 0) return Error::sys("stat " + path);
-    if (!S_ISREG(st.st_mode)) return Error::msg(path + ": not a regular file", EINVAL);
+    if (::fstat(fd, &st) < 0) return Error::sys("stat " + shown);
+    if (!S_ISREG(st.st_mode)) return Error::msg(shown + ": not a regular file", EINVAL);
     if (static_cast<uint64_t>(st.st_size) > maxBytes)
-        return Error::msg(path + ": " + std::to_string(st.st_size) + " bytes, more than the " +
+        return Error::msg(shown + ": " + std::to_string(st.st_size) + " bytes, more than the " +
                               std::to_string(maxBytes) + " allowed", EFBIG);
     std::string out;
     char buf[8192];
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return Error::sys("read " + path);
+            return Error::sys("read " + shown);
         }
         if (n == 0) break;
         out.append(buf, static_cast<size_t>(n));
         // A file that grows while we read is held to the same limit.
         if (out.size() > maxBytes)
-            return Error::msg(path + ": more than the " + std::to_string(maxBytes) + " bytes allowed", EFBIG);
+            return Error::msg(shown + ": more than the " + std::to_string(maxBytes) + " bytes allowed", EFBIG);
     }
     return out;
+}
+
+Result<std::string> readRegularFile(const std::string& path, size_t maxBytes) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd) return Error::sys("open " + path);
+    return readRegularFd(fd.get(), path, maxBytes);
 }
 
 static Status writeAll(int fd, const std::string& data, const std::string& path) {

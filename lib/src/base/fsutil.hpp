@@ -31,6 +31,9 @@ Result<std::string> readFile(const std::string& path);
 // non-blocking so that a FIFO swapped in after the check cannot hang us,
 // and refuses more than maxBytes (EFBIG).
 Result<std::string> readRegularFile(const std::string& path, size_t maxBytes);
+// The same for a file already open (opened O_NONBLOCK, beneath some
+// directory); `shown` names it in errors.
+Result<std::string> readRegularFd(int fd, const std::string& shown, size_t maxBytes);
 // Writes through a temporary file and rename(), so readers never see half a file.
 Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode);
 // Writes data to an existing file (cgroup and proc files): one write() call.

@@ -17,6 +17,10 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
     if (ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) ctx_.reset();
 }
 
+void Sha256::reset() {
+    if (ctx_ && EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) ctx_.reset();
+}
+
 void Sha256::update(const void* data, size_t len) {
     if (ctx_) EVP_DigestUpdate(ctx_.get(), data, len);
 }

@@ -16,6 +16,8 @@ class Sha256 {
 public:
     Sha256();
     void update(const void* data, size_t len);
+    // Starts over, as if nothing had been given.
+    void reset();
     // The lower-case hex digest of everything given so far (once).
     std::string hex();
     bool ok() const { return ctx_ != nullptr; }

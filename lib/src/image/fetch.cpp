@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "image/digest.hpp"
 #include "xc/fd.hpp"
 
 namespace xc::image {
@@ -18,17 +18,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct MdFree {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
 // Where one request's body goes: a string (text) or a file with its digest.
 struct Sink {
     CURL* h = nullptr;
     std::string* text = nullptr;
     size_t maxBytes = 0;
     int fd = -1;
-    EVP_MD_CTX* md = nullptr;
+    Sha256* md = nullptr;
     uint64_t have = 0;        // bytes of the file written so far
     uint64_t requestBase = 0; // what the file had when this request started
     bool firstWrite = true;
@@ -43,7 +39,7 @@ struct Sink {
 
 Status restartFile(Sink& s) {
     if (::ftruncate(s.fd, 0) != 0 || ::lseek(s.fd, 0, SEEK_SET) != 0) return Error::sys("truncate");
-    EVP_DigestInit_ex(s.md, EVP_sha256(), nullptr);
+    s.md->reset();
     s.have = s.requestBase = 0;
     return {};
 }
@@ -78,7 +74,7 @@ size_t onWrite(char* data, size_t size, size_t n, void* user) {
         }
         off += static_cast<size_t>(w);
     }
-    EVP_DigestUpdate(s.md, data, len);
+    s.md->update(data, len);
     s.have += len;
     return len;
 }
@@ -110,16 +106,6 @@ bool transient(CURLcode c, long http) {
         default:
             return false;
     }
-}
-
-std::string hex(const unsigned char* d, unsigned n) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < n; ++i) {
-        out += digits[d[i] >> 4];
-        out += digits[d[i] & 15];
-    }
-    return out;
 }
 
 // One request's outcome, as an error or success.
@@ -221,14 +207,14 @@ Result<FetchedFile> Fetcher::file(const std::string& url, const std::string& pat
             if (!keep) ::unlink(p.c_str());
         }
     } unlinkOnFailure{path};
-    std::unique_ptr<EVP_MD_CTX, MdFree> md(EVP_MD_CTX_new());
-    if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) return Error::msg("SHA-256: OpenSSL failed", EIO);
+    Sha256 md;
+    if (!md.ok()) return Error::msg("SHA-256: OpenSSL failed", EIO);
     CURL* h = static_cast<CURL*>(h_.get());
     char errbuf[CURL_ERROR_SIZE] = "";
     Sink s;
     s.h = h;
     s.fd = fd.get();
-    s.md = md.get();
+    s.md = &md;
     s.opt = &opt_;
     s.label = &label;
     s.expectSize = expectSize;
@@ -256,10 +242,7 @@ Result<FetchedFile> Fetcher::file(const std::string& url, const std::string& pat
         FetchProgress p{label, s.have, s.have, std::chrono::duration<double>(Clock::now() - s.started).count(), true};
         opt_.progress(p);
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    EVP_DigestFinal_ex(md.get(), digest, &n);
-    out.sha256 = hex(digest, n);
+    out.sha256 = md.hex();
     out.bytes = s.have;
     if (expectSize && s.have != expectSize)
         return Error::msg("fetch " + url + ": " + std::to_string(s.have) + " bytes, the index says " +

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "base/fsutil.hpp"
+#include "base/scope.hpp"
 #include "storage/treeusage.hpp"
 #include "xc/settings.hpp"
 
@@ -97,14 +98,7 @@ Result<std::string> LayerStore::ensure(const OciImage& image, const OciLayer& la
     std::string tmpl = layersDir() + "/.unpack-" + layer.diffId.substr(0, 12) + "-XXXXXX";
     if (!::mkdtemp(tmpl.data())) return Error::sys("make a directory for the layer in " + layersDir());
     const std::string tmp = tmpl;
-    bool keep = false;
-    struct Remove {
-        const std::string& p;
-        bool& keep;
-        ~Remove() {
-            if (!keep) (void)removeTree(p);
-        }
-    } removeOnFailure{tmp, keep};
+    ScopeExit removeOnFailure([&] { (void)removeTree(tmp); });
     UniqueFd root(::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!root || ::fchmod(root.get(), 0755) != 0) return Error::sys("open " + tmp);
     XC_TRY(unpackLayer(image, layer, root.get(), Whiteouts::Overlay, progress));
@@ -112,7 +106,7 @@ Result<std::string> LayerStore::ensure(const OciImage& image, const OciLayer& la
         if (errno == EEXIST || errno == ENOTEMPTY) return path;  // unpacked meanwhile by another creation
         return Error::sys("move the layer into " + path);
     }
-    keep = true;
+    removeOnFailure.dismiss();
     added = true;
     return path;
 }

@@ -30,9 +30,6 @@ namespace xc::image {
 class StoreLock {
 public:
     static Result<StoreLock> take(const std::string& storeDir, bool exclusive);
-    // Gives the open lock to a child that must keep it (the template's
-    // caller holds it until the config is written): clears FD_CLOEXEC.
-    int fd() const { return fd_.get(); }
 
 private:
     UniqueFd fd_;

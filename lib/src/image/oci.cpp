@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "base/fsutil.hpp"
 #include "image/digest.hpp"
 #include "image/json.hpp"
 #include "image/unpack.hpp"
@@ -21,22 +22,7 @@ Result<std::string> readBeneath(int dirFd, const std::string& rel, size_t maxByt
     XC_ASSIGN(std::string clean, memberPath(rel).ctx(rel));
     XC_ASSIGN(int fd, detail::openBeneath(dirFd, clean, O_RDONLY | O_NONBLOCK | O_NOCTTY).ctx("open " + clean));
     UniqueFd f(fd);
-    struct stat st;
-    if (::fstat(f.get(), &st) != 0) return Error::sys("stat " + clean);
-    if (!S_ISREG(st.st_mode)) return Error::msg(clean + ": not a regular file", EINVAL);
-    if (static_cast<uint64_t>(st.st_size) > maxBytes)
-        return Error::msg(clean + ": larger than " + std::to_string(maxBytes) + " bytes", EFBIG);
-    std::string out(static_cast<size_t>(st.st_size), '\0');
-    size_t have = 0;
-    while (have < out.size()) {
-        ssize_t n = ::read(f.get(), out.data() + have, out.size() - have);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Error::sys("read " + clean);
-        if (n == 0) break;
-        have += static_cast<size_t>(n);
-    }
-    out.resize(have);
-    return out;
+    return readRegularFd(f.get(), clean, maxBytes);
 }
 
 Result<Json> readJson(int dirFd, const std::string& rel) {
@@ -130,8 +116,8 @@ Result<std::vector<OciLayer>> layersOf(const Json& manifest, const Json& config)
         XC_ASSIGN(l.digest, sha256Hex(ls[i]["digest"].str()).ctx("layer " + std::to_string(i + 1)));
         XC_ASSIGN(l.diffId, sha256Hex(ids[i].str()).ctx("diff_id " + std::to_string(i + 1)));
         l.mediaType = ls[i]["mediaType"].str();
-        if (l.mediaType.find("nondistributable") == std::string::npos && l.mediaType.find(".tar") == std::string::npos &&
-            l.mediaType.find("rootfs.diff.tar") == std::string::npos)
+        // OCI's (.tar, +gzip, +zstd, nondistributable) and Docker's (rootfs.diff.tar.gzip)
+        if (l.mediaType.find(".tar") == std::string::npos)
             return Error::msg("layer " + std::to_string(i + 1) + ": media type '" + l.mediaType + "' is not a tar layer",
                               ENOTSUP);
         l.size = static_cast<uint64_t>(ls[i]["size"].number());
