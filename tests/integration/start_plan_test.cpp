@@ -214,3 +214,39 @@ TEST_F(StartPlan, DryRunOfABrokenConfigFailsAsTheStartWould) {
     EXPECT_NE(jsonAlone.status, 0) << jsonAlone.describe();
     EXPECT_EQ(state("plan2"), "STOPPED");
 }
+
+// An overlay root is mounted with the plan's own parameter list: every
+// layer, the upper layer, the work dir and userxattr that the dry run
+// prints are in the superblock options of the init's "/".
+TEST_F(StartPlan, OverlayRootIsMountedWithThePlannedParameters) {
+    XC_ASSERT_OK(create("plan3", {"-B", "overlay"}));
+    RunResult dry = xc("xc-start", {"-n", "plan3", "--dry-run", "--json"});
+    XC_ASSERT_OK(dry);
+    auto plan = Json::parse(dry.out);
+    ASSERT_TRUE(plan.ok()) << plan.error().message() << "\n" << dry.out;
+    std::string data;
+    for (const Json& m : (*plan)["mounts"].elements())
+        if (m["target"].str() == "/") {
+            EXPECT_EQ(m["type"].str(), "overlay") << dry.out;
+            data = m["data"].str();
+        }
+    auto params = split(data, ',');
+    ASSERT_GE(params.size(), 4u) << data;
+    EXPECT_EQ(params.back(), "userxattr") << data;
+    EXPECT_EQ(params.front().rfind("lowerdir+=", 0), 0u) << data;
+
+    XC_ASSERT_OK(start("plan3"));
+    pid_t pid = initPid("plan3");
+    ASSERT_GT(pid, 0);
+    std::string super;
+    for (const auto& line : lines(readText("/proc/" + std::to_string(pid) + "/mountinfo"))) {
+        auto f = split(line, ' ');
+        size_t dash = 0;
+        while (dash < f.size() && f[dash] != "-") ++dash;
+        if (f.size() > 4 && f[4] == "/" && dash + 3 < f.size()) super = f[dash + 3];  // the topmost "/"
+    }
+    auto have = split(super, ',');
+    for (const auto& p : params)
+        EXPECT_NE(std::find(have.begin(), have.end(), p), have.end()) << "planned " << p << ", mounted " << super;
+    XC_EXPECT_OK(stop("plan3", {"-k"}));
+}

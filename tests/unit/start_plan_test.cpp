@@ -244,3 +244,56 @@ TEST(StartPlan, BadMountOptionFailsNamingTheEntry) {
     ASSERT_FALSE(p.ok());
     EXPECT_NE(p.error().message().find("mounts[1]"), std::string::npos) << p.error().message();
 }
+
+// The overlay root's entry is the parameter list the start sets with
+// fsconfig, in order: a lower layer each (top first), the upper layer, the
+// work dir beside it, and userxattr; the dry run prints it.
+TEST(StartPlan, OverlayRootListsEachLayerAndUserxattrInMountOrder) {
+    std::string text = kConfig;
+    text.replace(text.find("rootfs = {"), text.find("init =") - text.find("rootfs = {"),
+                 "rootfs = { path = \"/var/lib/xc/web/rootfs\"; backend = \"overlay\"; lower = \"/srv/a:/srv/b\"; "
+                 "upper = \"/var/lib/xc/web/overlay/upper\"; };\n");
+    StartPlan p = planFor(text, v2());
+    const PlannedMount* root = at(p, "/");
+    ASSERT_NE(root, nullptr);
+    EXPECT_EQ(root->fstype, "overlay");
+    const std::vector<std::pair<std::string, std::string>> want = {{"lowerdir+", "/srv/a"},
+                                                                   {"lowerdir+", "/srv/b"},
+                                                                   {"upperdir", "/var/lib/xc/web/overlay/upper"},
+                                                                   {"workdir", "/var/lib/xc/web/overlay/work"},
+                                                                   {"userxattr", ""}};
+    EXPECT_EQ(root->params, want);
+    EXPECT_TRUE(root->attrs.set & MOUNT_ATTR_IDMAP);
+}
+
+// Every kind of interface names the host link the setup uses, and the
+// setup's choices (macvlan's default mode, phys keeping its own address
+// unless one is given) are in the plan, not made later.
+TEST(StartPlan, InterfacesOfEachTypeCarryWhatTheSetupMakes) {
+    std::string text = kConfig;
+    text.replace(text.find("network = ("), text.find("idmap") - text.find("network = ("),
+                 "network = ( { type = \"veth\"; link = \"br1\"; host_name = \"hv0\"; },\n"
+                 "            { type = \"macvlan\"; link = \"eth9\"; },\n"
+                 "            { type = \"phys\"; link = \"dummy7\"; },\n"
+                 "            { type = \"empty\"; } );\n");
+    StartPlan p = planFor(text, v2());
+    ASSERT_EQ(p.interfaces.size(), 4u);
+    EXPECT_EQ(p.interfaces[0].hostName, "hv0");
+    EXPECT_TRUE(p.interfaces[0].hostNameGiven);
+    EXPECT_EQ(p.interfaces[0].link, "br1");
+    EXPECT_EQ(p.interfaces[1].hostName, "eth9");
+    EXPECT_EQ(p.interfaces[1].macvlanMode, "private");
+    EXPECT_FALSE(p.interfaces[1].hwaddr.empty());
+    EXPECT_EQ(p.interfaces[2].hostName, "dummy7");
+    EXPECT_EQ(p.interfaces[2].hwaddr, "");  // keeps its own
+    EXPECT_FALSE(p.interfaces[3].hasInterface());
+    EXPECT_EQ(p.interfaces[3].hostName, "");
+    EXPECT_EQ(p.interfaces[3].link, "");
+    EXPECT_EQ(p.interfaces[1].shown(1), "network[1] (eth1)");
+    // The names the host side shows (xc-info's Link:) are the plan's.
+    auto cfg = parseConfig(text, "test.conf");
+    ASSERT_TRUE(cfg.ok());
+    ContainerPaths paths(HostPaths::fromEnvironment(), "/var/lib/xc", "web");
+    completeStartConfig(*cfg, paths);
+    EXPECT_EQ(hostLinkNames(*cfg), (std::vector<std::string>{"hv0", "eth9", "dummy7", ""}));
+}

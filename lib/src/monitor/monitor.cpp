@@ -167,11 +167,11 @@ Status Monitor::loadAndPrepare() {
     struct stat st;
     if (::stat(cfg_.rootfsPath.c_str(), &st) < 0) return Error::sys("root filesystem " + cfg_.rootfsPath);
     if (!S_ISDIR(st.st_mode)) return Error::sys(ENOTDIR, "root filesystem " + cfg_.rootfsPath);
-    XC_TRY(ContainerNetwork::preflight(cfg_));
     XC_TRY(checkSupported(cfg_));
     ring_ = Ring(cfg_.consoleBufferSize);
     XC_ASSIGN(layout_, CgroupLayout::detect());
     XC_ASSIGN(plan_, makeStartPlan(cfg_, paths_, layout_, opts_.cmd));
+    XC_TRY(ContainerNetwork::preflight(plan_.interfaces));
     hooks_.configure(spec_.hooks, spec_.hookEnv);
     XC_ASSIGN(GlobalSettings settings, loadGlobalSettings(host_));
     lxcfsPath_ = settings.lxcfsPath;
@@ -229,7 +229,7 @@ Status Monitor::launch() {
     XC_ASSIGN(init_, spawnInit(
                          spec_, *cgroup_,
                          [this](pid_t pid) -> Status {
-                             XC_ASSIGN(network_, ContainerNetwork::setup(cfg_, pid, log_).ctx("set up the network"));
+                             XC_ASSIGN(network_, ContainerNetwork::setup(plan_.interfaces, pid, log_).ctx("set up the network"));
                              return {};
                          },
                          [this](pid_t pid) { return hooks_.startHost(pid, log_); }));

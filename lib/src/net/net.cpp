@@ -21,10 +21,6 @@ namespace xc {
 
 namespace {
 
-std::string entryName(const NetworkConfig& n, size_t i) {
-    return "network[" + std::to_string(i) + "]" + (n.name.empty() ? "" : " (" + n.name + ")");
-}
-
 // ---- static addresses claimed by running containers ----
 //
 // A static address is claimed by binding an abstract unix socket named
@@ -94,7 +90,7 @@ struct Static {
     IpPrefix v4, v6, gw4, gw6;
 };
 
-Result<Static> staticOf(const NetworkConfig& n, const std::string& what) {
+Result<Static> staticOf(const PlannedInterface& n, const std::string& what) {
     Static s;
     struct Field {
         const std::string& text;
@@ -129,7 +125,7 @@ std::string hostInterfaceWith(const nl::Socket& host, const IpPrefix& a) {
 
 class Network : public ContainerNetwork {
 public:
-    Network(const ContainerConfig& cfg, const Log& log) : cfg_(cfg), log_(&log) {}
+    Network(std::vector<PlannedInterface> interfaces, const Log& log) : ifs_(std::move(interfaces)), log_(&log) {}
     ~Network() override { teardown(); }
 
     Status make(pid_t pid);
@@ -148,7 +144,7 @@ private:
     Status configureInside(size_t i, const Static& st);
     void releaseLeases(size_t i);
 
-    ContainerConfig cfg_;
+    std::vector<PlannedInterface> ifs_;
     const Log* log_;
     UniqueFd netns_;
     nl::Socket host_, inner_;
@@ -159,8 +155,8 @@ private:
 
 std::vector<std::string> Network::hostLinks() const {
     std::vector<std::string> out;
-    for (const auto& l : hostLinkNames(cfg_))
-        if (!l.empty()) out.push_back(l);
+    for (const auto& i : ifs_)
+        if (!i.hostName.empty()) out.push_back(i.hostName);
     return out;
 }
 
@@ -169,9 +165,9 @@ Status Network::make(pid_t pid) {
     XC_ASSIGN(netns_, nl::openNetns(pid));
     XC_ASSIGN(host_, nl::Socket::open());
     XC_ASSIGN(inner_, nl::Socket::openIn(netns_.get()));
-    for (size_t i = 0; i < cfg_.network.size(); ++i) {
-        const NetworkConfig& n = cfg_.network[i];
-        XC_ASSIGN(Static st, staticOf(n, entryName(n, i)));
+    for (size_t i = 0; i < ifs_.size(); ++i) {
+        const PlannedInterface& n = ifs_[i];
+        XC_ASSIGN(Static st, staticOf(n, n.shown(i)));
         for (const IpPrefix* a : {&st.v4, &st.v6})
             if (a->valid()) {
                 XC_ASSIGN(UniqueFd c, claim(n.link, *a));
@@ -180,22 +176,21 @@ Status Network::make(pid_t pid) {
     }
     XC_ASSIGN(auto lo, nl::findLink(inner_, "lo"));
     if (lo) XC_TRY(nl::setLinkUp(inner_, lo->index, true).ctx("bring up lo"));
-    for (size_t i = 0; i < cfg_.network.size(); ++i) XC_TRY(makeOne(i, pid).ctx(entryName(cfg_.network[i], i)));
+    for (size_t i = 0; i < ifs_.size(); ++i) XC_TRY(makeOne(i, pid).ctx(ifs_[i].shown(i)));
     return {};
 }
 
 Status Network::makeOne(size_t i, pid_t pid) {
-    const NetworkConfig& n = cfg_.network[i];
-    XC_ASSIGN(Static st, staticOf(n, entryName(n, i)));
+    const PlannedInterface& n = ifs_[i];
+    XC_ASSIGN(Static st, staticOf(n, n.shown(i)));
     Made m;
     m.index = i;
     if (!n.hasInterface()) return {};
-    std::string mac = interfaceHwaddr(cfg_, i);
     if (n.type == "veth") {
         nl::VethSpec v;
-        v.hostName = hostLinkNames(cfg_)[i];
+        v.hostName = n.hostName;
         v.peerName = n.name;
-        v.peerHwaddr = mac;
+        v.peerHwaddr = n.hwaddr;
         v.peerPid = pid;
         v.mtu = n.mtu;
         int bridge = 0;
@@ -211,7 +206,7 @@ Status Network::makeOne(size_t i, pid_t pid) {
             // Left by a supervisor that was killed: its namespace is still
             // being torn down by the kernel. The name is ours; take it back.
             XC_ASSIGN(auto old, nl::findLink(host_, v.hostName));
-            if (old && old->kind == "veth" && n.hostName.empty()) {
+            if (old && old->kind == "veth" && !n.hostNameGiven) {
                 log_->notice("removing stale host veth " + v.hostName);
                 XC_TRY(nl::deleteLink(host_, old->index));
                 st2 = nl::createVeth(host_, v);
@@ -233,8 +228,8 @@ Status Network::makeOne(size_t i, pid_t pid) {
         nl::MacvlanSpec mv;
         mv.name = n.name;
         mv.parent = parent->index;
-        mv.mode = n.macvlanMode.empty() ? "private" : n.macvlanMode;
-        mv.hwaddr = mac;
+        mv.mode = n.macvlanMode;
+        mv.hwaddr = n.hwaddr;
         mv.mtu = n.mtu;
         mv.pid = pid;
         XC_TRY(nl::createMacvlan(host_, mv));
@@ -244,7 +239,7 @@ Status Network::makeOne(size_t i, pid_t pid) {
         if (!dev) return Error::msg("host interface '" + n.link + "' does not exist", ENODEV);
         m.physName = dev->name;
         m.physWasUp = dev->up();
-        if (!n.hwaddr.empty()) m.physMac = dev->hwaddr;
+        if (!n.hwaddr.empty()) m.physMac = dev->hwaddr;  // phys: hwaddr is only the configured one
         if (dev->up()) XC_TRY(nl::setLinkUp(host_, dev->index, false));
         XC_TRY(nl::moveLinkToPid(host_, dev->index, pid, n.name));
         made_.push_back(m);
@@ -255,7 +250,7 @@ Status Network::makeOne(size_t i, pid_t pid) {
 }
 
 Status Network::configureInside(size_t i, const Static& st) {
-    const NetworkConfig& n = cfg_.network[i];
+    const PlannedInterface& n = ifs_[i];
     XC_ASSIGN(auto link, nl::findLink(inner_, n.name));
     if (!link) return Error::msg("interface " + n.name + " did not appear in the container", ENODEV);
     std::string mac = n.type == "phys" ? n.hwaddr : "";
@@ -274,7 +269,7 @@ Status Network::configureInside(size_t i, const Static& st) {
 // Gives back the DHCP leases of a veth without a static address, so that
 // no lease outlives the container in the bridge's DHCP server.
 void Network::releaseLeases(size_t i) {
-    const NetworkConfig& n = cfg_.network[i];
+    const PlannedInterface& n = ifs_[i];
     if (n.type != "veth" || !n.ipv4.empty() || n.link.empty() || !inner_.valid() || !host_.valid()) return;
     auto link = nl::findLink(inner_, n.name);
     if (!link || !*link || (*link)->hwaddr.empty()) return;
@@ -302,7 +297,7 @@ void Network::teardown() {
     if (done_) return;
     done_ = true;
     for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
-        const NetworkConfig& n = cfg_.network[it->index];
+        const PlannedInterface& n = ifs_[it->index];
         releaseLeases(it->index);
         if (!it->hostVeth.empty() && host_.valid()) {
             // Deleting one end takes the pair.
@@ -339,19 +334,18 @@ std::string interfaceHwaddr(const ContainerConfig& cfg, size_t i) {
     return stableHwaddr(cfg.name + '\0' + cfg.rootfsPath + '\0' + std::to_string(i));
 }
 
-Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
-    if (cfg.network.empty()) return {};
+Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfaces) {
+    if (interfaces.empty()) return {};
     // "none" shares the host's network namespace (the config refuses it
     // without security.allow_host_network): nothing to make or check.
     bool needsHost = false;
-    for (const auto& n : cfg.network) needsHost = needsHost || n.hasInterface();
+    for (const auto& n : interfaces) needsHost = needsHost || n.hasInterface();
     if (!needsHost) return {};
     XC_ASSIGN(nl::Socket host, nl::Socket::open());
     std::set<std::string> names;
-    std::vector<std::string> hostNames = hostLinkNames(cfg);
-    for (size_t i = 0; i < cfg.network.size(); ++i) {
-        const NetworkConfig& n = cfg.network[i];
-        std::string what = entryName(n, i);
+    for (size_t i = 0; i < interfaces.size(); ++i) {
+        const PlannedInterface& n = interfaces[i];
+        std::string what = n.shown(i);
         XC_ASSIGN(Static st, staticOf(n, what));
         if (n.type == "veth") {
             if (!n.link.empty()) {
@@ -364,12 +358,12 @@ Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
                                           (br->kind.empty() ? "a physical device" : "a " + br->kind) + ")",
                                       EINVAL);
             }
-            if (!n.hostName.empty()) {
+            if (n.hostNameGiven) {
                 XC_ASSIGN(auto taken, nl::findLink(host, n.hostName));
                 if (taken) return Error::msg(what + ": host_name '" + n.hostName + "' is already used by a host interface", EEXIST);
             }
-            if (!names.insert(hostNames[i]).second)
-                return Error::msg(what + ": host-side name '" + hostNames[i] + "' is used twice", EINVAL);
+            if (!names.insert(n.hostName).second)
+                return Error::msg(what + ": host-side name '" + n.hostName + "' is used twice", EINVAL);
         } else if (n.type == "macvlan" || n.type == "phys") {
             XC_ASSIGN(auto dev, nl::findLink(host, n.link));
             if (!dev)
@@ -388,10 +382,13 @@ Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
     return {};
 }
 
-Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const ContainerConfig& cfg, pid_t pid, const Log& log) {
-    auto net = std::make_unique<Network>(cfg, log);
-    if (cfg.hostNetwork()) return std::unique_ptr<ContainerNetwork>(std::move(net));
-    if (cfg.network.empty() || pid <= 0) {
+Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const std::vector<PlannedInterface>& interfaces,
+                                                                   pid_t pid, const Log& log) {
+    auto net = std::make_unique<Network>(interfaces, log);
+    bool hostNetwork = false;
+    for (const auto& i : interfaces) hostNetwork = hostNetwork || i.hostNetwork();
+    if (hostNetwork) return std::unique_ptr<ContainerNetwork>(std::move(net));
+    if (interfaces.empty() || pid <= 0) {
         // Still bring up loopback: a container always has a working lo.
         if (pid > 0) {
             XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
@@ -407,7 +404,7 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const Containe
         return std::move(st).error();
     }
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
-    log.info("network: " + std::to_string(cfg.network.size()) + " interface(s) set up in " + std::to_string(us) + " us");
+    log.info("network: " + std::to_string(interfaces.size()) + " interface(s) set up in " + std::to_string(us) + " us");
     return std::unique_ptr<ContainerNetwork>(std::move(net));
 }
 

@@ -100,17 +100,41 @@ Status dhcpRelease(int udpFd, const IpPrefix& server, const IpPrefix& client, co
 
 // ---------------------------------------------------------------- containers
 
+// One interface of a container as the network setup makes it: the start
+// plan's entry, computed from the config before anything is made; setup
+// makes exactly these and xc-start --dry-run prints them.
+struct PlannedInterface {
+    std::string type;      // veth, macvlan, phys, empty, none
+    std::string hostName;  // veth: the host side; macvlan: the parent; phys: the device
+    bool hostNameGiven = false;  // veth: network.host_name set (never taken over from a stale link)
+    std::string name;      // inside
+    std::string link;      // veth: the bridge it joins ("" = none); macvlan: the parent; phys: the device
+    std::string macvlanMode;     // macvlan: private, vepa, bridge, passthru
+    std::string hwaddr;    // inside ("" = phys keeps its own)
+    int mtu = 0;           // 0 = the kernel's (a veth on a bridge takes the bridge's)
+    std::string ipv4, gateway, ipv6, gateway6;  // "" = none (DHCP or SLAAC inside)
+
+    bool hostNetwork() const { return type == "none"; }
+    bool hasInterface() const { return type != "none" && type != "empty"; }
+    // "network[0] (eth0)", for errors.
+    std::string shown(size_t index) const;
+};
+
+// The interfaces of `cfg` (completed: its name and rootfs.path set), in order.
+std::vector<PlannedInterface> planInterfaces(const ContainerConfig& cfg);
+
 class ContainerNetwork {
 public:
     virtual ~ContainerNetwork() = default;
 
     // Checks before anything is made (e.g. the bridge of a veth exists),
     // with an error that says how to fix it.
-    static Status preflight(const ContainerConfig& cfg);
-    // Makes every interface of cfg.network for the init `pid` (whose
-    // network namespace exists but runs nothing yet) and brings loopback
-    // up inside. A failure undoes what was made.
-    static Result<std::unique_ptr<ContainerNetwork>> setup(const ContainerConfig& cfg, pid_t pid, const Log& log);
+    static Status preflight(const std::vector<PlannedInterface>& interfaces);
+    // Makes every interface of the plan for the init `pid` (whose network
+    // namespace exists but runs nothing yet) and brings loopback up
+    // inside. A failure undoes what was made.
+    static Result<std::unique_ptr<ContainerNetwork>> setup(const std::vector<PlannedInterface>& interfaces, pid_t pid,
+                                                           const Log& log);
 
     // Host-side names of the container's links (for xc-info's Link: line).
     virtual std::vector<std::string> hostLinks() const = 0;

@@ -163,14 +163,40 @@ bool isXcHostVethName(const std::string& n) {
     return true;
 }
 
-std::vector<std::string> hostLinkNames(const ContainerConfig& cfg) {
-    std::vector<std::string> out;
+std::vector<PlannedInterface> planInterfaces(const ContainerConfig& cfg) {
+    std::vector<PlannedInterface> out;
     for (size_t i = 0; i < cfg.network.size(); ++i) {
         const NetworkConfig& n = cfg.network[i];
-        if (n.type == "veth") out.push_back(n.hostName.empty() ? hostVethName(cfg.name, cfg.rootfsPath, i) : n.hostName);
-        else if (n.type == "macvlan" || n.type == "phys") out.push_back(n.link);
-        else out.push_back("");
+        PlannedInterface p;
+        p.type = n.type;
+        if (n.type == "veth") {
+            p.hostName = n.hostName.empty() ? hostVethName(cfg.name, cfg.rootfsPath, i) : n.hostName;
+            p.hostNameGiven = !n.hostName.empty();
+        }
+        if (n.type == "veth" || n.type == "macvlan" || n.type == "phys") p.link = n.link;
+        if (n.type == "macvlan" || n.type == "phys") p.hostName = n.link;
+        if (n.type == "macvlan") p.macvlanMode = n.macvlanMode.empty() ? "private" : n.macvlanMode;
+        if (n.hasInterface()) {
+            p.name = n.name;
+            p.hwaddr = interfaceHwaddr(cfg, i);
+        }
+        p.mtu = n.mtu;
+        p.ipv4 = n.ipv4;
+        p.gateway = n.gateway;
+        p.ipv6 = n.ipv6;
+        p.gateway6 = n.gateway6;
+        out.push_back(std::move(p));
     }
+    return out;
+}
+
+std::string PlannedInterface::shown(size_t index) const {
+    return "network[" + std::to_string(index) + "]" + (name.empty() ? "" : " (" + name + ")");
+}
+
+std::vector<std::string> hostLinkNames(const ContainerConfig& cfg) {
+    std::vector<std::string> out;
+    for (const auto& p : planInterfaces(cfg)) out.push_back(p.hostName);
     return out;
 }
 

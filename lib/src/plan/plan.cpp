@@ -11,33 +11,6 @@ void completeStartConfig(ContainerConfig& cfg, const ContainerPaths& paths) {
     if (cfg.rootfsPath.empty()) cfg.rootfsPath = paths.defaultRootfs();
 }
 
-namespace {
-
-std::vector<PlannedInterface> planInterfaces(const ContainerConfig& cfg) {
-    std::vector<PlannedInterface> out;
-    const std::vector<std::string> hostNames = hostLinkNames(cfg);
-    for (size_t i = 0; i < cfg.network.size(); ++i) {
-        const NetworkConfig& n = cfg.network[i];
-        PlannedInterface p;
-        p.type = n.type;
-        p.hostName = hostNames[i];
-        if (n.hasInterface()) {
-            p.name = n.name;
-            p.hwaddr = interfaceHwaddr(cfg, i);
-        }
-        if (n.type == "veth") p.link = n.link;
-        p.mtu = n.mtu;
-        p.ipv4 = n.ipv4;
-        p.gateway = n.gateway;
-        p.ipv6 = n.ipv6;
-        p.gateway6 = n.gateway6;
-        out.push_back(std::move(p));
-    }
-    return out;
-}
-
-}  // namespace
-
 Result<StartPlan> makeStartPlan(const ContainerConfig& cfg, const ContainerPaths& paths, const CgroupLayout& layout,
                                 const std::vector<std::string>& cmd) {
     StartPlan p;

@@ -10,23 +10,13 @@
 #include <vector>
 
 #include "cgroup/cgroup.hpp"
+#include "net/net.hpp"
 #include "spawn/spawn.hpp"
 #include "xc/config.hpp"
 #include "xc/paths.hpp"
 #include "xc/result.hpp"
 
 namespace xc {
-
-// One interface of the container as the network setup makes it.
-struct PlannedInterface {
-    std::string type;      // veth, macvlan, phys, empty, none
-    std::string hostName;  // veth: the host side; macvlan/phys: the host device used
-    std::string name;      // inside
-    std::string link;      // veth: the bridge it joins ("" = none)
-    std::string hwaddr;    // inside ("" = phys keeps its own)
-    int mtu = 0;           // 0 = the kernel's (a veth on a bridge takes the bridge's)
-    std::string ipv4, gateway, ipv6, gateway6;  // "" = none (DHCP or SLAAC inside)
-};
 
 struct StartPlan {
     std::string name;

@@ -51,9 +51,7 @@ PlannedMount rootfsMount(const SpawnSpec& s) {
     if (s.storage.overlay()) {
         m.fstype = "overlay";
         m.source = "overlay";
-        std::string lower;
-        for (const auto& l : s.storage.lower) lower += (lower.empty() ? "" : ":") + l;
-        m.params = {{"lowerdir", lower}, {"upperdir", s.storage.upper}, {"workdir", s.storage.layerDir() + "/work"}};
+        m.params = storage::overlayParams(s.storage);
     }
     if (s.userNamespace()) m.attrs.set |= MOUNT_ATTR_IDMAP;
     return m;

@@ -426,13 +426,6 @@ Status becomeRoot(const SpawnSpec& spec) {
     return {};
 }
 
-// The rootfs mounted over its own path, so it is a mount point pivot_root
-// accepts: the idmapped tree the parent made or a plain bind (dir), or the
-// overlay of its layers (the idmapped ones the parent made), mounted with
-// the namespace root's credentials. Returns the root of the mounted tree,
-// which every later step works from: the paths are walked while the child
-// still has the host's uid (the container's root may not be allowed to
-// search the container's directory); it is the namespace's root after.
 // An application image's working directory and user (init.cwd,
 // init.user), taken after the start hooks, which run as root: the ids are
 // the container's own (its user namespace's), the directory is inside its
@@ -451,22 +444,38 @@ Status becomeInitUser(const SpawnSpec& spec) {
     return {};
 }
 
+// The rootfs mounted over its own path, so it is a mount point pivot_root
+// accepts: the idmapped tree the parent made or a plain bind (dir), or the
+// overlay of its layers (the idmapped ones the parent made), mounted with
+// the namespace root's credentials. Returns the root of the mounted tree,
+// which every later step works from: the paths are walked while the child
+// still has the host's uid (the container's root may not be allowed to
+// search the container's directory); it is the namespace's root after.
+// What is mounted is the plan's rootfs entry: its type, source and fsconfig
+// parameters (xc-start --dry-run prints the same entry).
 Result<RootDir> mountRootfs(const SpawnSpec& spec, std::vector<UniqueFd> fds) {
+    XC_ASSIGN(const PlannedMount* m, spec.mountOf(MountStep::Rootfs));
+    if (((m->attrs.set & MOUNT_ATTR_IDMAP) != 0) != !fds.empty())
+        return Error::msg("mount root filesystem " + spec.rootfs + ": the plan and the idmapped layers disagree", EPROTO);
     UniqueFd target(::open(spec.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!target) return Error::sys("open root filesystem " + spec.rootfs);
     UniqueFd tree;
-    if (spec.storage.overlay()) {
+    if (m->fstype == "overlay") {
         XC_ASSIGN(storage::OverlayLayers layers, storage::openLayers(spec.storage, std::move(fds)));
         XC_TRY(becomeRoot(spec));
-        XC_ASSIGN(tree, storage::mountOverlay(layers));
-    } else {
-        if (!fds.empty()) tree = std::move(fds[0]);
-        if (!tree) {
-            XC_ASSIGN(tree, cloneTree(AT_FDCWD, spec.rootfs, true).ctx("bind root filesystem " + spec.rootfs));
+        XC_ASSIGN(tree, storage::mountOverlay(layers, m->params));
+    } else if (m->bind()) {
+        if (!fds.empty()) {
+            tree = std::move(fds[0]);
+        } else {
+            XC_ASSIGN(tree, cloneTree(AT_FDCWD, m->source, m->recursive).ctx("bind root filesystem " + m->source));
         }
+    } else {
+        return Error::msg("mount root filesystem " + spec.rootfs + ": the plan's type " + m->fstype + " is not one a root can be",
+                          EPROTO);
     }
     XC_TRY(attachMount(tree.get(), target.get(), spec.rootfs));
-    if (!spec.storage.overlay()) XC_TRY(becomeRoot(spec));
+    if (m->fstype != "overlay") XC_TRY(becomeRoot(spec));
     return RootDir::fromFd(std::move(tree), spec.rootfs);
 }
 
@@ -579,7 +588,9 @@ Result<std::vector<UniqueFd>> prepareUserNamespace(const SpawnSpec& spec, const 
     auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
     XC_TRY(cgroup.delegatePayload(uid, gid));
     std::vector<UniqueFd> out;
-    for (const auto& path : spec.storage.overlay() ? spec.storage.idmapPaths() : std::vector<std::string>{spec.rootfs}) {
+    XC_ASSIGN(const PlannedMount* root, spec.mountOf(MountStep::Rootfs));
+    if (!(root->attrs.set & MOUNT_ATTR_IDMAP)) return out;
+    for (const auto& path : spec.storage.overlay() ? spec.storage.idmapPaths() : std::vector<std::string>{root->source}) {
         XC_ASSIGN(UniqueFd tree, idmappedTree(path, pid));
         out.push_back(std::move(tree));
     }

@@ -20,7 +20,7 @@ namespace xc {
 // code of each step takes its mounts (targets, types, parameters, flags)
 // from the plan, so what xc-start --dry-run prints is what is mounted.
 enum class MountStep {
-    Rootfs,      // the root filesystem over its own path (described; mountRootfs builds it from fds)
+    Rootfs,      // the root filesystem over its own path: a bind of it (idmapped in a user namespace) or the overlay of its layers
     Dev,         // tmpfs on /dev
     DevNode,     // unprivileged: the host's device node bound onto /dev/NAME
     DevPts,      // a new devpts instance

@@ -101,18 +101,39 @@ Result<OverlayLayers> openLayers(const Layout& l, std::vector<UniqueFd> idmapped
     return out;
 }
 
-Result<UniqueFd> mountOverlay(const OverlayLayers& layers) {
+FsParams overlayParams(const Layout& l) {
+    FsParams out;
+    for (const auto& lower : l.lower) out.emplace_back("lowerdir+", lower);
+    out.emplace_back("upperdir", l.upper);
+    out.emplace_back("workdir", l.work());
+    // Whiteouts and opaque dirs as user.overlay.* xattrs: one layer serves
+    // privileged and unprivileged mounts alike.
+    out.emplace_back("userxattr", "");
+    return out;
+}
+
+Result<UniqueFd> mountOverlay(const OverlayLayers& layers, const FsParams& params) {
     UniqueFd fs(static_cast<int>(::syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)));
     if (!fs) return Error::sys("mount " + layers.shown + ": open an overlay filesystem context");
-    for (const auto& fd : layers.lower)
-        if (fsconfigFd(fs.get(), "lowerdir+", fd.get()) < 0)
-            return withLog(Error::sys("mount " + layers.shown + ": add a lower layer"), fs.get());
-    if (fsconfigFd(fs.get(), "upperdir", layers.upper.get()) < 0)
-        return withLog(Error::sys("mount " + layers.shown + ": set the upper layer"), fs.get());
-    if (fsconfigFd(fs.get(), "workdir", layers.work.get()) < 0)
-        return withLog(Error::sys("mount " + layers.shown + ": set the work dir"), fs.get());
-    if (fsconfigFlag(fs.get(), "userxattr") < 0)
-        return withLog(Error::sys("mount " + layers.shown + ": set userxattr"), fs.get());
+    size_t lower = 0;
+    for (const auto& [key, value] : params) {
+        int fd = -1;
+        if (key == "lowerdir+") fd = lower < layers.lower.size() ? layers.lower[lower++].get() : -1;
+        else if (key == "upperdir") fd = layers.upper.get();
+        else if (key == "workdir") fd = layers.work.get();
+        int rc;
+        if (key == "lowerdir+" || key == "upperdir" || key == "workdir") {
+            if (fd < 0) return Error::msg("mount " + layers.shown + ": the plan names more lower layers than were opened", EPROTO);
+            rc = fsconfigFd(fs.get(), key.c_str(), fd);
+        } else if (value.empty()) {
+            rc = fsconfigFlag(fs.get(), key.c_str());
+        } else {
+            rc = static_cast<int>(::syscall(SYS_fsconfig, fs.get(), FSCONFIG_SET_STRING, key.c_str(), value.c_str(), 0));
+        }
+        if (rc < 0) return withLog(Error::sys("mount " + layers.shown + ": set " + key + (value.empty() ? "" : " " + value)), fs.get());
+    }
+    if (lower != layers.lower.size())
+        return Error::msg("mount " + layers.shown + ": the plan names fewer lower layers than were opened", EPROTO);
     if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
         return withLog(Error::sys("mount " + layers.shown), fs.get());
     UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, 0)));
@@ -122,7 +143,7 @@ Result<UniqueFd> mountOverlay(const OverlayLayers& layers) {
 
 Result<UniqueFd> mountDetached(const Layout& l) {
     XC_ASSIGN(OverlayLayers layers, openLayers(l, {}));
-    return mountOverlay(layers);
+    return mountOverlay(layers, overlayParams(l));
 }
 
 Result<UniqueFd> mountReadOnlyStack(const std::vector<std::string>& layers) {

@@ -54,9 +54,18 @@ struct OverlayLayers {
 // path in the caller's mount namespace (a private one: the child's).
 Result<OverlayLayers> openLayers(const Layout& l, std::vector<UniqueFd> idmapped);
 
-// fsopen("overlay") + fsconfig of the layers by fd + fsmount: the detached
-// root of the merged tree. The overlay acts with the caller's credentials.
-Result<UniqueFd> mountOverlay(const OverlayLayers& layers);
+// An overlay's fsconfig parameters, in the order they are set: one
+// "lowerdir+" per lower layer (top first), "upperdir", "workdir" (each
+// with its path: mountOverlay sets them by fd, opened from those paths)
+// and the flags ("userxattr"). The start plan prints these and the start
+// mounts with them.
+using FsParams = std::vector<std::pair<std::string, std::string>>;
+FsParams overlayParams(const Layout& l);
+
+// fsopen("overlay") + fsconfig of `params` (overlayParams: each layer by
+// its fd in `layers`, the flags as they are) + fsmount: the detached root
+// of the merged tree. The overlay acts with the caller's credentials.
+Result<UniqueFd> mountOverlay(const OverlayLayers& layers, const FsParams& params);
 
 // Both, on the host, for a tool: the merged tree of a stopped container,
 // mounted nowhere (it goes when the fd is closed).
