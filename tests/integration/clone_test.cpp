@@ -8,7 +8,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -223,4 +225,62 @@ TEST_F(Clone, AnIsolatedOriginsCloneGetsABlockOfItsOwn) {
     RunResult map = attach("s2", {"cat", "/proc/self/uid_map"});
     EXPECT_TRUE(contains(map.out, "231072")) << map.describe();
     XC_EXPECT_OK(kill("s2"));
+}
+
+// SIGKILL of xc-clone at several points of a copy, a snapshot clone and a
+// rename: the new container is either whole or not there at all (what the
+// killed tool left is hidden, and the next xc-ls removes it), and the
+// origin is untouched and still starts.
+TEST_F(Clone, AKilledCloneOrRenameLeavesAWholeContainerOrNoneAndTheOriginUntouched) {
+    XC_ASSERT_OK(create("c1"));
+    // Enough files that a copy takes a while.
+    ASSERT_EQ(::mkdir((rootfs("c1") + "/many").c_str(), 0755), 0);
+    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(writeText(rootfs("c1") + "/many/f" + std::to_string(i), "x"));
+    const std::string originConfig = readText(configFile("c1"));
+    auto wholeOrAbsent = [&](const std::string& name, const std::string& what) {
+        if (!exists(containerDir(name))) return;
+        EXPECT_TRUE(contains(readText(configFile(name)), "name = \"" + name + "\";")) << what;
+        RunResult info = xc("xc-info", {"-n", name});
+        EXPECT_TRUE(info.ok()) << what << ": " << info.describe();
+    };
+    int killed = 0;
+    for (int delayMs : {2, 10, 30, 80, 200}) {
+        for (const char* how : {"copy", "snapshot"}) {
+            const std::string what = std::string(how) + " killed after " + std::to_string(delayMs) + " ms";
+            std::vector<std::string> args = {toolPath("xc-clone"), "-P", base_, "-o", "c1", "-n", "c2"};
+            if (std::string(how) == "snapshot") args.push_back("-s");
+            Running r = spawn(args);
+            std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+            ::kill(r.pid, SIGKILL);
+            RunResult done = wait(r);
+            killed += done.signal == SIGKILL;
+            wholeOrAbsent("c2", what);
+            RunResult ls = xc("xc-ls", {});
+            EXPECT_TRUE(ls.out == "c1\n" || ls.out == "c1\nc2\n") << what << ": " << ls.describe();
+            EXPECT_FALSE(hiddenLeftovers(base_)) << what << ": xc-ls left the killed clone's staging directory";
+            if (exists(containerDir("c2"))) XC_EXPECT_OK(xc("xc-destroy", {"-n", "c2", "-f"}));
+            EXPECT_EQ(readText(configFile("c1")), originConfig) << what;
+            EXPECT_EQ(listNames(rootfs("c1") + "/many").size(), 3000u) << what;
+        }
+        // A rename is all or nothing too: the container answers to one name.
+        const std::string what = "rename killed after " + std::to_string(delayMs) + " ms";
+        Running r = spawn({toolPath("xc-clone"), "-P", base_, "-R", "-o", "c1", "-n", "c3"});
+        std::this_thread::sleep_for(std::chrono::milliseconds(delayMs / 4));
+        ::kill(r.pid, SIGKILL);
+        RunResult done = wait(r);
+        killed += done.signal == SIGKILL;
+        RunResult ls = xc("xc-ls", {});
+        ASSERT_TRUE(ls.out == "c1\n" || ls.out == "c3\n") << what << ": " << ls.describe();
+        if (ls.out == "c3\n") {
+            wholeOrAbsent("c3", what);
+            XC_ASSERT_OK(clone({"-R", "-o", "c3", "-n", "c1"}));
+        }
+        EXPECT_FALSE(hiddenLeftovers(base_)) << what;
+        EXPECT_EQ(listNames(rootfs("c1") + "/many").size(), 3000u) << what;
+    }
+    EXPECT_GT(killed, 0) << "no xc-clone was killed while it worked";
+    // The origin still starts, and a clone of it under the same new name works.
+    XC_ASSERT_OK(clone({"-o", "c1", "-n", "c2"}));
+    XC_ASSERT_OK(start("c1"));
+    XC_EXPECT_OK(kill("c1"));
 }
