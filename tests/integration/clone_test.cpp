@@ -124,6 +124,28 @@ TEST_F(Clone, AllowRunningCopiesARunningOriginFrozenAndThawsIt) {
     XC_EXPECT_OK(kill("c1"));
 }
 
+// A running overlay origin: its merged tree is copied while it is frozen
+// (what it wrote and what it deleted since its start both reach the copy),
+// and a snapshot clone of it is refused, naming the copy that works.
+TEST_F(Clone, AllowRunningCopiesARunningOverlayOriginsMergedTree) {
+    XC_ASSERT_OK(create("o1", {"-B", "overlay"}));
+    XC_ASSERT_OK(start("o1"));
+    XC_ASSERT_OK(attach("o1", {"sh", "-c", "echo live > /root/live && rm /bin/vi"}));
+    RunResult snap = clone({"-a", "-s", "-o", "o1", "-n", "o3"});
+    EXPECT_EQ(snap.status, 1) << snap.describe();
+    EXPECT_TRUE(contains(snap.err, "copy it whole (without -s)")) << snap.err;
+    EXPECT_FALSE(exists(containerDir("o3")));
+    XC_ASSERT_OK(clone({"-a", "-o", "o1", "-n", "o2"}));
+    EXPECT_EQ(state("o1"), "RUNNING") << "thawed after the copy";
+    EXPECT_TRUE(contains(readText(configFile("o2")), "backend = \"overlay\";"));
+    XC_ASSERT_OK(start("o2"));
+    EXPECT_EQ(attach("o2", {"cat", "/root/live"}).out, "live\n");
+    EXPECT_FALSE(attach("o2", {"ls", "/bin/vi"}).ok()) << "the origin's deletion reaches the copy";
+    EXPECT_TRUE(attach("o1", {"ls", "/bin/sh"}).ok());
+    XC_EXPECT_OK(kill("o2"));
+    XC_EXPECT_OK(kill("o1"));
+}
+
 TEST_F(Clone, AnEphemeralCloneRunsAtOnceAndIsGoneWhenItStopsOrItsSupervisorIsKilled) {
     XC_ASSERT_OK(create("c1"));
     XC_ASSERT_OK(clone({"-e", "-o", "c1", "-n", "e1"}));
