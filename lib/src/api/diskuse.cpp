@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/btrfs.hpp"
 #include "xc/container.hpp"
 #include "xc/fd.hpp"
 
@@ -66,7 +67,8 @@ Status walkDir(Walk& w, int fd, const std::string& shown, size_t depth) {
             if (errno == ENOENT) continue;  // removed meanwhile (a running container)
             return Error::sys("stat " + shown + "/" + n);
         }
-        if (st.st_dev != w.dev) continue;  // another file system mounted here: not this layer
+        // Another file system mounted here is not this layer; a btrfs subvolume the container made is.
+        if (st.st_dev != w.dev && !storage::btrfs::isSubvolumeAt(fd, n.c_str())) continue;
         w.count(st);
         if (!S_ISDIR(st.st_mode)) continue;
         UniqueFd sub(::openat(fd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/fsutil.hpp"
+#include "storage/btrfs.hpp"
 
 namespace xc::storage {
 
@@ -36,7 +37,7 @@ Status walkDir(int fd, const std::string& shown, Walk& w, int depth) {
             if (errno == ENOENT) continue;  // gone meanwhile
             return Error::sys("stat " + shown + "/" + n);
         }
-        if (st.st_dev != w.dev) continue;  // another mount
+        if (st.st_dev != w.dev && !btrfs::isSubvolumeAt(::dirfd(d.get()), e->d_name)) continue;  // another mount
         if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && !w.linked.insert({st.st_dev, st.st_ino}).second) continue;
         w.bytes += static_cast<uint64_t>(st.st_blocks) * 512;
         if (!S_ISDIR(st.st_mode)) continue;
