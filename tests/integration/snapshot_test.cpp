@@ -2,10 +2,7 @@
 // list, restore in place and into a new container, destroy, and what a
 // running container, a rename and xc-destroy do with them.
 #include <fcntl.h>
-#include <linux/loop.h>
 #include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -15,6 +12,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "loopfs.hpp"
 #include "xc/paths.hpp"
 
 using namespace xcit;
@@ -177,55 +175,21 @@ TEST_F(Snapshot, AContainerWithSnapshotClonesIsNotRestoredInPlace) {
 
 namespace {
 
-// A small ext4 file system on a loop device, as the base: set up by the
-// test alone (the image under /tmp, mkfs on the file, LOOP_CONFIGURE with
-// autoclear), unmounted (which frees the loop device) and removed always.
+// A small ext4 file system on a loop device (loopfs.hpp), as the base.
 class SnapshotFaults : public XcTest {
 protected:
     void SetUp() override {
         XcTest::SetUp();
-        char dir[] = "/tmp/xc-it-loopfs-XXXXXX";
-        ASSERT_NE(::mkdtemp(dir), nullptr);
-        mnt_ = dir;
-        image_ = mnt_ + ".img";
-        {
-            int fd = ::open(image_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            ASSERT_GE(fd, 0) << std::strerror(errno);
-            ASSERT_EQ(::ftruncate(fd, 48 << 20), 0);
-            ::close(fd);
-        }
-        XC_ASSERT_OK(run({"/usr/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", image_}));
-        int ctl = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-        ASSERT_GE(ctl, 0) << std::strerror(errno);
-        int n = ::ioctl(ctl, LOOP_CTL_GET_FREE);
-        ::close(ctl);
-        ASSERT_GE(n, 0) << std::strerror(errno);
-        std::string dev = "/dev/loop" + std::to_string(n);
-        int lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
-        ASSERT_GE(lfd, 0) << dev << ": " << std::strerror(errno);
-        int ifd = ::open(image_.c_str(), O_RDWR | O_CLOEXEC);
-        struct loop_config lc {};
-        lc.fd = static_cast<uint32_t>(ifd);
-        lc.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-        int rc = ::ioctl(lfd, LOOP_CONFIGURE, &lc);
-        int err = errno;
-        ::close(ifd);
-        ASSERT_EQ(rc, 0) << "LOOP_CONFIGURE " << dev << ": " << std::strerror(err);
-        rc = ::mount(dev.c_str(), mnt_.c_str(), "ext4", 0, nullptr);
-        err = errno;
-        if (rc != 0) ::ioctl(lfd, LOOP_CLR_FD, 0);
-        ::close(lfd);  // autoclear: the device goes with the mount
-        ASSERT_EQ(rc, 0) << "mount " << dev << ": " << std::strerror(err);
-        mounted_ = true;
+        std::string err = fs_.make("ext4", {"/usr/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal"}, 48 << 20);
+        ASSERT_EQ(err, "");
+        mnt_ = fs_.dir();
     }
     void TearDown() override {
-        if (mounted_) {
+        if (fs_.mounted()) {
             for (const auto& n : listNames(mnt_))
                 if (xc::validateName(n)) run({toolPath("xc-destroy"), "-P", mnt_, "-n", n, "-f", "-s"});
-            EXPECT_EQ(::umount2(mnt_.c_str(), 0), 0) << std::strerror(errno);
         }
-        if (!mnt_.empty()) ::rmdir(mnt_.c_str());
-        if (!image_.empty()) ::unlink(image_.c_str());
+        EXPECT_TRUE(fs_.remove()) << "unmount " << mnt_ << ": " << std::strerror(errno);
         XcTest::TearDown();
     }
     RunResult on(const std::string& tool, std::vector<std::string> args) {
@@ -246,8 +210,8 @@ protected:
             if (n.rfind(".xc-", 0) == 0) return true;
         return false;
     }
-    std::string mnt_, image_;
-    bool mounted_ = false;
+    LoopFs fs_;
+    std::string mnt_;
 };
 
 }  // namespace
