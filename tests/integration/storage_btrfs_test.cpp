@@ -162,6 +162,13 @@ TEST_F(Btrfs, SnapshotClonesAreBtrfsSnapshotsWithNoDependency) {
     EXPECT_EQ(onN("xc-attach", "d2", {"--", "hostname"}).out, "d2\n");
     XC_EXPECT_OK(onN("xc-stop", "d2", {"-k"}));
 
+    // -e: a btrfs snapshot that its supervisor deletes when it stops.
+    XC_ASSERT_OK(on("xc-clone", {"-o", "b1", "-n", "e1", "-e"}));
+    EXPECT_TRUE(isSubvolume(root("e1")));
+    XC_EXPECT_OK(onN("xc-stop", "e1", {"-k"}));
+    EXPECT_TRUE(waitUntil([&] { return !exists(dir("e1")); }, 10)) << "the ephemeral clone is destroyed";
+    EXPECT_TRUE(waitUntil([&] { return subvolumes(fs_.dir()).size() == 4; }, 10)) << "left: b1, s1, c1 and d2 (d1 is a dir)";
+
     XC_ASSERT_OK(onN("xc-destroy", "b1"));  // no clone depends on a btrfs origin
     EXPECT_EQ(readText(root("s1") + "/root/s"), "s\n");
 }
