@@ -27,11 +27,6 @@ protected:
         return xc("xc-snapshot", a);
     }
     std::string snapDir(const std::string& name, const std::string& s) { return containerDir(name) + "/snaps/" + s; }
-    bool hiddenIn(const std::string& dir) {
-        for (const auto& n : listNames(dir))
-            if (n.rfind(".xc-", 0) == 0) return true;
-        return false;
-    }
 };
 
 }  // namespace
@@ -43,7 +38,7 @@ TEST_F(Snapshot, RestoreBringsBackDeletedFilesInPlaceAndIntoANewContainer) {
     XC_ASSERT_OK(s0);
     EXPECT_EQ(s0.out, "snap0\n");
     EXPECT_EQ(readText(snapDir("c1", "snap0") + "/rootfs/root/keep"), "v1\n");
-    EXPECT_FALSE(hiddenIn(containerDir("c1") + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(containerDir("c1") + "/snaps"));
     RunResult s1 = snap("c1");
     EXPECT_EQ(s1.out, "snap1\n") << s1.describe();
 
@@ -64,7 +59,7 @@ TEST_F(Snapshot, RestoreBringsBackDeletedFilesInPlaceAndIntoANewContainer) {
     XC_ASSERT_OK(snap("c1", {"-r", "snap0"}));
     EXPECT_EQ(readText(rootfs("c1") + "/root/keep"), "v1\n");
     EXPECT_FALSE(exists(rootfs("c1") + "/root/later"));
-    EXPECT_FALSE(hiddenIn(containerDir("c1"))) << "no staging directory is left";
+    EXPECT_FALSE(hasHiddenWork(containerDir("c1"))) << "no staging directory is left";
     EXPECT_EQ(readText(snapDir("c1", "snap0") + "/rootfs/root/keep"), "v1\n") << "the snapshot stays";
 
     // Into a new container: its own identity, startable.
@@ -87,7 +82,7 @@ TEST_F(Snapshot, RestoreBringsBackDeletedFilesInPlaceAndIntoANewContainer) {
     EXPECT_TRUE(exists(configFile("c1")));
     XC_ASSERT_OK(snap("c1", {"-d", "snap1"}));
     EXPECT_FALSE(exists(snapDir("c1", "snap1")));
-    EXPECT_FALSE(hiddenIn(containerDir("c1") + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(containerDir("c1") + "/snaps"));
     RunResult one = snap("c1", {"-L", "--json"});
     EXPECT_TRUE(contains(one.out, "snap0") && !contains(one.out, "snap1")) << one.out;
     XC_ASSERT_OK(destroy("c1", {"-s"}));
@@ -205,11 +200,6 @@ protected:
         ASSERT_GT(free, leave);
         ASSERT_TRUE(writeText(mnt_ + "/filler", std::string(free - leave, 'f')));
     }
-    bool hidden(const std::string& dir) {
-        for (const auto& n : listNames(dir))
-            if (n.rfind(".xc-", 0) == 0) return true;
-        return false;
-    }
     LoopFs fs_;
     std::string mnt_;
 };
@@ -229,14 +219,14 @@ TEST_F(SnapshotFaults, AFullDiskLeavesNoHalfMadeSnapshotOrRestoreAndTheContainer
     EXPECT_TRUE(contains(s.err, "xc-snapshot: c1: snapshot: copy the rootfs")) << s.err;
     EXPECT_TRUE(contains(s.err, "No space left on device")) << s.err;
     EXPECT_FALSE(exists(c1 + "/snaps/snap1"));
-    EXPECT_FALSE(hidden(c1 + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(c1 + "/snaps"));
 
     RunResult r = on("xc-snapshot", {"-n", "c1", "-r", "snap0"});
     EXPECT_EQ(r.status, 1) << r.describe();
     EXPECT_TRUE(contains(r.err, "No space left on device")) << r.err;
     EXPECT_EQ(readText(c1 + "/rootfs/root/after"), "after\n") << "the container's files stay as they were";
     EXPECT_EQ(readText(c1 + "/rootfs/root/data").size(), size_t(6 << 20));
-    EXPECT_FALSE(hidden(c1));
+    EXPECT_FALSE(hasHiddenWork(c1));
 
     RunResult n = on("xc-snapshot", {"-n", "c1", "-r", "snap0", "-N", "c2"});
     EXPECT_EQ(n.status, 1) << n.describe();
@@ -293,6 +283,6 @@ TEST_F(SnapshotFaults, AKilledSnapshotOrRestoreLeavesAWholeStateAndTheNextComman
     // The next snapshot command (and restore) removes what the killed ones left.
     XC_ASSERT_OK(on("xc-snapshot", {"-n", "c1", "-r", "snap0"}));
     XC_ASSERT_OK(on("xc-snapshot", {"-n", "c1", "-d", "snap0"}));
-    EXPECT_FALSE(hidden(c1 + "/snaps"));
-    EXPECT_FALSE(hidden(c1));
+    EXPECT_FALSE(hasHiddenWork(c1 + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(c1));
 }

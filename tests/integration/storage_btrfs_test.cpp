@@ -81,11 +81,6 @@ protected:
     }
     std::string dir(const std::string& n) const { return base_b_ + "/" + n; }
     std::string root(const std::string& n) const { return dir(n) + "/rootfs"; }
-    bool hidden(const std::string& d) {
-        for (const auto& n : listNames(d))
-            if (n.rfind(".xc-", 0) == 0) return true;
-        return false;
-    }
     LoopFs fs_;
     std::string base_b_;
 };
@@ -118,7 +113,7 @@ TEST_F(Btrfs, AContainerIsASubvolumeThatStartsAndDestroyTakesItsNestedSubvolumes
 
     XC_ASSERT_OK(onN("xc-destroy", "b1"));
     EXPECT_FALSE(exists(dir("b1")));
-    EXPECT_FALSE(hidden(base_b_));
+    EXPECT_FALSE(hasHiddenWork(base_b_));
     EXPECT_EQ(subvolumes(fs_.dir()), std::vector<std::string>{"outside"});
     EXPECT_EQ(readText(fs_.dir() + "/outside/keep"), "k\n") << "nothing outside the container is touched";
     ASSERT_EQ(btrfs_util_delete_subvolume((fs_.dir() + "/outside").c_str(), 0), BTRFS_UTIL_OK);
@@ -196,7 +191,7 @@ TEST_F(Btrfs, SnapshotsAreReadOnlySubvolumesThatRestoreAndGo) {
     ro = true;
     EXPECT_EQ(btrfs_util_get_subvolume_read_only(root("b1").c_str(), &ro), BTRFS_UTIL_OK);
     EXPECT_FALSE(ro) << "the restored rootfs is writable";
-    EXPECT_FALSE(hidden(dir("b1")));
+    EXPECT_FALSE(hasHiddenWork(dir("b1")));
 
     XC_ASSERT_OK(onN("xc-snapshot", "b1", {"-r", "snap0", "-N", "r1"}));
     EXPECT_TRUE(isSubvolume(root("r1")));
@@ -251,7 +246,7 @@ TEST_F(Btrfs, AKilledSnapshotCloneLeavesNothingHalfMade) {
     EXPECT_GT(killed, 0) << "no clone was killed while it worked";
     // The next command of the base removes what the killed ones left.
     XC_ASSERT_OK(on("xc-ls", {}));
-    EXPECT_FALSE(hidden(base_b_));
+    EXPECT_FALSE(hasHiddenWork(base_b_));
     size_t whole = 0;
     for (const auto& n : listNames(base_b_)) whole += n.rfind("k", 0) == 0;
     EXPECT_EQ(subvolumes(fs_.dir()).size(), 1 + whole) << "only the origin's and the finished clones' subvolumes";
