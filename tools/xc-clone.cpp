@@ -14,7 +14,9 @@ int main(int argc, char** argv) {
                  "  an overlay whose lower layer is ORIG's rootfs and whose writes go to NEW's own\n"
                  "  upper layer, made at once whatever the rootfs's size; ORIG then stays stopped\n"
                  "  and cannot be destroyed (xc-destroy -s) while NEW depends on it; a full copy\n"
-                 "  of NEW (xc-clone without -s) breaks the dependency. With -e, NEW is an\n"
+                 "  of NEW (xc-clone without -s) breaks the dependency. A btrfs ORIG's snapshot\n"
+                 "  clone is a btrfs snapshot of its subvolume instead: as instant, and with no\n"
+                 "  dependency (a copy without -s onto the same btrfs is one too). With -e, NEW is an\n"
                  "  ephemeral snapshot clone: started at once, destroyed when it stops (one whose\n"
                  "  supervisor was killed is destroyed by the next xc-ls or xc-clone). A running\n"
                  "  ORIG is refused unless -a: then it is frozen for a full copy and thawed after,\n"
@@ -28,8 +30,8 @@ int main(int argc, char** argv) {
     std::string backend;
     t.app().add_option("-o,--orig", origin, "The container to copy or rename")->required();
     t.app().add_flag("-R,--rename", renameIt, "Rename ORIG to NEW instead of copying it");
-    t.app().add_flag("-s,--snapshot", snapshot, "Snapshot clone: an overlay over ORIG's rootfs (ORIG then stays stopped)");
-    t.app().add_option("-B,--backingstorage", backend, "Backing store of NEW: dir or overlay (default: overlay with -s, else ORIG's)");
+    t.app().add_flag("-s,--snapshot", snapshot, "Snapshot clone: an overlay over ORIG's rootfs (ORIG then stays stopped), or a btrfs snapshot of a btrfs ORIG");
+    t.app().add_option("-B,--backingstorage", backend, "Backing store of NEW: dir, overlay or btrfs (default: ORIG's; with -s overlay, or a btrfs snapshot of a btrfs ORIG)");
     t.app().add_flag("-a,--allow-running", allowRunning, "Copy a running origin, frozen for the copy and thawed after");
     t.app().add_flag("-e,--ephemeral", ephemeral,
                      "Ephemeral: a snapshot clone started at once and destroyed when it stops");

@@ -216,6 +216,12 @@ bool writeText(const std::string& path, const std::string& data, mode_t mode) {
     return ok;
 }
 
+bool hasHiddenWork(const std::string& dir) {
+    for (const auto& n : listNames(dir))
+        if (n.rfind(".xc-", 0) == 0) return true;
+    return false;
+}
+
 bool exists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;

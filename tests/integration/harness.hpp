@@ -53,6 +53,9 @@ std::string toolPath(const std::string& tool);  // <build dir>/<tool>
 std::string readText(const std::string& path);  // "" if unreadable
 bool writeText(const std::string& path, const std::string& data, mode_t mode = 0644);
 bool exists(const std::string& path);            // lstat
+// Whether `dir` holds a hidden .xc-* entry: a staging or trash directory
+// of a create, clone, snapshot or destroy.
+bool hasHiddenWork(const std::string& dir);
 bool isDir(const std::string& path);             // lstat, no symlinks
 std::vector<std::string> listNames(const std::string& dir);
 // Every path below dir (relative, sorted), without following symlinks.

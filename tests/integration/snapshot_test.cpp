@@ -2,10 +2,7 @@
 // list, restore in place and into a new container, destroy, and what a
 // running container, a rename and xc-destroy do with them.
 #include <fcntl.h>
-#include <linux/loop.h>
 #include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -15,6 +12,7 @@
 #include <thread>
 
 #include "harness.hpp"
+#include "loopfs.hpp"
 #include "xc/paths.hpp"
 
 using namespace xcit;
@@ -29,11 +27,6 @@ protected:
         return xc("xc-snapshot", a);
     }
     std::string snapDir(const std::string& name, const std::string& s) { return containerDir(name) + "/snaps/" + s; }
-    bool hiddenIn(const std::string& dir) {
-        for (const auto& n : listNames(dir))
-            if (n.rfind(".xc-", 0) == 0) return true;
-        return false;
-    }
 };
 
 }  // namespace
@@ -45,7 +38,7 @@ TEST_F(Snapshot, RestoreBringsBackDeletedFilesInPlaceAndIntoANewContainer) {
     XC_ASSERT_OK(s0);
     EXPECT_EQ(s0.out, "snap0\n");
     EXPECT_EQ(readText(snapDir("c1", "snap0") + "/rootfs/root/keep"), "v1\n");
-    EXPECT_FALSE(hiddenIn(containerDir("c1") + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(containerDir("c1") + "/snaps"));
     RunResult s1 = snap("c1");
     EXPECT_EQ(s1.out, "snap1\n") << s1.describe();
 
@@ -66,7 +59,7 @@ TEST_F(Snapshot, RestoreBringsBackDeletedFilesInPlaceAndIntoANewContainer) {
     XC_ASSERT_OK(snap("c1", {"-r", "snap0"}));
     EXPECT_EQ(readText(rootfs("c1") + "/root/keep"), "v1\n");
     EXPECT_FALSE(exists(rootfs("c1") + "/root/later"));
-    EXPECT_FALSE(hiddenIn(containerDir("c1"))) << "no staging directory is left";
+    EXPECT_FALSE(hasHiddenWork(containerDir("c1"))) << "no staging directory is left";
     EXPECT_EQ(readText(snapDir("c1", "snap0") + "/rootfs/root/keep"), "v1\n") << "the snapshot stays";
 
     // Into a new container: its own identity, startable.
@@ -89,7 +82,7 @@ TEST_F(Snapshot, RestoreBringsBackDeletedFilesInPlaceAndIntoANewContainer) {
     EXPECT_TRUE(exists(configFile("c1")));
     XC_ASSERT_OK(snap("c1", {"-d", "snap1"}));
     EXPECT_FALSE(exists(snapDir("c1", "snap1")));
-    EXPECT_FALSE(hiddenIn(containerDir("c1") + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(containerDir("c1") + "/snaps"));
     RunResult one = snap("c1", {"-L", "--json"});
     EXPECT_TRUE(contains(one.out, "snap0") && !contains(one.out, "snap1")) << one.out;
     XC_ASSERT_OK(destroy("c1", {"-s"}));
@@ -177,55 +170,21 @@ TEST_F(Snapshot, AContainerWithSnapshotClonesIsNotRestoredInPlace) {
 
 namespace {
 
-// A small ext4 file system on a loop device, as the base: set up by the
-// test alone (the image under /tmp, mkfs on the file, LOOP_CONFIGURE with
-// autoclear), unmounted (which frees the loop device) and removed always.
+// A small ext4 file system on a loop device (loopfs.hpp), as the base.
 class SnapshotFaults : public XcTest {
 protected:
     void SetUp() override {
         XcTest::SetUp();
-        char dir[] = "/tmp/xc-it-loopfs-XXXXXX";
-        ASSERT_NE(::mkdtemp(dir), nullptr);
-        mnt_ = dir;
-        image_ = mnt_ + ".img";
-        {
-            int fd = ::open(image_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-            ASSERT_GE(fd, 0) << std::strerror(errno);
-            ASSERT_EQ(::ftruncate(fd, 48 << 20), 0);
-            ::close(fd);
-        }
-        XC_ASSERT_OK(run({"/usr/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal", image_}));
-        int ctl = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-        ASSERT_GE(ctl, 0) << std::strerror(errno);
-        int n = ::ioctl(ctl, LOOP_CTL_GET_FREE);
-        ::close(ctl);
-        ASSERT_GE(n, 0) << std::strerror(errno);
-        std::string dev = "/dev/loop" + std::to_string(n);
-        int lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
-        ASSERT_GE(lfd, 0) << dev << ": " << std::strerror(errno);
-        int ifd = ::open(image_.c_str(), O_RDWR | O_CLOEXEC);
-        struct loop_config lc {};
-        lc.fd = static_cast<uint32_t>(ifd);
-        lc.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-        int rc = ::ioctl(lfd, LOOP_CONFIGURE, &lc);
-        int err = errno;
-        ::close(ifd);
-        ASSERT_EQ(rc, 0) << "LOOP_CONFIGURE " << dev << ": " << std::strerror(err);
-        rc = ::mount(dev.c_str(), mnt_.c_str(), "ext4", 0, nullptr);
-        err = errno;
-        if (rc != 0) ::ioctl(lfd, LOOP_CLR_FD, 0);
-        ::close(lfd);  // autoclear: the device goes with the mount
-        ASSERT_EQ(rc, 0) << "mount " << dev << ": " << std::strerror(err);
-        mounted_ = true;
+        std::string err = fs_.make("ext4", {"/usr/sbin/mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal"}, 48 << 20);
+        ASSERT_EQ(err, "");
+        mnt_ = fs_.dir();
     }
     void TearDown() override {
-        if (mounted_) {
+        if (fs_.mounted()) {
             for (const auto& n : listNames(mnt_))
                 if (xc::validateName(n)) run({toolPath("xc-destroy"), "-P", mnt_, "-n", n, "-f", "-s"});
-            EXPECT_EQ(::umount2(mnt_.c_str(), 0), 0) << std::strerror(errno);
         }
-        if (!mnt_.empty()) ::rmdir(mnt_.c_str());
-        if (!image_.empty()) ::unlink(image_.c_str());
+        EXPECT_TRUE(fs_.remove()) << "unmount " << mnt_ << ": " << std::strerror(errno);
         XcTest::TearDown();
     }
     RunResult on(const std::string& tool, std::vector<std::string> args) {
@@ -241,13 +200,8 @@ protected:
         ASSERT_GT(free, leave);
         ASSERT_TRUE(writeText(mnt_ + "/filler", std::string(free - leave, 'f')));
     }
-    bool hidden(const std::string& dir) {
-        for (const auto& n : listNames(dir))
-            if (n.rfind(".xc-", 0) == 0) return true;
-        return false;
-    }
-    std::string mnt_, image_;
-    bool mounted_ = false;
+    LoopFs fs_;
+    std::string mnt_;
 };
 
 }  // namespace
@@ -265,14 +219,14 @@ TEST_F(SnapshotFaults, AFullDiskLeavesNoHalfMadeSnapshotOrRestoreAndTheContainer
     EXPECT_TRUE(contains(s.err, "xc-snapshot: c1: snapshot: copy the rootfs")) << s.err;
     EXPECT_TRUE(contains(s.err, "No space left on device")) << s.err;
     EXPECT_FALSE(exists(c1 + "/snaps/snap1"));
-    EXPECT_FALSE(hidden(c1 + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(c1 + "/snaps"));
 
     RunResult r = on("xc-snapshot", {"-n", "c1", "-r", "snap0"});
     EXPECT_EQ(r.status, 1) << r.describe();
     EXPECT_TRUE(contains(r.err, "No space left on device")) << r.err;
     EXPECT_EQ(readText(c1 + "/rootfs/root/after"), "after\n") << "the container's files stay as they were";
     EXPECT_EQ(readText(c1 + "/rootfs/root/data").size(), size_t(6 << 20));
-    EXPECT_FALSE(hidden(c1));
+    EXPECT_FALSE(hasHiddenWork(c1));
 
     RunResult n = on("xc-snapshot", {"-n", "c1", "-r", "snap0", "-N", "c2"});
     EXPECT_EQ(n.status, 1) << n.describe();
@@ -329,6 +283,6 @@ TEST_F(SnapshotFaults, AKilledSnapshotOrRestoreLeavesAWholeStateAndTheNextComman
     // The next snapshot command (and restore) removes what the killed ones left.
     XC_ASSERT_OK(on("xc-snapshot", {"-n", "c1", "-r", "snap0"}));
     XC_ASSERT_OK(on("xc-snapshot", {"-n", "c1", "-d", "snap0"}));
-    EXPECT_FALSE(hidden(c1 + "/snaps"));
-    EXPECT_FALSE(hidden(c1));
+    EXPECT_FALSE(hasHiddenWork(c1 + "/snaps"));
+    EXPECT_FALSE(hasHiddenWork(c1));
 }

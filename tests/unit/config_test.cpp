@@ -325,7 +325,7 @@ TEST(ConfigErrors, NameAndRootfs) {
     EXPECT_EQ(rel.error().message(), "n.conf:2: rootfs.path: must be an absolute path, got 'rootfs'");
     auto backend = parseConfig("name = \"a\";\nrootfs = { path = \"/r\";\n backend = \"zfs\"; };\n", "n.conf");
     ASSERT_FALSE(backend.ok());
-    EXPECT_EQ(backend.error().message(), "n.conf:3: rootfs.backend: must be one of dir, overlay, got 'zfs'");
+    EXPECT_EQ(backend.error().message(), "n.conf:3: rootfs.backend: must be one of dir, overlay, btrfs, got 'zfs'");
     auto noName = parseConfig("rootfs = { path = \"/r\"; };\n", "n.conf");
     ASSERT_FALSE(noName.ok());
     EXPECT_TRUE(contains(noName.error().message(), "n.conf: name: missing")) << noName.error().message();

@@ -102,7 +102,7 @@ struct ContainerConfig {
     std::string sourceFile;
     std::string name;
     std::string rootfsPath;
-    std::string rootfsBackend = "dir";  // dir | overlay
+    std::string rootfsBackend = "dir";  // dir | overlay | btrfs
     // overlay: the read-only lower layers, top first (rootfs.lower, the
     // paths joined by ':'), and the writable upper layer, whose work dir
     // is the directory "work" beside it (rootfs.upper). rootfs.path is then
@@ -158,7 +158,7 @@ struct CreateInputs {
     std::string defaults, templateConf, userConf;  // file paths, "" = absent
     std::string name;
     std::string rootfsPath;
-    std::string backend;  // "dir" | "overlay"
+    std::string backend;  // "dir" | "overlay" | "btrfs"
     std::string lower, upper;  // overlay: rootfs.lower and rootfs.upper
     // Written when the merged inputs name no idmap and no privileged
     // container: root's own subordinate ids (see subid.hpp).

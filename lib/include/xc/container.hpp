@@ -26,14 +26,14 @@ struct CreateOptions {
     std::string templateName;                // "busybox" or a path to an executable
     std::vector<std::string> templateArgs;   // after "--"
     std::string configFile;                  // -f: merged over default.conf
-    std::string backend = "dir";             // -B
+    std::string backend = "dir";             // -B: dir, overlay or btrfs
 };
 
 // xc-clone (clone.cpp).
 struct CloneOptions {
     std::string newName;   // -n
-    bool snapshot = false; // -s: an overlay over the origin's rootfs
-    std::string backend;   // -B: "" = overlay for -s, else the origin's
+    bool snapshot = false; // -s: an overlay over the origin's rootfs, or a btrfs snapshot of it
+    std::string backend;   // -B: "" = the origin's (for -s, overlay unless the origin is btrfs)
     std::string newBase;   // the clone's base directory; "": the origin's
     // -e: a snapshot clone (needs `snapshot`) started at once and destroyed
     // when it stops; a start that fails destroys it too.

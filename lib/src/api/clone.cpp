@@ -18,6 +18,7 @@
 #include "mount/rootdir.hpp"
 #include "net/net.hpp"
 #include "spawn/hooks.hpp"
+#include "storage/btrfs.hpp"
 #include "storage/copytree.hpp"
 #include "storage/overlay.hpp"
 #include "xc/container.hpp"
@@ -166,7 +167,7 @@ static Status runCloneHooks(const Container& dst, const std::string& origin, con
         st = runHooks("clone", cfg->hooks.clone, env, log);
     }
     if (st) return {};
-    if (auto trash = hidden::moveToTrash(dst.paths())) (void)removeTree(*trash);
+    if (auto trash = hidden::moveToTrash(dst.paths())) (void)storage::removeTree(*trash);
     return std::move(st).error().wrap("clone: " + dst.name() + " (removed again)");
 }
 
@@ -184,16 +185,24 @@ Result<ClonePlan> planClone(const storage::Layout& src, const CloneOptions& o, c
                             const std::string& stage) {
     ClonePlan p;
     p.src = src;
-    std::string backend = !o.backend.empty() ? o.backend : o.snapshot ? "overlay" : src.backend;
-    if (backend != "dir" && backend != "overlay")
-        return Error::msg("backing store '" + backend + "' is not supported (use -B dir or -B overlay)", ENOTSUP);
-    if (o.snapshot && backend != "overlay")
-        return Error::msg("-s with -B " + backend + ": a snapshot clone is an overlay (-B overlay)", EINVAL);
+    std::string backend = !o.backend.empty() ? o.backend : o.snapshot && !src.btrfs() ? "overlay" : src.backend;
+    if (backend != "dir" && backend != "overlay" && backend != "btrfs")
+        return Error::msg("backing store '" + backend + "' is not supported (use -B dir, -B overlay or -B btrfs)",
+                          ENOTSUP);
+    if (o.snapshot && backend == "dir")
+        return Error::msg("-s with -B dir: a snapshot clone is an overlay (-B overlay) or a btrfs snapshot (-B btrfs)",
+                          EINVAL);
+    if (o.snapshot && backend == "btrfs" && !src.btrfs())
+        return Error::msg("-s -B btrfs: a btrfs snapshot clone is made of a btrfs container, and this one's backend is " +
+                              src.backend,
+                          EINVAL)
+            .withHint("copy it whole onto btrfs (xc-clone -B btrfs without -s), or make an overlay snapshot clone (-s)");
+    if (backend == "btrfs") XC_TRY(storage::requireBtrfs(dst.base()));
     for (auto* l : {&p.dst, &p.staged}) {
         std::string dir = l == &p.dst ? dst.dir() : stage;
         l->backend = backend;
         l->rootfs = dir + "/rootfs";
-        if (backend == "dir") continue;
+        if (backend != "overlay") continue;
         l->upper = dir + "/overlay/upper";
         if (!o.snapshot) l->lower = {dir + "/base"};
         else if (p.src.overlay()) l->lower = storage::Layout::join({p.src.upper}, p.src.lower);
@@ -213,27 +222,53 @@ Result<std::string> withStorageKeys(const std::string& text, const storage::Layo
                                  "the new config");
 }
 
+// The origin's merged tree, to copy from.
+Result<UniqueFd> openSource(const storage::Layout& src) {
+    if (src.overlay()) return storage::mountDetached(src);
+    UniqueFd fd(::open(src.rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return Error::sys("open " + src.rootfs);
+    return fd;
+}
+
+std::string copied(const storage::CopyStats& s) {
+    return std::to_string(s.files) + " files, " + std::to_string(s.bytes) + " bytes of data (" +
+           std::to_string(s.reflinked) + " reflinked)";
+}
+
+// -B btrfs: a btrfs origin's snapshot (O(1); without -s too, as whole as a
+// copy), else a new subvolume filled by a copy (reflinked where the file
+// system can). Returns what was done, for the log.
+Result<std::string> fillBtrfsClone(const ClonePlan& p, bool snapshot) {
+    const std::string& dst = p.staged.rootfs;
+    if (p.src.btrfs()) {
+        Status s = storage::btrfs::snapshot(p.src.rootfs, dst, false);
+        if (s) return "a btrfs snapshot of " + p.src.rootfs;
+        // Another btrfs (or a rootfs that is no subvolume): copied instead, unless -s asked for a snapshot.
+        if (snapshot || (s.error().code() != EXDEV && s.error().code() != EINVAL)) return std::move(s).error();
+    }
+    XC_ASSIGN(UniqueFd src, openSource(p.src));
+    XC_TRY(storage::btrfs::createSubvolume(dst));
+    XC_ASSIGN(storage::CopyStats stats, storage::copyTreeInto(src.get(), p.src.rootfs, dst));
+    return "a btrfs subvolume with " + copied(stats);
+}
+
 // The clone's tree in the staging directory: a copy of the origin's
 // merged tree (into rootfs/, or base/ under an empty upper layer), or for
-// a snapshot only the empty layers.
-Result<storage::CopyStats> fillClone(const ClonePlan& p, bool snapshot) {
+// a snapshot only the empty layers. Returns what was done, for the log.
+Result<std::string> fillClone(const ClonePlan& p, bool snapshot) {
     const storage::Layout& st = p.staged;
-    storage::CopyStats stats;
+    if (st.btrfs()) return fillBtrfsClone(p, snapshot);
+    std::string done = "over " + (st.overlay() ? st.lower[0] : std::string());
     if (!snapshot) {
-        UniqueFd src;
-        if (p.src.overlay()) {
-            XC_ASSIGN(src, storage::mountDetached(p.src));
-        } else {
-            src = UniqueFd(::open(p.src.rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!src) return Error::sys("open " + p.src.rootfs);
-        }
-        XC_ASSIGN(stats, storage::copyTreeFrom(src.get(), p.src.rootfs, st.overlay() ? st.lower[0] : st.rootfs));
+        XC_ASSIGN(UniqueFd src, openSource(p.src));
+        XC_ASSIGN(auto stats, storage::copyTreeFrom(src.get(), p.src.rootfs, st.overlay() ? st.lower[0] : st.rootfs));
+        done = copied(stats);
     }
-    if (!st.overlay()) return stats;
+    if (!st.overlay()) return done;
     if (::mkdir(st.rootfs.c_str(), 0755) < 0) return Error::sys("create " + st.rootfs);
     XC_TRY(storage::makeLayerDirs(st.layerDir(), snapshot ? (p.src.overlay() ? p.src.upper : p.src.rootfs)
                                                           : st.lower[0]));
-    return stats;
+    return done;
 }
 
 // The merged tree of a staged clone, to edit its identity in.
@@ -329,7 +364,7 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
     XC_ASSIGN(ContainerConfig cfg, loadConfig(src.configFile));
 
     XC_ASSIGN(std::string stage, staging::makeStagingDir(dst.paths()).ctx("clone"));
-    ScopeExit removeStage([&] { (void)removeTree(stage); });
+    ScopeExit removeStage([&] { (void)storage::removeTree(stage); });
     XC_ASSIGN(ClonePlan plan, planClone(src.layout, o, dst.paths(), stage).ctx("clone"));
     std::string inc = dirOf(src.configFile);
     XC_ASSIGN(std::string text, renamedConfig(src.configFile, cfg, o.newName, plan.dst.rootfs, true)
@@ -342,7 +377,7 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
         XC_ASSIGN(idLock, lockIdAllocation(origin.host()));
         XC_ASSIGN(text, isolatedClone(text, cfg, origin.host(), dstBase, inc).ctx("clone"));
     }
-    XC_ASSIGN(storage::CopyStats stats, fillClone(plan, o.snapshot).ctx("clone"));
+    XC_ASSIGN(std::string filled, fillClone(plan, o.snapshot).ctx("clone"));
     std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;
     {
         XC_ASSIGN(RootDir root, openStaged(plan.staged).ctx("clone: open the new rootfs"));
@@ -357,11 +392,7 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
         *keepLock = std::move(dstLock);
         dropDstLock.dismiss();
     }
-    if (o.snapshot)
-        log.info("snapshot clone " + o.newName + " over " + plan.dst.lower[0]);
-    else
-        log.info("cloned to " + o.newName + ": " + std::to_string(stats.files) + " files, " +
-                 std::to_string(stats.bytes) + " bytes of data (" + std::to_string(stats.reflinked) + " reflinked)");
+    log.info(std::string(o.snapshot ? "snapshot clone " : "cloned to ") + o.newName + ": " + filled);
     return {};
 }
 

@@ -23,6 +23,7 @@
 #include "net/net.hpp"
 #include "process/process.hpp"
 #include "spawn/hooks.hpp"
+#include "storage/btrfs.hpp"
 #include "storage/overlay.hpp"
 
 namespace xc {
@@ -134,6 +135,23 @@ Status prepareOverlay(const std::string& stage, const std::string& cacheDir, Cre
     return storage::makeLayerDirs(stage + "/overlay", layers.back()).ctx("create");
 }
 
+Status checkBackend(const std::string& backend) {
+    if (backend == "dir" || backend == "overlay" || backend == "btrfs") return {};
+    return Error::msg("backing store '" + backend + "' is not supported by xc-create (use -B dir, -B overlay or -B btrfs)",
+                      ENOTSUP);
+}
+
+// The empty directory the template fills: a subvolume for -B btrfs.
+Status makeRootfs(const std::string& rootfs, const std::string& backend) {
+    if (backend != "btrfs") {
+        if (::mkdir(rootfs.c_str(), 0755) < 0) return Error::sys("create " + rootfs);
+        return {};
+    }
+    XC_TRY(storage::btrfs::createSubvolume(rootfs).ctx("create"));
+    if (::chmod(rootfs.c_str(), 0755) < 0) return Error::sys("create: set the mode of " + rootfs);
+    return {};
+}
+
 // A template that exits 0 having written nothing (asked for its --help, or
 // broken) must not leave a container with an empty root behind.
 Status requireTree(const std::string& tree, const std::string& templateName) {
@@ -147,10 +165,9 @@ Status requireTree(const std::string& tree, const std::string& templateName) {
 }  // namespace
 
 Status Container::create(const CreateOptions& o, const Log& log) {
-    if (o.backend != "dir" && o.backend != "overlay")
-        return Error::msg("backing store '" + o.backend + "' is not supported by xc-create (use -B dir or -B overlay)",
-                          ENOTSUP);
+    XC_TRY(checkBackend(o.backend));
     if (defined() || pathExists(paths_.dir())) return Error::msg("already exists in " + paths_.base(), EEXIST);
+    if (o.backend == "btrfs") XC_TRY(storage::requireBtrfs(paths_.base()));  // before anything is made
     XC_ASSIGN(std::string tmpl, findTemplate(host_, o.templateName));
 
     // Check the admin's settings before anything is made.
@@ -191,9 +208,9 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     // Everything is built in a hidden directory that becomes BASE/NAME in
     // one rename, or goes: until then there is no container to see.
     XC_ASSIGN(std::string stage, staging::makeStagingDir(paths_).ctx("create"));
-    ScopeExit removeStage([&] { (void)removeTree(stage); });
+    ScopeExit removeStage([&] { (void)storage::removeTree(stage); });
     std::string rootfs = stage + "/rootfs";
-    if (::mkdir(rootfs.c_str(), 0755) < 0) return Error::sys("create " + rootfs);
+    XC_TRY(makeRootfs(rootfs, o.backend));
 
     std::string tmplConf = stage + "/template.conf";
     std::vector<std::string> args = {"--name", name(), "--path", stage, "--rootfs", rootfs, "--config", tmplConf};
@@ -290,7 +307,7 @@ Status Container::destroy(bool force, const Log& log, bool withDependents) {
         XC_TRY(runHooks("destroy", cfg->hooks.destroy, hookEnvFor(*cfg), log).ctx("destroy (the container is kept)"));
     // One rename, and the container is gone; what follows only frees space.
     XC_ASSIGN(std::string trash, hidden::moveToTrash(paths_).ctx("destroy"));
-    if (auto st = removeTree(trash); !st)
+    if (auto st = storage::removeTree(trash); !st)
         return std::move(st).error().wrap("destroy: the container is gone, but removing its files failed")
             .withHint("the next xc-create, xc-destroy or xc-ls removes " + trash);
     log.info("destroyed");

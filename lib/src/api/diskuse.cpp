@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/btrfs.hpp"
 #include "xc/container.hpp"
 #include "xc/fd.hpp"
 
@@ -24,7 +25,6 @@ namespace {
 constexpr size_t kMaxDepth = 512;
 
 struct Walk {
-    dev_t dev = 0;
     DiskUse use;
     std::set<std::pair<dev_t, ino_t>> linked;  // inodes with several names, counted once
     std::string root;
@@ -56,7 +56,7 @@ Result<std::vector<std::string>> entries(int fd, const std::string& shown) {
     return names;
 }
 
-Status walkDir(Walk& w, int fd, const std::string& shown, size_t depth) {
+Status walkDir(Walk& w, int fd, const std::string& shown, size_t depth, dev_t here) {
     if (depth > kMaxDepth)
         return Error::msg(shown + ": more than " + std::to_string(kMaxDepth) + " directories deep", ELOOP);
     XC_ASSIGN(auto names, entries(fd, shown));
@@ -66,7 +66,8 @@ Status walkDir(Walk& w, int fd, const std::string& shown, size_t depth) {
             if (errno == ENOENT) continue;  // removed meanwhile (a running container)
             return Error::sys("stat " + shown + "/" + n);
         }
-        if (st.st_dev != w.dev) continue;  // another file system mounted here: not this layer
+        // Another file system mounted here is not this layer; a btrfs subvolume the container made is.
+        if (st.st_dev != here && !storage::btrfs::isSubvolumeAt(fd, n.c_str())) continue;
         w.count(st);
         if (!S_ISDIR(st.st_mode)) continue;
         UniqueFd sub(::openat(fd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -74,7 +75,7 @@ Status walkDir(Walk& w, int fd, const std::string& shown, size_t depth) {
             if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) continue;  // replaced meanwhile
             return Error::sys("open " + shown + "/" + n);
         }
-        XC_TRY(walkDir(w, sub.get(), shown + "/" + n, depth + 1));
+        XC_TRY(walkDir(w, sub.get(), shown + "/" + n, depth + 1, st.st_dev));
     }
     return {};
 }
@@ -87,9 +88,8 @@ Result<DiskUse> measureDiskUse(const std::string& dir) {
     struct stat st;
     if (::fstat(fd.get(), &st) < 0) return Error::sys("stat " + dir);
     Walk w;
-    w.dev = st.st_dev;
     w.count(st);
-    XC_TRY(walkDir(w, fd.get(), dir, 1));
+    XC_TRY(walkDir(w, fd.get(), dir, 1, st.st_dev));
     w.use.path = dir;
     return w.use;
 }

@@ -15,6 +15,7 @@
 #include "base/hidden.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
+#include "storage/btrfs.hpp"
 #include "storage/copytree.hpp"
 #include "storage/treeusage.hpp"
 #include "xc/container.hpp"
@@ -51,7 +52,7 @@ Result<RunLock> lockSnaps(const Container& c, const Log& log) {
     XC_ASSIGN(auto names, listDir(dir));
     for (const auto& n : names) {
         if (!hiddenWork(n)) continue;
-        XC_TRY(removeTree(dir + "/" + n).ctx("remove what an interrupted snapshot command left"));
+        XC_TRY(storage::removeTree(dir + "/" + n).ctx("remove what an interrupted snapshot command left"));
         log.notice("removed " + dir + "/" + n + " (left by an interrupted snapshot command)");
     }
     return lock;
@@ -89,9 +90,11 @@ Error runningError(const Container& c) {
                   "; xc-snapshot -n " + c.name() + "; xc-unfreeze -n " + c.name());
 }
 
-// The copy of the container's own files into the staging directory.
+// The copy of the container's own files into the staging directory (for
+// btrfs a read-only snapshot of its subvolume).
 Status fillSnapshot(const ContainerConfig& cfg, const std::string& stage) {
     OwnLayer own = ownLayer(cfg);
+    if (cfg.rootfsBackend == "btrfs") return storage::btrfs::snapshot(own.path, stage + "/" + own.rel, true);
     if (cfg.rootfsBackend == "overlay") {
         if (::mkdir((stage + "/overlay").c_str(), 0700) < 0) return Error::sys("create " + stage + "/overlay");
         auto copied = storage::copyTree(own.path, stage + "/" + own.rel);
@@ -147,7 +150,7 @@ Result<std::string> Container::snapshot(const std::string& comment, const Log& l
     std::string tmpl = snapsDirOf(paths_) + "/" + hidden::kStaging + "XXXXXX";
     if (!::mkdtemp(tmpl.data())) return Error::sys("snapshot: create a staging directory in " + snapsDirOf(paths_));
     const std::string stage = tmpl;
-    ScopeExit removeStage([&] { (void)removeTree(stage); });
+    ScopeExit removeStage([&] { (void)storage::removeTree(stage); });
     XC_TRY(fillSnapshot(cfg, stage).ctx("snapshot"));
     XC_ASSIGN(std::string text, readRegularFile(paths_.configFile(), 1 << 20).ctx("snapshot: read the config"));
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("snapshot"));
@@ -216,15 +219,18 @@ Status restoreInPlace(const ContainerConfig& cfg, const std::string& snapDir, co
     XC_ASSIGN(auto names, listDir(parent));
     for (const auto& n : names)
         if (n.rfind(".xc-restore-", 0) == 0) {
-            XC_TRY(removeTree(parent + "/" + n).ctx("remove what an interrupted restore left"));
+            XC_TRY(storage::removeTree(parent + "/" + n).ctx("remove what an interrupted restore left"));
             log.notice("removed " + parent + "/" + n + " (left by an interrupted restore)");
         }
     std::string tmpl = parent + "/.xc-restore-XXXXXX";
     if (!::mkdtemp(tmpl.data())) return Error::sys("create a staging directory in " + parent);
     const std::string stage = tmpl;
-    ScopeExit removeStage([&] { (void)removeTree(stage); });
-    if (auto copied = storage::copyTree(from, stage + "/tree"); !copied)
+    ScopeExit removeStage([&] { (void)storage::removeTree(stage); });
+    if (cfg.rootfsBackend == "btrfs") {
+        XC_TRY(storage::btrfs::snapshot(from, stage + "/tree", false));
+    } else if (auto copied = storage::copyTree(from, stage + "/tree"); !copied) {
         return std::move(copied).error().wrap("copy " + from);
+    }
     if (::renameat2(AT_FDCWD, (stage + "/tree").c_str(), AT_FDCWD, own.path.c_str(), RENAME_EXCHANGE) < 0)
         return Error::sys("swap the copy in for " + own.path);
     return {};
@@ -279,7 +285,7 @@ Status Container::destroySnapshot(const std::string& snap, const Log& log) {
     std::string trash = snapsDirOf(paths_) + "/" + hidden::kTrash + snap;
     if (::renameat2(AT_FDCWD, dir.c_str(), AT_FDCWD, trash.c_str(), RENAME_NOREPLACE) < 0)
         return Error::sys(what + ": move " + dir + " aside");
-    XC_TRY(removeTree(trash).ctx(what + ": remove its files"));
+    XC_TRY(storage::removeTree(trash).ctx(what + ": remove its files"));
     log.info("snapshot " + snap + " destroyed");
     return {};
 }

@@ -16,6 +16,7 @@
 #include "base/scope.hpp"
 #include "monitor/ephemeral.hpp"
 #include "monitor/ipc.hpp"
+#include "storage/btrfs.hpp"
 #include "xc/container.hpp"
 
 namespace xc::staging {
@@ -74,7 +75,7 @@ Result<std::vector<std::string>> removeLeftovers(const std::string& base, const 
     std::vector<std::string> notices;
     for (const auto& dir : leftoversOf(base, name)) {
         std::string what = isStaging(dir) ? "create" : "destroy";
-        XC_TRY(removeTree(dir).ctx("remove the remains of an interrupted " + what));
+        XC_TRY(storage::removeTree(dir).ctx("remove the remains of an interrupted " + what));
         notices.push_back(name + ": removed " + dir + ", left by an interrupted " + what);
         log.notice(notices.back());
     }

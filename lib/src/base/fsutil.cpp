@@ -239,7 +239,7 @@ Result<UniqueFd> openReadNoFollow(const std::string& path) {
     return fd;
 }
 
-static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string& shown) {
+static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string& shown, RemoveOtherDevice other) {
     struct stat st;
     if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         if (errno == ENOENT) return {};
@@ -249,7 +249,13 @@ static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string
         if (::unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) return Error::sys("remove " + shown);
         return {};
     }
-    if (st.st_dev != dev) return Error::sys(EBUSY, "remove " + shown + " (another filesystem is mounted there)");
+    if (st.st_dev != dev) {
+        if (other) {
+            XC_ASSIGN(bool removed, other(dirfd, name, shown));
+            if (removed) return {};
+        }
+        return Error::sys(EBUSY, "remove " + shown + " (another filesystem is mounted there)");
+    }
     UniqueFd fd(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return Error::sys("open " + shown);
     UniqueDir dir(::fdopendir(fd.get()));
@@ -259,7 +265,7 @@ static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string
     while (struct dirent* de = ::readdir(dir.get())) {
         std::string n = de->d_name;
         if (n == "." || n == "..") continue;
-        Status st2 = removeAt(::dirfd(dir.get()), de->d_name, dev, shown + "/" + n);
+        Status st2 = removeAt(::dirfd(dir.get()), de->d_name, dev, shown + "/" + n, other);
         if (!st2) {
             result = std::move(st2);
             break;
@@ -271,22 +277,22 @@ static Status removeAt(int dirfd, const char* name, dev_t dev, const std::string
     return {};
 }
 
-Status removeTree(const std::string& path) {
+Status removeTree(const std::string& path, RemoveOtherDevice other) {
     struct stat st;
     if (::lstat(path.c_str(), &st) < 0) {
         if (errno == ENOENT) return {};
         return Error::sys("stat " + path);
     }
-    return removeAt(AT_FDCWD, path.c_str(), st.st_dev, path);
+    return removeAt(AT_FDCWD, path.c_str(), st.st_dev, path, other);
 }
 
-Status removeTreeAt(int dirFd, const std::string& name, const std::string& shown) {
+Status removeTreeAt(int dirFd, const std::string& name, const std::string& shown, RemoveOtherDevice other) {
     struct stat st;
     if (::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
         if (errno == ENOENT) return {};
         return Error::sys("stat " + shown);
     }
-    return removeAt(dirFd, name.c_str(), st.st_dev, shown);
+    return removeAt(dirFd, name.c_str(), st.st_dev, shown, other);
 }
 
 Result<std::vector<std::string>> listDir(const std::string& path) {

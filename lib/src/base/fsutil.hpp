@@ -68,11 +68,15 @@ Result<DirEntry> openParentNoFollow(const std::string& path);
 Result<UniqueFd> openAppendAt(int dir, const std::string& name, const std::string& shown, mode_t mode);
 // A regular file opened for reading, no link followed in any component.
 Result<UniqueFd> openReadNoFollow(const std::string& path);
+// What a tree removal does with a directory on another device (a mount,
+// or a btrfs subvolume, which has a device number of its own): true once
+// it removed it, false to fail with "another filesystem is mounted there".
+using RemoveOtherDevice = Result<bool> (*)(int dirFd, const char* name, const std::string& shown);
 // Removes a tree without following symlinks or crossing into other mounts.
-Status removeTree(const std::string& path);
+Status removeTree(const std::string& path, RemoveOtherDevice other = nullptr);
 // The same for the entry `name` of the directory open at dirFd (any fd
 // that can be a dirfd, O_PATH too); `shown` names it in errors.
-Status removeTreeAt(int dirFd, const std::string& name, const std::string& shown);
+Status removeTreeAt(int dirFd, const std::string& name, const std::string& shown, RemoveOtherDevice other = nullptr);
 // Names in a directory, without "." and "..".
 Result<std::vector<std::string>> listDir(const std::string& path);
 std::string trim(const std::string& s);

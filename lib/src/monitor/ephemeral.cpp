@@ -4,6 +4,7 @@
 #include "base/fsutil.hpp"
 #include "base/hidden.hpp"
 #include "spawn/hooks.hpp"
+#include "storage/btrfs.hpp"
 
 namespace xc {
 
@@ -18,7 +19,7 @@ void destroyIfEphemeral(const ContainerPaths& p, const ContainerConfig& cfg, con
         log.error("ephemeral: not destroyed: " + trash.error().message());
         return;
     }
-    if (auto st = removeTree(*trash); !st)
+    if (auto st = storage::removeTree(*trash); !st)
         log.warn("ephemeral: destroyed, but removing " + *trash + " failed: " + st.error().message());
     log.info("ephemeral: destroyed");
 }

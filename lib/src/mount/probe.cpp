@@ -103,6 +103,8 @@ void probeFilesystems(ProbeList& out, const std::string& kernelRelease) {
         {"devpts", "", "CONFIG_UNIX98_PTYS", true, "a private /dev/pts per container"},
         {"overlay", "overlay", "CONFIG_OVERLAY_FS", false,
          "for rootfs.backend \"overlay\" and snapshot clones (xc-create -B overlay, xc-clone -s)"},
+        {"btrfs", "btrfs", "CONFIG_BTRFS_FS", false,
+         "for rootfs.backend \"btrfs\": subvolumes and btrfs snapshots (xc-create -B btrfs on a base on btrfs)"},
         {"cgroup", "", "CONFIG_CGROUPS", false, "v1 controllers"},
         {"cgroup2", "", "CONFIG_CGROUPS", false, "the unified hierarchy"},
         {"mqueue", "", "CONFIG_POSIX_MQUEUE", false, "/dev/mqueue"},

@@ -1,4 +1,5 @@
-// Pieces of copyTree (copytree.hpp): file data and extended attributes.
+// Pieces of copyTree (copytree.hpp): file data, extended attributes and
+// the walk's open beneath a root (which the btrfs backend uses too).
 #pragma once
 
 #include <sys/types.h>
@@ -8,6 +9,10 @@
 #include "xc/result.hpp"
 
 namespace xc::storage {
+
+// openat2 of `rel` ("" for root itself) strictly beneath `root`: no
+// symlink, magic link or mount crossing on the way (-1 and errno if not).
+int openBeneath(int root, const std::string& rel, int flags);
 
 // One side of an xattr copy: an open fd (regular files, directories), or,
 // for objects that cannot be opened (symlinks, devices, FIFOs, sockets),

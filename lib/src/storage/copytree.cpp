@@ -19,6 +19,13 @@
 
 namespace xc::storage {
 
+int openBeneath(int root, const std::string& rel, int flags) {
+    struct open_how how = {};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, root, rel.empty() ? "." : rel.c_str(), &how, sizeof how));
+}
+
 namespace {
 
 struct Entry {
@@ -65,13 +72,6 @@ Status applyMeta(const struct statx& sx, const XattrNode& from, int dirFd, const
     rc = fd >= 0 ? ::futimens(fd, times) : ::utimensat(dirFd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
     if (rc < 0) return Error::sys("set the timestamps");
     return {};
-}
-
-int openBeneath(int root, const std::string& rel, int flags) {
-    struct open_how how = {};
-    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS;
-    return static_cast<int>(::syscall(SYS_openat2, root, rel.empty() ? "." : rel.c_str(), &how, sizeof how));
 }
 
 class Walker {
@@ -219,12 +219,16 @@ Result<CopyStats> copyTree(const std::string& src, const std::string& dst) {
 }
 
 Result<CopyStats> copyTreeFrom(int srcFd, const std::string& src, const std::string& dst) {
+    if (::mkdir(dst.c_str(), 0700) < 0) return Error::sys("copy " + src + ": create " + dst);
+    return copyTreeInto(srcFd, src, dst);
+}
+
+Result<CopyStats> copyTreeInto(int srcFd, const std::string& src, const std::string& dst) {
     UniqueFd in(::openat(srcFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!in) return Error::sys("copy " + src + ": open it");
     struct statx sx;
     if (::statx(in.get(), "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, &sx) < 0)
         return Error::sys("copy " + src + ": read its attributes");
-    if (::mkdir(dst.c_str(), 0700) < 0) return Error::sys("copy " + src + ": create " + dst);
     UniqueFd out(::open(dst.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!out) return Error::sys("copy " + src + ": open " + dst);
     Walker w(out.get(), makedev(sx.stx_dev_major, sx.stx_dev_minor));

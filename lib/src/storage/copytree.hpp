@@ -36,5 +36,8 @@ Result<CopyStats> copyTree(const std::string& src, const std::string& dst);
 // The same from an open directory (the root of a detached overlay mount);
 // `src` names it in errors.
 Result<CopyStats> copyTreeFrom(int srcFd, const std::string& src, const std::string& dst);
+// The same into `dst`, an empty directory that exists (a new btrfs
+// subvolume); it gets the owner, mode and times of the source's root.
+Result<CopyStats> copyTreeInto(int srcFd, const std::string& src, const std::string& dst);
 
 }  // namespace xc::storage

@@ -27,11 +27,12 @@
 namespace xc::storage {
 
 struct Layout {
-    std::string backend = "dir";     // "dir" | "overlay"
+    std::string backend = "dir";     // "dir" | "overlay" | "btrfs" (a subvolume: as dir to a start)
     std::string rootfs;              // dir: the tree; overlay: the mount point
     std::vector<std::string> lower;  // overlay: read-only layers, top first
     std::string upper;               // overlay: the writable layer
     bool overlay() const { return backend == "overlay"; }
+    bool btrfs() const { return backend == "btrfs"; }
     std::string layerDir() const;    // the parent of upper: holds upper/ and work/
     std::string work() const;        // layerDir()/work
     // The paths to idmap (lower..., layerDir) for an unprivileged start.

@@ -10,18 +10,18 @@
 #include <utility>
 
 #include "base/fsutil.hpp"
+#include "storage/btrfs.hpp"
 
 namespace xc::storage {
 
 namespace {
 
 struct Walk {
-    dev_t dev = 0;
     std::set<std::pair<dev_t, ino_t>> linked;
     uint64_t bytes = 0;
 };
 
-Status walkDir(int fd, const std::string& shown, Walk& w, int depth) {
+Status walkDir(int fd, const std::string& shown, Walk& w, int depth, dev_t here) {
     if (depth > 4096) return Error::msg(shown + ": nested too deep", ELOOP);
     UniqueDir d(::fdopendir(fd));
     if (!d) {
@@ -36,13 +36,13 @@ Status walkDir(int fd, const std::string& shown, Walk& w, int depth) {
             if (errno == ENOENT) continue;  // gone meanwhile
             return Error::sys("stat " + shown + "/" + n);
         }
-        if (st.st_dev != w.dev) continue;  // another mount
+        if (st.st_dev != here && !btrfs::isSubvolumeAt(::dirfd(d.get()), e->d_name)) continue;  // another mount
         if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && !w.linked.insert({st.st_dev, st.st_ino}).second) continue;
         w.bytes += static_cast<uint64_t>(st.st_blocks) * 512;
         if (!S_ISDIR(st.st_mode)) continue;
         int sub = ::openat(::dirfd(d.get()), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub < 0) return Error::sys("open " + shown + "/" + n);
-        XC_TRY(walkDir(sub, shown + "/" + n, w, depth + 1));
+        XC_TRY(walkDir(sub, shown + "/" + n, w, depth + 1, st.st_dev));
     }
     return {};
 }
@@ -58,9 +58,8 @@ Result<uint64_t> treeUsage(const std::string& dir) {
         return Error::sys("stat " + dir);
     }
     Walk w;
-    w.dev = st.st_dev;
     w.bytes = static_cast<uint64_t>(st.st_blocks) * 512;
-    XC_TRY(walkDir(fd, dir, w, 0));
+    XC_TRY(walkDir(fd, dir, w, 0, st.st_dev));
     return w.bytes;
 }
 
