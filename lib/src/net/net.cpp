@@ -391,9 +391,16 @@ Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
 Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const ContainerConfig& cfg, pid_t pid, const Log& log) {
     auto net = std::make_unique<Network>(cfg, log);
     if (cfg.hostNetwork()) return std::unique_ptr<ContainerNetwork>(std::move(net));
+    for (size_t i = 0; ::geteuid() != 0 && i < cfg.network.size(); ++i)
+        if (cfg.network[i].type != "empty")
+            return Error::msg("network." + std::to_string(i) + ": a user's container cannot have a " +
+                                  cfg.network[i].type + " interface yet (the host's end needs a set-uid helper)",
+                              EPERM)
+                .withHint("set network = ( ); in the container's config");
     if (cfg.network.empty() || pid <= 0) {
-        // Still bring up loopback: a container always has a working lo.
-        if (pid > 0) {
+        // Still bring up loopback: a container always has a working lo
+        // (a user's container brings up its own: spawn's loopbackInside).
+        if (pid > 0 && ::geteuid() == 0) {
             XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
             XC_ASSIGN(nl::Socket inner, nl::Socket::openIn(ns.get()));
             XC_ASSIGN(auto lo, nl::findLink(inner, "lo"));
