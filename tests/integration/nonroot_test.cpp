@@ -192,3 +192,18 @@ TEST_F(NonRoot, MissingDelegationIsOneLineNamingTheFix) {
     RunResult check = asUser("xc-checkconfig", {"--no-color"});
     EXPECT_TRUE(contains(check.out, "no cgroup is delegated to " + user_)) << check.describe();
 }
+
+TEST_F(NonRoot, AVethIsOneLineThatSaysItNeedsTheHelperAndNothingRuns) {
+    addSubids();
+    delegate();
+    const std::string conf = home_ + "/veth.conf";
+    ASSERT_TRUE(writeText(conf, "network = ( { type = \"veth\"; link = \"xcbr0\"; name = \"eth0\"; } );\n"));
+    ASSERT_EQ(::chown(conf.c_str(), uid_, gid_), 0);
+    XC_ASSERT_OK(asUser("xc-create", {"-n", "c1", "-t", "busybox", "-f", conf}));
+    RunResult r = asUser("xc-start", {"-n", "c1"});
+    expectOneLine(r, "network.0: a user's container cannot have a veth interface yet");
+    EXPECT_TRUE(contains(r.err, "set network = ( );")) << r.describe();
+    RunResult st = asUser("xc-info", {"-n", "c1", "-s"});
+    EXPECT_TRUE(contains(st.out, "STOPPED")) << st.describe();
+    EXPECT_FALSE(isDir(std::string(kCgroup2) + "/xc.users/" + user_ + "/xc-" + ::xc::hashKey(userBase()).substr(0, 12) + "/c1"));
+}

@@ -339,8 +339,25 @@ std::string interfaceHwaddr(const ContainerConfig& cfg, size_t i) {
     return stableHwaddr(cfg.name + '\0' + cfg.rootfsPath + '\0' + std::to_string(i));
 }
 
+namespace {
+
+// A user's container has no interface with a host end yet: that needs a
+// set-uid helper (the lxc-user-nic model) this xc does not have.
+Status refuseUserInterfaces(const ContainerConfig& cfg) {
+    for (size_t i = 0; ::geteuid() != 0 && i < cfg.network.size(); ++i)
+        if (cfg.network[i].hasInterface())
+            return Error::msg("network." + std::to_string(i) + ": a user's container cannot have a " +
+                                  cfg.network[i].type + " interface yet (the host's end needs a set-uid helper)",
+                              EPERM)
+                .withHint("set network = ( ); in the container's config");
+    return {};
+}
+
+}  // namespace
+
 Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
     if (cfg.network.empty()) return {};
+    XC_TRY(refuseUserInterfaces(cfg));
     // "none" shares the host's network namespace (the config refuses it
     // without security.allow_host_network): nothing to make or check.
     bool needsHost = false;
@@ -391,12 +408,7 @@ Status ContainerNetwork::preflight(const ContainerConfig& cfg) {
 Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const ContainerConfig& cfg, pid_t pid, const Log& log) {
     auto net = std::make_unique<Network>(cfg, log);
     if (cfg.hostNetwork()) return std::unique_ptr<ContainerNetwork>(std::move(net));
-    for (size_t i = 0; ::geteuid() != 0 && i < cfg.network.size(); ++i)
-        if (cfg.network[i].type != "empty")
-            return Error::msg("network." + std::to_string(i) + ": a user's container cannot have a " +
-                                  cfg.network[i].type + " interface yet (the host's end needs a set-uid helper)",
-                              EPERM)
-                .withHint("set network = ( ); in the container's config");
+    XC_TRY(refuseUserInterfaces(cfg));
     if (cfg.network.empty() || pid <= 0) {
         // Still bring up loopback: a container always has a working lo
         // (a user's container brings up its own: spawn's loopbackInside).
