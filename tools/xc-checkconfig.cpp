@@ -31,11 +31,20 @@ int main(int argc, char** argv) {
                  "  does not support yet ('not supported by this xc yet'; none in this version):\n"
                  "  limits of this version, not faults of the host.\n"
                  "  Colours only on a terminal (not with --no-color or NO_COLOR set).\n"
-                 "  Run it as root: several probes need privileges.\n\n"
+                 "  Run it as root: several probes need privileges. Run by another user, its\n"
+                 "  Cgroups section also says which cgroup2 group is delegated to that user.\n\n"
+                 "NON-ROOT USERS\n"
+                 "  Where systemd does not delegate a cgroup to a user (user@UID.service), root\n"
+                 "  makes one: --delegate USER creates <cgroup2>/xc.users/USER with its\n"
+                 "  directory, cgroup.procs, cgroup.subtree_control and cgroup.threads owned by\n"
+                 "  USER (cgroup v2's delegation rules) and a leaf 'session' in it; root then\n"
+                 "  starts USER's sessions in that leaf (echo PID > .../session/cgroup.procs, as\n"
+                 "  a login hook does). --undelegate USER removes it again.\n\n"
                  "EXAMPLES\n"
                  "  xc-checkconfig\n"
                  "  xc-checkconfig --no-color | grep -A1 missing\n"
-                 "  xc-checkconfig --json\n\n"
+                 "  xc-checkconfig --json\n"
+                 "  xc-checkconfig --delegate alice\n\n"
                  "EXIT STATUS\n"
                  "  0 every required feature is available, 1 a required feature is missing (the\n"
                  "  last line says how many), 2 usage error",
@@ -43,7 +52,23 @@ int main(int argc, char** argv) {
     bool json = false, noColor = false;
     t.app().add_flag("--json", json, "Print the items as a JSON array (section, name, status: ok|missing|warn|info|unsupported, required, detail, fix)");
     t.app().add_flag("--no-color", noColor, "Never colour the output");
+    std::string delegate, undelegate;
+    t.app().add_option("--delegate", delegate, "As root: make a cgroup2 group for USER's containers (see NON-ROOT USERS)")
+        ->type_name("USER");
+    t.app().add_option("--undelegate", undelegate, "As root: remove the group --delegate made for USER")
+        ->type_name("USER");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    if (!delegate.empty()) {
+        auto d = delegateCgroupTo(delegate);
+        if (!d) return t.fail(d.error());
+        std::printf("delegated %s to %s; start %s's sessions in %s (as root: echo PID > %s/cgroup.procs)\n",
+                    d->group.c_str(), delegate.c_str(), delegate.c_str(), d->session.c_str(), d->session.c_str());
+        return tool::kExitOk;
+    }
+    if (!undelegate.empty()) {
+        if (auto st = undelegateCgroupOf(undelegate); !st) return t.fail(st.error());
+        return tool::kExitOk;
+    }
 
     const std::vector<ProbeItem> items = probeHost();
     const std::string text =

@@ -168,8 +168,10 @@ protected:
     std::string cgParent_;  // xc-<12 hex>
     std::vector<std::string> extraCleanup_;
 
-private:
+    // Kills what is in the cgroup dir and below (thawed first), removes it.
     void cleanupCgroupTree(const std::string& dir);
+
+private:
     void stopHostServices();
     int bridgeNet_ = 0;
     std::string bridgeConf_, bridgeState_;

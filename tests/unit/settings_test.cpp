@@ -48,7 +48,7 @@ protected:
 TEST_F(SettingsTest, MissingFileGivesDefaults) {
     auto s = loadGlobalSettings(host_);
     ASSERT_TRUE(s.ok()) << s.error().message();
-    EXPECT_EQ(s->path, "/var/lib/xc");
+    EXPECT_EQ(s->path, "");  // defaultBase(): root's /var/lib/xc, a user's ~/.local/share/xc
     EXPECT_EQ(s->logLevel, LogLevel::Error);
     EXPECT_EQ(s->lxcfsPath, "/var/lib/lxcfs");
 }

@@ -4,9 +4,11 @@
 // a short-lived child, a temporary cgroup is removed again).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "xc/hostcheck.hpp"
+#include "xc/result.hpp"
 
 namespace xc {
 
@@ -15,5 +17,14 @@ namespace xc {
 // Syscalls, Cgroups, Filesystems, Network, Security, Tools, and last what
 // this xc does not support yet.
 std::vector<ProbeItem> probeHost();
+
+// Root's cgroup delegation for a user where systemd makes none
+// (xc-checkconfig --delegate): <cgroup2>/xc.users/USER, owned as cgroup
+// v2's delegation rules say, with a leaf for the user's sessions.
+struct CgroupDelegation {
+    std::string group, session;
+};
+Result<CgroupDelegation> delegateCgroupTo(const std::string& user);
+Status undelegateCgroupOf(const std::string& user);
 
 }  // namespace xc

@@ -3,6 +3,8 @@
 // is built from them.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "xc/result.hpp"
@@ -11,14 +13,26 @@ namespace xc {
 
 constexpr const char* kDefaultBase = "/var/lib/xc";
 
+// The base directory when neither -P nor XC_PATH nor xc.conf names one:
+// /var/lib/xc for root; for any other caller $XDG_DATA_HOME/xc, else
+// ~/.local/share/xc (as LXC's ~/.local/share/lxc).
+std::string defaultBase();
+
 // 1-64 of [A-Za-z0-9_.-], not starting with '.' or '-'.
 Status validateName(const std::string& name);
 
 // Install locations; each can be overridden from the environment so that
 // tests run the build tree without installing (XC_SYSCONF_DIR, XC_DATA_DIR,
 // XC_TEMPLATE_DIR, XC_LIBEXEC_DIR, XC_LOG_DIR, XC_CACHE_DIR, XC_SUBID_DIR).
+//
+// A caller other than root gets its own places (XDG base directories):
+// config ~/.config/xc (xc.conf; default.conf, else the host's), cache
+// ~/.cache/xc, runtime state $XDG_RUNTIME_DIR/xc, else ~/.cache/xc/run;
+// /etc/xc stays the host's (usernet).
 struct HostPaths {
+    uid_t uid = 0;            // the caller's effective uid, whose places these are
     std::string sysconfDir;   // /etc/xc: xc.conf, default.conf
+    std::string userConfDir;  // non-root: $XDG_CONFIG_HOME/xc, else ~/.config/xc; "" for root
     std::string dataDir;      // <prefix>/share/xc: config includes, seccomp profiles
     std::string templateDir;  // <prefix>/share/xc/templates
     std::string libexecDir;   // <prefix>/libexec/xc: xc-supervisor
@@ -28,15 +42,18 @@ struct HostPaths {
     std::string subidDir;     // /etc: subuid and subgid (XC_SUBID_DIR)
 
     static HostPaths fromEnvironment();
-    std::string defaultConf() const { return sysconfDir + "/default.conf"; }
-    std::string globalConf() const { return sysconfDir + "/xc.conf"; }
+    bool nonRoot() const { return uid != 0; }
+    // Non-root: the user's default.conf where it exists, else the host's.
+    std::string defaultConf() const;
+    // Non-root: the user's own xc.conf (the host's names root's places).
+    std::string globalConf() const;
     std::string monitorBinary() const { return libexecDir + "/xc-supervisor"; }
     std::string subuidFile() const { return subidDir + "/subuid"; }
     std::string subgidFile() const { return subidDir + "/subgid"; }
 };
 
 // The base directory: -P if given, else $XC_PATH, else `configured` (the
-// path of /etc/xc/xc.conf), else /var/lib/xc. Made absolute.
+// path of xc.conf), else defaultBase(). Made absolute.
 std::string resolveBase(const std::string& fromOption, const std::string& configured = "");
 
 class ContainerPaths {

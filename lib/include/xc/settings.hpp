@@ -10,7 +10,7 @@
 namespace xc {
 
 struct GlobalSettings {
-    std::string path = kDefaultBase;  // base directory when neither -P nor XC_PATH is given
+    std::string path;  // base directory when neither -P nor XC_PATH is given ("": defaultBase())
     LogLevel logLevel = LogLevel::Error;
     // Where lxcfs is mounted (containers with lxcfs = true or "auto" bind its files).
     std::string lxcfsPath = "/var/lib/lxcfs";

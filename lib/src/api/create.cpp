@@ -19,6 +19,7 @@
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
+#include "base/users.hpp"
 #include "config/subid.hpp"
 #include "net/net.hpp"
 #include "process/process.hpp"
@@ -162,6 +163,27 @@ Status requireTree(const std::string& tree, const std::string& templateName) {
                       EINVAL);
 }
 
+// The idmap a new container gets where its config names none: a user's own
+// ids (userDefaultIdmap), root's range, or (isolated) a check that a free
+// block exists now, before the template runs; it is taken at the end.
+Status chooseIdmap(const HostPaths& host, const std::string& base, const ContainerConfig& cfg, CreateInputs& in) {
+    const bool isolated = cfg.idmap.empty() && cfg.security.idmapIsolated;
+    if (host.nonRoot() && (isolated || cfg.security.privileged))
+        return Error::msg(std::string(isolated ? "security.idmap_isolated" : "security.privileged") +
+                              " is for root's containers: a user's container maps the user's own ids",
+                          EPERM);
+    if (!cfg.idmap.empty()) return {};
+    if (host.nonRoot()) {
+        XC_ASSIGN(in.defaultIdmap, userDefaultIdmap(host.subuidFile(), host.subgidFile(), userNameOf(host.uid),
+                                                    host.uid, ::getegid()));
+    } else if (isolated) {
+        XC_TRY(isolatedIdmap(host, base));
+    } else if (!cfg.security.privileged) {
+        XC_ASSIGN(in.defaultIdmap, rootDefaultIdmap(host.subuidFile(), host.subgidFile()));
+    }
+    return {};
+}
+
 }  // namespace
 
 Status Container::create(const CreateOptions& o, const Log& log) {
@@ -187,11 +209,7 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     // admin's files name no idmap.
     XC_ASSIGN(ContainerConfig mergedCfg, parseConfig(merged, "new config of " + name()));
     const bool isolated = mergedCfg.idmap.empty() && mergedCfg.security.idmapIsolated;
-    if (isolated) {
-        XC_TRY(isolatedIdmap(host_, paths_.base()));  // a free block now, before the template runs
-    } else if (mergedCfg.idmap.empty() && !mergedCfg.security.privileged) {
-        XC_ASSIGN(in.defaultIdmap, rootDefaultIdmap(host_.subuidFile(), host_.subgidFile()));
-    }
+    XC_TRY(chooseIdmap(host_, paths_.base(), mergedCfg, in));
 
     XC_TRY(makeDirs(paths_.runDir(), 0700));
     auto lock = RunLock::tryAcquire(paths_.lockFile());

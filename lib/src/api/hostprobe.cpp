@@ -2,6 +2,8 @@
 // module that owns its concept, in the order the report shows them.
 #include "xc/hostprobe.hpp"
 
+#include "cgroup/user_delegation.hpp"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -128,5 +130,12 @@ std::vector<ProbeItem> probeHost() {
     listUnsupported(out);
     return items;
 }
+
+Result<CgroupDelegation> delegateCgroupTo(const std::string& user) {
+    XC_ASSIGN(UserDelegation d, delegateToUser(user));
+    return CgroupDelegation{d.group, d.session};
+}
+
+Status undelegateCgroupOf(const std::string& user) { return undelegateUser(user); }
 
 }  // namespace xc

@@ -3,6 +3,7 @@
 // the same config, described section by section. Reads only.
 #include "api/start_plan.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -202,7 +203,12 @@ Result<std::vector<PlanSection>> Container::startPlan(const StartOptions& o) con
     }
     completeStartConfig(cfg, paths_);
     XC_TRY(checkSupported(cfg));
-    XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
+    // The plan of the start its owner would make: root's container (one
+    // whose config is root's) gets the host's layout whoever asks, a
+    // user's the cgroup2 group delegated to the user.
+    struct stat st {};
+    const bool rootsContainer = ::stat(paths_.configFile().c_str(), &st) == 0 && st.st_uid == 0;
+    XC_ASSIGN(CgroupLayout layout, rootsContainer ? CgroupLayout::detectHost() : CgroupLayout::detect());
     XC_ASSIGN(StartPlan plan, makeStartPlan(cfg, paths_, layout, o.cmd));
     XC_ASSIGN(GlobalSettings settings, loadGlobalSettings(host_));
     XC_TRY(chooseLxcfs(cfg.lxcfs, settings.lxcfsPath, plan.spawn));

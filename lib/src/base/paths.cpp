@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <unistd.h>
+
 #ifndef XC_INSTALL_DATADIR
 #define XC_INSTALL_DATADIR "/usr/local/share/xc"
 #endif
@@ -39,8 +41,32 @@ static std::string envOr(const char* var, const std::string& fallback) {
     return (v && *v) ? std::string(v) : fallback;
 }
 
+namespace {
+
+// $VAR if it is an absolute path (the XDG rule), else ~/FALLBACK.
+std::string xdgDir(const char* var, const char* fallback) {
+    const char* v = std::getenv(var);
+    if (v && v[0] == '/') return v;
+    return envOr("HOME", "/") + "/" + fallback;
+}
+
+}  // namespace
+
+std::string defaultBase() { return ::geteuid() == 0 ? kDefaultBase : xdgDir("XDG_DATA_HOME", ".local/share") + "/xc"; }
+
+std::string HostPaths::defaultConf() const {
+    if (nonRoot()) {
+        std::string own = userConfDir + "/default.conf";
+        if (::access(own.c_str(), F_OK) == 0) return own;
+    }
+    return sysconfDir + "/default.conf";
+}
+
+std::string HostPaths::globalConf() const { return (nonRoot() ? userConfDir : sysconfDir) + "/xc.conf"; }
+
 HostPaths HostPaths::fromEnvironment() {
     HostPaths p;
+    p.uid = ::geteuid();
     p.sysconfDir = envOr("XC_SYSCONF_DIR", XC_INSTALL_SYSCONFDIR);
     p.dataDir = envOr("XC_DATA_DIR", XC_INSTALL_DATADIR);
     p.templateDir = envOr("XC_TEMPLATE_DIR", p.dataDir + "/templates");
@@ -49,12 +75,21 @@ HostPaths HostPaths::fromEnvironment() {
     p.cacheDir = envOr("XC_CACHE_DIR", "/var/cache/xc");
     p.runRoot = "/run/xc";
     p.subidDir = envOr("XC_SUBID_DIR", "/etc");
+    if (p.nonRoot()) {
+        // Never a shared directory such as /tmp: every place is the user's own.
+        p.userConfDir = xdgDir("XDG_CONFIG_HOME", ".config") + "/xc";
+        const std::string cache = xdgDir("XDG_CACHE_HOME", ".cache") + "/xc";
+        p.cacheDir = envOr("XC_CACHE_DIR", cache);
+        const char* run = std::getenv("XDG_RUNTIME_DIR");
+        p.runRoot = (run && run[0] == '/') ? std::string(run) + "/xc" : cache + "/run";
+        p.logDir = envOr("XC_LOG_DIR", cache + "/log");
+    }
     return p;
 }
 
 std::string resolveBase(const std::string& fromOption, const std::string& configured) {
     std::string base = fromOption;
-    if (base.empty()) base = envOr("XC_PATH", configured.empty() ? kDefaultBase : configured);
+    if (base.empty()) base = envOr("XC_PATH", configured.empty() ? defaultBase() : configured);
     std::error_code ec;
     std::filesystem::path abs = std::filesystem::absolute(base, ec);
     std::string out = ec ? base : abs.lexically_normal().string();
@@ -75,7 +110,7 @@ std::string hashKey(const std::string& text) {
 
 ContainerPaths::ContainerPaths(const HostPaths& host, std::string base, std::string name)
     : base_(std::move(base)), name_(std::move(name)), logDir_(host.logDir) {
-    defaultBase_ = base_ == kDefaultBase;
+    defaultBase_ = base_ == kDefaultBase && !host.nonRoot();
     std::string key = hashKey(base_);
     key_ = key;
     runDir_ = host.runRoot + "/" + key;

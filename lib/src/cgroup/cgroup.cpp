@@ -304,8 +304,10 @@ Status Cgroup::applyDevicePolicy() {
         for (const auto& line : deviceRulesV1(rules)) XC_TRY(cgWrite(dir + "/devices.allow", line));
     }
     // cgroup2 has no devices files: its policy is a program on the group.
-    // On a hybrid host both hold, each on its own hierarchy.
-    if (const CgroupHierarchy* u = layout_.unified()) {
+    // On a hybrid host both hold, each on its own hierarchy. A user's
+    // group gets none: loading one needs CAP_SYS_ADMIN over the host, and
+    // its user namespace has only the host's nodes, with their modes.
+    if (const CgroupHierarchy* u = layout_.unified(); u && !layout_.delegated()) {
         const std::string dir = dirFor(*u);
         XC_ASSIGN(UniqueFd fd, openGroupDir(dir));
         XC_TRY(attachDeviceProgram(fd.get(), deviceProgram(rules), "cgroup " + dir));

@@ -37,8 +37,11 @@ enum class CgroupFreezer { None, Unified, V1 };
 
 class CgroupLayout {
 public:
-    // Reads /proc/self/mountinfo (and cgroup.controllers of a cgroup2 mount).
+    // Reads /proc/self/mountinfo (and cgroup.controllers of a cgroup2 mount);
+    // for a caller other than root, delegatedTo(its euid) of that.
     static Result<CgroupLayout> detect();
+    // The host's layout whoever calls (xc-checkconfig's report).
+    static Result<CgroupLayout> detectHost();
     // For tests: mountinfo text plus, for a cgroup2 mount, its controllers.
     static CgroupLayout fromMountinfo(const std::string& mountinfo, const std::string& v2Controllers);
 
@@ -48,6 +51,12 @@ public:
     // since that is where it limits); nullptr if none.
     const CgroupHierarchy* forController(const std::string& controller) const;
     const CgroupHierarchy* unified() const;  // nullptr on a pure v1 host
+    // The layout a caller other than root uses: only the cgroup2 group
+    // delegated to uid, as if mounted there (user_delegation.cpp).
+    Result<CgroupLayout> delegatedTo(uid_t uid) const;
+    // A delegated layout: no device program (it needs CAP_SYS_ADMIN over
+    // the host; a user namespace cannot make device nodes anyway).
+    bool delegated() const { return delegated_; }
 
     // The freezer used by Cgroup::freeze/thaw/freezerState: unified
     // cgroup.freeze where a cgroup2 hierarchy exists (measured faster than
@@ -60,6 +69,7 @@ private:
     CgroupMode mode_ = CgroupMode::V2;
     std::vector<CgroupHierarchy> hierarchies_;
     CgroupFreezer freezer_ = CgroupFreezer::None;
+    bool delegated_ = false;
 };
 
 // One file write that a vocabulary key turns into.

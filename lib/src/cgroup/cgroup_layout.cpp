@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "cgroup/cgroup.hpp"
 #include "base/number.hpp"
 #include "base/fsutil.hpp"
@@ -163,6 +165,12 @@ CgroupLayout CgroupLayout::fromMountinfo(const std::string& mountinfo, const std
 }
 
 Result<CgroupLayout> CgroupLayout::detect() {
+    XC_ASSIGN(CgroupLayout host, detectHost());
+    if (::geteuid() == 0) return host;
+    return host.delegatedTo(::geteuid());
+}
+
+Result<CgroupLayout> CgroupLayout::detectHost() {
     XC_ASSIGN(std::string mountinfo, readFile("/proc/self/mountinfo"));
     // The cgroup2 controllers live in a file of the mount itself.
     std::vector<CgroupHierarchy> hs;

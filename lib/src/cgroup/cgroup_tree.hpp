@@ -16,6 +16,9 @@ namespace xc {
 
 // Opens a cgroup directory (a trusted, short host path); ENOENT if gone.
 Result<UniqueFd> openGroupDir(const std::string& path);
+// Gives the group at dirFd (shown as `dir`) and the files its owner writes
+// to manage it (cgroup.procs, .threads, .subtree_control; v1's) to uid:gid.
+Status chownDelegated(int dirFd, uid_t uid, gid_t gid, const std::string& dir);
 
 // Depth first below the group `root`: enter(fd) on each group (the root
 // first) before its sub-groups, leave(parentFd, name) on each sub-group

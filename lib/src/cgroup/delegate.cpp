@@ -21,16 +21,22 @@ constexpr const char* kDelegatedFiles[] = {"cgroup.procs", "cgroup.threads", "cg
 
 }  // namespace
 
+Status chownDelegated(int dirFd, uid_t uid, gid_t gid, const std::string& dir) {
+    const std::string who = std::to_string(uid) + ":" + std::to_string(gid);
+    if (::fchown(dirFd, uid, gid) < 0) return Error::sys("give cgroup " + dir + " to " + who);
+    for (const char* f : kDelegatedFiles) {
+        if (::fchownat(dirFd, f, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT) continue;
+        return Error::sys("give " + dir + "/" + f + " to " + who);
+    }
+    return {};
+}
+
 Status Cgroup::delegatePayload(uid_t uid, gid_t gid) const {
     for (const auto& h : layout_.hierarchies()) {
         if (!h.unified && !h.has("name=systemd")) continue;
         const std::string dir = payloadDirFor(h);
         XC_ASSIGN(UniqueFd fd, openGroupDir(dir));
-        if (::fchown(fd.get(), uid, gid) < 0) return Error::sys("give cgroup " + dir + " to the container's root");
-        for (const char* f : kDelegatedFiles) {
-            if (::fchownat(fd.get(), f, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 || errno == ENOENT) continue;
-            return Error::sys("give " + dir + "/" + f + " to the container's root");
-        }
+        XC_TRY(chownDelegated(fd.get(), uid, gid, dir).ctx("delegate to the container's root"));
     }
     return {};
 }

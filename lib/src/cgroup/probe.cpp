@@ -1,6 +1,7 @@
 // The cgroup probe: facts from the host files, then the items from the
 // layout and those facts.
 #include "cgroup/probe.hpp"
+#include "cgroup/user_delegation.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -236,7 +237,7 @@ void reportCgroups(ProbeList& out, const CgroupLayout& layout, const CgroupFacts
 
 void probeCgroups(ProbeList& out) {
     out.section("Cgroups");
-    auto layout = CgroupLayout::detect();
+    auto layout = CgroupLayout::detectHost();
     if (!layout) {
         out.add("hierarchies", S::Missing, layout.error().message(),
                 "mount one: mount -t cgroup2 cgroup2 /sys/fs/cgroup (or the v1 controllers under /sys/fs/cgroup/<name>)",
@@ -245,6 +246,13 @@ void probeCgroups(ProbeList& out) {
         return;
     }
     reportCgroups(out, *layout, gatherCgroupFacts(*layout));
+    if (::geteuid() == 0) return;
+    // A caller other than root: the group its containers would use.
+    auto mine = layout->delegatedTo(::geteuid());
+    if (mine)
+        out.add("delegation", S::Ok, mine->unified()->mountPoint + " is " + userNameOf(::geteuid()) + "'s");
+    else
+        out.add("delegation", S::Missing, mine.error().message(), mine.error().hint(), true);
 }
 
 }  // namespace xc

@@ -1,6 +1,8 @@
 #include "config/subid.hpp"
 
+#include <algorithm>
 #include <sstream>
+#include <tuple>
 
 #include "base/fsutil.hpp"
 #include "base/number.hpp"
@@ -52,6 +54,46 @@ Result<std::vector<IdMap>> rootDefaultIdmap(const std::string& subuidFile, const
     XC_ASSIGN(IdMap u, rootRange(subuidFile, 'u', count));
     XC_ASSIGN(IdMap g, rootRange(subgidFile, 'g', count));
     return std::vector<IdMap>{u, g};
+}
+
+uint64_t freeSubidStart(const std::vector<std::string>& texts) {
+    uint64_t end = 100000;
+    for (const auto& text : texts) {
+        std::istringstream in(text);
+        std::string line;
+        while (std::getline(in, line)) {
+            auto a = line.find(':'), b = line.rfind(':');
+            if (a == std::string::npos || a == b) continue;
+            auto start = parseU64(trim(line.substr(a + 1, b - a - 1)));
+            auto count = parseU64(trim(line.substr(b + 1)));
+            if (start && count) end = std::max(end, *start + *count);
+        }
+    }
+    return (end + 65535) / 65536 * 65536;
+}
+
+Result<std::vector<IdMap>> userDefaultIdmap(const std::string& subuidFile, const std::string& subgidFile,
+                                            const std::string& user, uint32_t uid, uint32_t gid, uint32_t count) {
+    std::vector<std::string> texts;
+    std::vector<IdMap> out;
+    for (const auto& [file, type, own] : {std::tuple{subuidFile, 'u', uid}, std::tuple{subgidFile, 'g', gid}}) {
+        auto text = readRegularFile(file, 1 << 20);
+        if (!text && text.error().code() != ENOENT) return std::move(text).error().wrap("read " + file);
+        texts.push_back(text ? *text : "");
+        auto ranges = subidRangesOf(texts.back(), user, uid);
+        if (ranges.empty()) {
+            const uint64_t at = freeSubidStart(texts);
+            const std::string span = std::to_string(at) + "-" + std::to_string(at + count - 1);
+            return Error::msg(user + " has no subordinate " + (type == 'u' ? "uids" : "gids") + " in " + file +
+                                  " (the line " + user + ":" + std::to_string(at) + ":" + std::to_string(count) +
+                                  " is missing)",
+                              ENOENT)
+                .withHint("as root: usermod --add-subuids " + span + " --add-subgids " + span + " " + user);
+        }
+        out.push_back(IdMap{type, 0, own, 1});
+        out.push_back(IdMap{type, 1, ranges[0].start, std::min(count, ranges[0].count)});
+    }
+    return out;
 }
 
 }  // namespace xc

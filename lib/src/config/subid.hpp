@@ -29,4 +29,18 @@ std::vector<SubidRange> subidRangesOf(const std::string& text, const std::string
 Result<std::vector<IdMap>> rootDefaultIdmap(const std::string& subuidFile, const std::string& subgidFile,
                                             uint32_t count = 65536);
 
+// The idmap of a new container of a user other than root (uid:gid, named
+// `user`): root inside is the user itself, so the files the user's
+// template wrote are root's inside and the user's own on the host, and ids
+// 1..count are the first `count` of the user's first range in each file
+// (fewer if smaller): what newuidmap/newgidmap let the user map. Fails
+// with the usermod command that adds a range past every one in the files.
+Result<std::vector<IdMap>> userDefaultIdmap(const std::string& subuidFile, const std::string& subgidFile,
+                                            const std::string& user, uint32_t uid, uint32_t gid,
+                                            uint32_t count = 65536);
+
+// A start past the end of every range in the texts, on a 65536 boundary
+// (at least 100000): where a new range of `count` ids overlaps none.
+uint64_t freeSubidStart(const std::vector<std::string>& texts);
+
 }  // namespace xc

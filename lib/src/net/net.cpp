@@ -334,8 +334,25 @@ std::string interfaceHwaddr(const ContainerConfig& cfg, size_t i) {
     return stableHwaddr(cfg.name + '\0' + cfg.rootfsPath + '\0' + std::to_string(i));
 }
 
+namespace {
+
+// A user's container has no interface with a host end yet: that needs a
+// set-uid helper (the lxc-user-nic model) this xc does not have.
+Status refuseUserInterfaces(const std::vector<PlannedInterface>& interfaces) {
+    for (size_t i = 0; ::geteuid() != 0 && i < interfaces.size(); ++i)
+        if (interfaces[i].hasInterface())
+            return Error::msg("network." + std::to_string(i) + ": a user's container cannot have a " +
+                                  interfaces[i].type + " interface yet (the host's end needs a set-uid helper)",
+                              EPERM)
+                .withHint("set network = ( ); in the container's config");
+    return {};
+}
+
+}  // namespace
+
 Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfaces) {
     if (interfaces.empty()) return {};
+    XC_TRY(refuseUserInterfaces(interfaces));
     // "none" shares the host's network namespace (the config refuses it
     // without security.allow_host_network): nothing to make or check.
     bool needsHost = false;
@@ -388,9 +405,11 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const std::vec
     bool hostNetwork = false;
     for (const auto& i : interfaces) hostNetwork = hostNetwork || i.hostNetwork();
     if (hostNetwork) return std::unique_ptr<ContainerNetwork>(std::move(net));
+    XC_TRY(refuseUserInterfaces(interfaces));
     if (interfaces.empty() || pid <= 0) {
-        // Still bring up loopback: a container always has a working lo.
-        if (pid > 0) {
+        // Still bring up loopback: a container always has a working lo
+        // (a user's container brings up its own: spawn's loopbackInside).
+        if (pid > 0 && ::geteuid() == 0) {
             XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
             XC_ASSIGN(nl::Socket inner, nl::Socket::openIn(ns.get()));
             XC_ASSIGN(auto lo, nl::findLink(inner, "lo"));

@@ -53,7 +53,7 @@ PlannedMount rootfsMount(const SpawnSpec& s) {
         m.source = "overlay";
         m.params = storage::overlayParams(s.storage);
     }
-    if (s.userNamespace()) m.attrs.set |= MOUNT_ATTR_IDMAP;
+    if (s.userNamespace() && !s.byUser) m.attrs.set |= MOUNT_ATTR_IDMAP;
     return m;
 }
 

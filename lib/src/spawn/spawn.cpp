@@ -7,7 +7,9 @@
 #include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -95,6 +97,10 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     s.hostNetwork = cfg.hostNetwork();
     s.cloneFlags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (s.hostNetwork ? 0 : CLONE_NEWNET);
     s.idmap = cfg.idmap;
+    // A user's start (its cgroup is a delegated one) cannot enter the
+    // container's network namespace from the host: the init brings lo up.
+    s.byUser = layout.delegated();
+    s.loopbackInside = !s.hostNetwork && s.byUser;
     s.hooks = cfg.hooks;
     s.hookEnv = hookEnvFor(cfg);
     if (s.userNamespace()) {
@@ -479,6 +485,18 @@ Result<RootDir> mountRootfs(const SpawnSpec& spec, std::vector<UniqueFd> fds) {
     return RootDir::fromFd(std::move(tree), spec.rootfs);
 }
 
+// lo of the child's own network namespace, up.
+Status bringUpLoopback() {
+    UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!sock) return Error::sys("bring up lo: socket");
+    struct ifreq ifr {};
+    std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) < 0) return Error::sys("bring up lo: read its flags");
+    ifr.ifr_flags |= IFF_UP;
+    if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) < 0) return Error::sys("bring up lo");
+    return {};
+}
+
 // Everything between "go" and exec. Returns only on failure.
 Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> idmapped) {
     ::umask(0);
@@ -493,6 +511,8 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
     if (!bindSources) return std::move(bindSources).error();
     auto root = mountRootfs(spec, std::move(idmapped));
     if (!root) return std::move(root).error();
+    if (spec.loopbackInside)
+        if (auto st = bringUpLoopback(); !st) return std::move(st).error();
     auto dev = setupDev(*root, spec);
     if (!dev) return std::move(dev).error().wrap("set up /dev");
     auto proc = setupProc(*root, dev->dev.get(), spec);
@@ -588,6 +608,10 @@ Result<std::vector<UniqueFd>> prepareUserNamespace(const SpawnSpec& spec, const 
     auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
     XC_TRY(cgroup.delegatePayload(uid, gid));
     std::vector<UniqueFd> out;
+    // A user's container (spec.byUser) is planned without an idmapped root:
+    // a user may not idmap a mount of a filesystem the host mounted (that
+    // needs CAP_SYS_ADMIN over its superblock), so its rootfs is bound as it
+    // is, its files the user's own, which is root inside.
     XC_ASSIGN(const PlannedMount* root, spec.mountOf(MountStep::Rootfs));
     if (!(root->attrs.set & MOUNT_ATTR_IDMAP)) return out;
     for (const auto& path : spec.storage.overlay() ? spec.storage.idmapPaths() : std::vector<std::string>{root->source}) {
@@ -608,7 +632,9 @@ Result<std::vector<UniqueFd>> prepareUserNamespace(const SpawnSpec& spec, const 
 // into the same user namespace.
 Result<Process> cloneInit(const SpawnSpec& spec, unsigned long long flags, int intoCgroup, bool& bornInUnified) {
     UniqueFd owned;
-    if (spec.userNamespace()) {
+    if (spec.userNamespace() && spec.byUser) {
+        flags |= CLONE_NEWUSER;  // the caller's own: it owns no other user
+    } else if (spec.userNamespace()) {
         auto uid = static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0));
         auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
         if (auto ns = userNamespaceOwnedBy(uid, gid))

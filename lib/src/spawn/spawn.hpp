@@ -92,6 +92,10 @@ struct SpawnSpec {
     unsigned long long cloneFlags = 0;  // CLONE_NEW* of the clone; a user namespace is added at clone
     CgroupLayout cgroupLayout;  // for the cgroup view mounted inside
     bool hostNetwork = false;   // network type "none": no network namespace of its own
+    bool byUser = false;  // a non-root user's container (a delegated cgroup): no idmapped root
+    // The child brings up lo itself: a supervisor that is not root cannot
+    // enter a network namespace (setns needs CAP_SYS_ADMIN where it is).
+    bool loopbackInside = false;
     // Unprivileged container: its user namespace's maps (empty: privileged,
     // in the host's user namespace).
     std::vector<IdMap> idmap;

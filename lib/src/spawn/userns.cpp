@@ -8,7 +8,9 @@
 
 #include <algorithm>
 
+#include "base/fsutil.hpp"
 #include "mount/mount.hpp"
+#include "process/process.hpp"
 
 namespace xc {
 
@@ -71,9 +73,38 @@ Status writeMap(pid_t pid, char type, const std::vector<IdMap>& maps) {
     return {};
 }
 
+// A caller other than root may write only a map of its own uid: the rest
+// of its ranges go through Debian's set-uid newuidmap/newgidmap (package
+// uidmap), which check them against /etc/subuid and /etc/subgid.
+Status runMapHelper(pid_t pid, char type, const std::vector<IdMap>& maps) {
+    const std::string prog = std::string("/usr/bin/") + (type == 'u' ? "newuidmap" : "newgidmap");
+    if (::access(prog.c_str(), X_OK) < 0)
+        return Error::msg(prog + " is missing: a user's container needs it to map its ids", ENOENT)
+            .withHint("as root: apt-get install uidmap");
+    Program p;
+    p.argv = {prog, std::to_string(pid)};
+    for (const auto& m : maps)
+        if (m.type == type)
+            for (uint32_t v : {m.inside, m.outside, m.count}) p.argv.push_back(std::to_string(v));
+    p.inheritEnv = false;
+    XC_ASSIGN(ProgramOutput out, runProgram(p, "", std::chrono::seconds(10)).ctx("run " + prog));
+    if (out.status == 0) return {};
+    std::string why = trim(out.err);
+    if (auto nl = why.rfind('\n'); nl != std::string::npos) why = why.substr(nl + 1);
+    return Error::msg(prog + " " + std::to_string(pid) + " failed (" + describeWaitStatus(out.status) + ")" +
+                          (why.empty() ? "" : ": " + why),
+                      EPERM)
+        .withHint("the map must lie in the caller's lines of /etc/subuid and /etc/subgid, and " + prog +
+                  " must be set-uid root (apt-get install --reinstall uidmap)");
+}
+
 }  // namespace
 
 Status writeIdMaps(pid_t pid, const std::vector<IdMap>& maps) {
+    if (::geteuid() != 0) {
+        XC_TRY(runMapHelper(pid, 'u', maps));
+        return runMapHelper(pid, 'g', maps);
+    }
     XC_TRY(writeMap(pid, 'u', maps));
     return writeMap(pid, 'g', maps);
 }
