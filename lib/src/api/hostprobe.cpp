@@ -16,6 +16,7 @@
 #include "mount/probe.hpp"
 #include "net/probe.hpp"
 #include "process/probe.hpp"
+#include "pty/probe.hpp"
 #include "security/probe.hpp"
 #include "spawn/probe.hpp"
 #include "xc/settings.hpp"
@@ -120,6 +121,8 @@ std::vector<ProbeItem> probeHost() {
     probeNetwork(out);
     probeSecurity(out);
     probeUnprivileged(out, host, resolveBase("", settings ? settings->path : ""));
+    out.section("Limits");
+    probePtyLimits(out);
     out.section("Tools");
     probeBusybox(out);
     probeSkopeo(out);
