@@ -2,6 +2,7 @@
 // runtime state removed under a running container, a reboot request that
 // never expired, a second stop that could not shorten the first, what a
 // busy lock says, a full log disk, and an OOM kill during set-up.
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -162,6 +163,16 @@ TEST_F(SupervisorFaults, RuntimeDirRemovedWhileRunning) {
     EXPECT_FALSE(again.ok()) << again.describe();
     EXPECT_TRUE(contains(again.err, "already running")) << again.describe();
     EXPECT_TRUE(processAlive(init)) << "a second start killed the running container";
+
+    // Nothing watches the run directory: the first command after the
+    // removal, here a destroy, finds the supervisor answering and backs off.
+    (void)removeTree(runDir_);
+    RunResult d = destroy("w1");
+    EXPECT_FALSE(d.ok()) << d.describe();
+    EXPECT_TRUE(contains(d.err, "running")) << d.describe();
+    EXPECT_TRUE(processAlive(init)) << "a destroy ran beside the supervisor";
+    EXPECT_TRUE(isDir(containerDir("w1"))) << "a destroy removed a running container";
+    EXPECT_TRUE(exists(lockPath("w1"))) << "the supervisor did not make its lock again when asked";
     EXPECT_EQ(initPid("w1"), init);
     EXPECT_EQ(monitors("w1").size(), 1u);
 
@@ -182,6 +193,32 @@ TEST_F(SupervisorFaults, RuntimeDirRemovedWhileRunning) {
     EXPECT_EQ(state("w1"), "RUNNING");
     XC_EXPECT_OK(kill("w1"));
     expectNothingRunning("w1", "after the restart");
+}
+
+// A running container costs its supervisor no inotify instance: root may
+// hold 128 (fs.inotify.max_user_instances), so one per container stopped
+// the 129th start with "watch the run directory: Too many open files".
+TEST_F(SupervisorFaults, SupervisorHoldsNoInotifyInstance) {
+    XC_ASSERT_OK(create("n1"));
+    XC_ASSERT_OK(start("n1"));
+    auto sups = monitors("n1");
+    ASSERT_EQ(sups.size(), 1u);
+    std::string dir = "/proc/" + std::to_string(sups[0]) + "/fd";
+    std::vector<std::string> kinds;
+    int inotify = 0;
+    DIR* d = ::opendir(dir.c_str());
+    ASSERT_NE(d, nullptr) << dir;
+    while (struct dirent* e = ::readdir(d)) {
+        char target[256] = {};
+        if (::readlinkat(::dirfd(d), e->d_name, target, sizeof target - 1) <= 0) continue;
+        kinds.push_back(std::string(e->d_name) + " -> " + target);
+        if (std::strstr(target, "inotify")) ++inotify;
+    }
+    ::closedir(d);
+    std::string all;
+    for (const auto& k : kinds) all += "\n  " + k;
+    EXPECT_EQ(inotify, 0) << "the supervisor's fds:" << all;
+    XC_EXPECT_OK(kill("n1"));
 }
 
 // Item 10: a reboot request the init ignored stayed set forever, so a crash

@@ -50,3 +50,24 @@ out=$(LD_LIBRARY_PATH=$libdir \
 echo "$out"
 grep -q "attached-in-pc" <<<"$out" || { echo "the attached command's output is missing"; exit 1; }
 [ ! -e "$base/pc" ] || { echo "the container was not destroyed"; exit 1; }
+
+# The image library: its own .pc over xc's, and the installed templates
+# find it (and libxc) from where they are installed, without LD_LIBRARY_PATH.
+[ -e "$libdir/libxc-image.so.0" ] || { echo "libxc-image.so.0 not installed in $libdir"; exit 1; }
+cat >"$scratch/layers.cpp" <<'CPP'
+#include <xc/layers.hpp>
+#include <cstdio>
+int main() {
+    auto d = xc::layerStoreDir(xc::HostPaths::fromEnvironment());
+    std::printf("store: %s\n", d ? d->c_str() : d.error().message().c_str());
+    return d ? 0 : 1;
+}
+CPP
+# shellcheck disable=SC2046
+g++ -o "$scratch/layers" "$scratch/layers.cpp" $(pkg-config --cflags --libs xc-image)
+out=$(LD_LIBRARY_PATH=$libdir XC_CACHE=$scratch/cache XC_SYSCONF_DIR=$src/tests/integration/data "$scratch/layers") || { echo "$out"; exit 1; }
+[ "$out" = "store: $scratch/cache/oci" ] || { echo "xc-image consumer printed '$out'"; exit 1; }
+for t in local download oci; do
+    "$root$prefix/share/xc/templates/$t" --help >/dev/null || { echo "the installed $t template does not run"; exit 1; }
+done
+echo "xc-image.pc consumer and installed templates ok"

@@ -8,6 +8,7 @@
 #include "config/unsupported.hpp"
 #include "mount/probe.hpp"
 #include "net/probe.hpp"
+#include "pty/probe.hpp"
 #include "security/probe.hpp"
 
 using namespace xc;
@@ -197,4 +198,31 @@ TEST(Unsupported, TheListAndTheRefusalAgree) {
     c.rootfsBackend = "dir";
     c.idmap.push_back(IdMap{});
     EXPECT_TRUE(checkSupported(c).ok());
+}
+
+// This host's defaults (4096, 1024 reserved): 3072 ptys for containers, 614
+// with a console and 4 ttys; the fix names a pty.max that fits 1000.
+TEST(PtyLimits, DefaultPtyMaxFitsSixHundredContainersAndSaysTheSysctl) {
+    std::vector<ProbeItem> items;
+    ProbeList out(items);
+    ptyLimitItem(out, PtyLimits{4096, 1024, 12});
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].status, St::Warn);
+    EXPECT_NE(items[0].detail.find("614 containers"), std::string::npos) << items[0].detail;
+    EXPECT_NE(items[0].detail.find("12 ptys in use"), std::string::npos) << items[0].detail;
+    EXPECT_NE(items[0].fix.find("sysctl -w kernel.pty.max=16384"), std::string::npos) << items[0].fix;
+
+    items.clear();
+    ptyLimitItem(out, PtyLimits{16384, 1024, -1});
+    EXPECT_EQ(items[0].status, St::Ok) << items[0].detail;
+    EXPECT_NE(items[0].detail.find("3072 containers"), std::string::npos) << items[0].detail;
+
+    items.clear();  // more ttys, more containers wanted: the fix grows with them
+    ptyLimitItem(out, PtyLimits{16384, 1024, -1}, 12, 2000);
+    EXPECT_EQ(items[0].status, St::Warn);
+    EXPECT_NE(items[0].fix.find("kernel.pty.max=" + std::to_string(1024 + 2000 * 14)), std::string::npos) << items[0].fix;
+
+    items.clear();
+    ptyLimitItem(out, PtyLimits{});
+    EXPECT_EQ(items[0].status, St::Warn);
 }

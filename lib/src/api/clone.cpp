@@ -13,6 +13,7 @@
 #include "base/hidden.hpp"
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
+#include "monitor/runlock.hpp"
 #include "base/scope.hpp"
 #include "config/config_edit.hpp"
 #include "mount/rootdir.hpp"
@@ -28,7 +29,7 @@ namespace xc {
 // The run lock of a container that must stay stopped while we work.
 Result<RunLock> lockStopped(const Container& c) {
     XC_TRY(makeDirs(c.paths().runDir(), 0700));
-    auto lock = RunLock::tryAcquire(c.paths().lockFile());
+    auto lock = lockContainer(c.paths());
     if (lock || lock.error().code() != EBUSY) return lock;
     auto st = c.state();
     if (st && st->state != State::Stopped)
@@ -40,7 +41,7 @@ Result<RunLock> lockStopped(const Container& c) {
 Result<RunLock> lockNewName(const Container& c, const Log& log) {
     if (c.defined() || pathExists(c.paths().dir())) return Error::msg("already exists in " + c.paths().base(), EEXIST);
     XC_TRY(makeDirs(c.paths().runDir(), 0700));
-    auto lock = RunLock::tryAcquire(c.paths().lockFile());
+    auto lock = lockContainer(c.paths());
     if (!lock && lock.error().code() == EBUSY)
         return Error::msg("is being created, started or destroyed by another command", EBUSY);
     if (!lock) return lock;

@@ -101,12 +101,11 @@ Result<std::string> awaitReport(int fd, milliseconds timeout, bool& timedOut) {
 // before it could clean up): the container's processes and cgroup, the
 // socket and the lock file. Only while nobody holds the run lock.
 Status removeLeftovers(const ContainerPaths& paths) {
-    auto lock = RunLock::tryAcquire(paths.lockFile());
-    if (!lock && lock.error().code() == EBUSY) return {};  // a new start owns it now
+    auto lock = lockContainer(paths);
+    // A new start owns it now, or a supervisor that answers owns the cgroup
+    // (ours failed because it runs).
+    if (!lock && lock.error().code() == EBUSY) return {};
     if (!lock) return std::move(lock).error();
-    // A supervisor that answers owns the cgroup (ours failed because it runs).
-    XC_ASSIGN(bool supervised, monitorListening(paths.socket()));
-    if (supervised) return {};
     XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
     Cgroup cg(layout, paths.cgroupPath());
     if (otherSupervisor(cg) > 0) return {};  // it runs, under a supervisor we cannot reach
@@ -251,7 +250,7 @@ Status Container::start(const StartOptions& o) {
     if (cfg.idmap.empty() && o.warn)
         o.warn(name() + " is privileged: its root is the host's root (no idmap; see SECURITY in xc(7))");
     XC_TRY(makeDirs(paths_.runDir(), 0700));
-    auto lock = RunLock::tryAcquire(paths_.lockFile());
+    auto lock = lockContainer(paths_);
     if (!lock) {
         if (lock.error().code() == EBUSY) return busyError(paths_);
         return std::move(lock).error();
@@ -266,10 +265,8 @@ Status Container::startLocked(RunLock& held, const ContainerConfig& cfg, const S
     ScopeExit dropLockFile([&] { lock->removeFile(); });
     lock->setHolder("start");  // the supervisor inherits it, and keeps saying so
     XC_TRY(refuseWithDependents(host_, paths_, cfg));
-    // A supervisor that answers while the lock was free: the container runs
-    // and its lock file was removed. Never start over it.
-    XC_ASSIGN(bool supervised, monitorListening(paths_.socket()));
-    if (supervised) return Error::msg("is already running (its run lock " + paths_.lockFile() + " was lost)", EBUSY);
+    // (A supervisor that answers while the lock was free, its lock file
+    // removed, made lockContainer fail: never start over it.)
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return Error::sys("create the ready socket");
     UniqueFd ours(sv[0]), theirs(sv[1]);

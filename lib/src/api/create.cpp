@@ -18,6 +18,7 @@
 #include "xc/settings.hpp"
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
+#include "monitor/runlock.hpp"
 #include "base/scope.hpp"
 #include "base/users.hpp"
 #include "config/subid.hpp"
@@ -72,7 +73,7 @@ Error busyError(const Container& c, State s) {
 Result<RunLock> lockForDestroy(Container& c, bool force) {
     auto deadline = std::chrono::steady_clock::now() + kBusyWait;
     for (;;) {
-        auto lock = RunLock::tryAcquire(c.paths().lockFile());
+        auto lock = lockContainer(c.paths());
         if (lock || lock.error().code() != EBUSY) return lock;
         XC_ASSIGN(StateInfo st, c.state());
         bool moving = st.state == State::Starting || st.state == State::Stopping || st.state == State::Aborting;
@@ -212,7 +213,7 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     XC_TRY(chooseIdmap(host_, paths_.base(), mergedCfg, in));
 
     XC_TRY(makeDirs(paths_.runDir(), 0700));
-    auto lock = RunLock::tryAcquire(paths_.lockFile());
+    auto lock = lockContainer(paths_);
     if (!lock) {
         if (lock.error().code() == EBUSY) return Error::msg("is being created, started or destroyed by another command", EBUSY);
         return std::move(lock).error();

@@ -18,6 +18,7 @@
 #include "mount/probe.hpp"
 #include "net/probe.hpp"
 #include "process/probe.hpp"
+#include "pty/probe.hpp"
 #include "security/probe.hpp"
 #include "spawn/probe.hpp"
 #include "xc/settings.hpp"
@@ -122,6 +123,8 @@ std::vector<ProbeItem> probeHost() {
     probeNetwork(out);
     probeSecurity(out);
     probeUnprivileged(out, host, resolveBase("", settings ? settings->path : ""));
+    out.section("Limits");
+    probePtyLimits(out);
     out.section("Tools");
     probeBusybox(out);
     probeSkopeo(out);

@@ -14,6 +14,7 @@
 #include "base/fsutil.hpp"
 #include "base/hidden.hpp"
 #include "base/lock.hpp"
+#include "monitor/runlock.hpp"
 #include "base/scope.hpp"
 #include "storage/btrfs.hpp"
 #include "storage/copytree.hpp"
@@ -133,7 +134,7 @@ Result<std::string> Container::snapshot(const std::string& comment, const Log& l
     XC_TRY(makeDirs(paths_.runDir(), 0700));
     std::optional<RunLock> runLock;
     bool frozen = false;
-    if (auto l = RunLock::tryAcquire(paths_.lockFile())) {
+    if (auto l = lockContainer(paths_)) {
         runLock = std::move(*l);
     } else if (l.error().code() != EBUSY) {
         return std::move(l).error().wrap("snapshot: take the run lock");

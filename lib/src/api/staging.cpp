@@ -13,6 +13,7 @@
 #include "base/fsutil.hpp"
 #include "base/hidden.hpp"
 #include "base/lock.hpp"
+#include "monitor/runlock.hpp"
 #include "base/scope.hpp"
 #include "monitor/ephemeral.hpp"
 #include "monitor/ipc.hpp"
@@ -128,7 +129,7 @@ Result<std::vector<std::string>> cleanInterrupted(const HostPaths& host, const s
         ContainerPaths p(host, base, n);
         // Only under the container's lock: a create or destroy holding it is not interrupted.
         if (!makeDirs(p.runDir(), 0700)) continue;
-        auto lock = RunLock::tryAcquire(p.lockFile());
+        auto lock = lockContainer(p);
         if (!lock) continue;
         ScopeExit dropLockFile([&] { lock->removeFile(); });
         auto done = staging::removeLeftovers(base, n, log);

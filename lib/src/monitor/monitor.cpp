@@ -277,14 +277,13 @@ Status Monitor::start() {
     if (!stopTimer_) return Error::sys("create timer");
     requests_.emplace(epoll_.get());
     XC_TRY(makeDirs(paths_.runDir(), 0700));
-    XC_TRY(lock_.watch());
     // The one supervisor of this container from here on: a second one
     // fails here, before it touches the cgroup.
     XC_ASSIGN(listen_, listenOn(paths_.socket()));
     announcer_.begin(paths_, log_);
     XC_TRY(saveStartedConfig(paths_, opts_.configFile.empty() ? paths_.configFile() : opts_.configFile));
     XC_TRY(launch());
-    for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get(), lock_.watchFd()})
+    for (int fd : {signals_.get(), listen_.get(), init_.console.get(), stopTimer_.get()})
         XC_TRY(addFd(fd));
     return {};
 }
@@ -746,7 +745,6 @@ int Monitor::loop() {
             if (fd == signals_.get()) onSignal();
             else if (listen_ && fd == listen_.get()) onAccept();
             else if (fd == stopTimer_.get()) onStopTimer();
-            else if (fd == lock_.watchFd()) lock_.restore(log_);
             else if (requests_->owns(fd)) {
                 if (auto r = requests_->take(fd, log_)) handle(r->conn.get(), r->request);
             }

@@ -1,13 +1,13 @@
 #include "monitor/runlock.hpp"
 
 #include <fcntl.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <sstream>
 
 #include "base/fsutil.hpp"
 #include "base/lock.hpp"
+#include "monitor/ipc.hpp"
 
 namespace xc {
 
@@ -24,24 +24,7 @@ Status HeldRunLock::acquire() {
     return {};
 }
 
-Status HeldRunLock::watch() {
-    inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-    if (!inotify_) return Error::sys("watch the run directory " + dir_);
-    rewatch();
-    return {};
-}
-
-void HeldRunLock::rewatch() {
-    // The same directory gives the same watch; a new one a new watch (the
-    // old one ended with its directory).
-    (void)::inotify_add_watch(inotify_.get(), dir_.c_str(),
-                              IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR);
-}
-
 void HeldRunLock::restore(const Log& log) {
-    char buf[4096];
-    while (inotify_ && ::read(inotify_.get(), buf, sizeof buf) > 0) {
-    }
     if (!fd_ || lockFileIsOurs(fd_.get(), path_)) return;
     if (!warned_) log.warn("the run lock " + path_ + " was removed while the container runs: making it again");
     warned_ = true;
@@ -51,12 +34,10 @@ void HeldRunLock::restore(const Log& log) {
         // Someone took a lock on a new file first (a start, which sees our
         // socket and gives up; the removal of its file brings us back here).
         log.warn("re-take the run lock: " + lock.error().message());
-        if (inotify_) rewatch();
         return;
     }
     fd_.reset(lock->release());  // the old lock, on an inode nobody can reach, goes
     RunLock::setLockHolder(fd_.get(), "start");
-    if (inotify_) rewatch();
     log.notice("run lock " + path_ + " restored");
     warned_ = false;
 }
@@ -64,9 +45,18 @@ void HeldRunLock::restore(const Log& log) {
 void HeldRunLock::release() {
     if (fd_) removeLockFile(fd_.get(), path_);
     fd_.reset();
-    // The watch stays until this object goes (restore() without a lock does
-    // nothing): closing an inotify instance waits for an SRCU grace period
-    // (~10-20 ms), which a stop would otherwise wait for before STOPPED.
+}
+
+Result<RunLock> lockContainer(const ContainerPaths& paths) {
+    XC_ASSIGN(RunLock lock, RunLock::tryAcquire(paths.lockFile()));
+    XC_ASSIGN(bool supervised, monitorListening(paths.socket()));
+    if (!supervised) return lock;
+    // Let go first: the supervisor cannot lock a new file while we hold this one.
+    lock.removeFile();
+    { RunLock gone = std::move(lock); }
+    (void)callMonitor(paths.socket(), Command::State, "", std::chrono::seconds(2));
+    return Error::msg("is already running (its run lock " + paths.lockFile() + " was lost; its supervisor makes it again)",
+                      EBUSY);
 }
 
 // The parent of each process of the cgroup (only the init's is outside it).

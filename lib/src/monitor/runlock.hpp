@@ -1,14 +1,20 @@
 // The supervisor's hold on its run lock (/run/xc/<key>/<name>.lock) for the
 // container's whole life. "Is it running?" must not hang on a path alone:
 // if the lock file (or the whole run directory) is removed while the
-// container runs, the supervisor makes a new one and locks it again, so
-// start, create and destroy keep seeing "running"; it unlinks a lock file
-// only if it is the very inode it holds.
+// container runs, whoever takes the lock next finds the supervisor still
+// answering its (abstract) command socket and backs off (lockContainer),
+// and the supervisor makes a new lock file before it answers any request;
+// it unlinks a lock file only if it is the very inode it holds. Nothing
+// watches the run directory: an inotify instance per running container
+// would stop the 129th start on a host that allows each user 128
+// (fs.inotify.max_user_instances).
 #pragma once
 
 #include <string>
 
+#include "base/lock.hpp"
 #include "cgroup/cgroup.hpp"
+#include "xc/paths.hpp"
 #include "xc/fd.hpp"
 #include "xc/log.hpp"
 #include "xc/result.hpp"
@@ -24,23 +30,24 @@ public:
     Status adopt(UniqueFd fd);
     Status acquire();
     bool held() const { return fd_.valid(); }
-    // Watches the run directory (inotify) for the lock file's removal.
-    Status watch();
-    int watchFd() const { return inotify_.get(); }
-    // After a watch event, or before an answer that relies on it: if the
-    // lock file at its path is not ours any more, make and lock a new one.
+    // Before each answer (all rely on it): if the lock file at its path is
+    // not ours any more, make and lock a new one.
     void restore(const Log& log);
-    // Unlinks the lock file if it is ours and lets go of the lock; the
-    // watch is closed with this object.
+    // Unlinks the lock file if it is ours and lets go of the lock.
     void release();
 
 private:
-    void rewatch();
-
     std::string dir_, path_;
-    UniqueFd fd_, inotify_;
+    UniqueFd fd_;
     bool warned_ = false;
 };
+
+// The container's run lock for a command that must not run beside its
+// supervisor (start, create, destroy, clone, snapshot, the leftover sweep):
+// EBUSY if someone holds it, and also if a supervisor answers although the
+// lock was free (its lock file was removed): then the file made here goes
+// and the supervisor is asked for its state, which makes it lock a new one.
+Result<RunLock> lockContainer(const ContainerPaths& paths);
 
 // A live supervisor other than us with a child in the container's cgroup:
 // the container runs under it, whatever /run/xc says, and is never killed
