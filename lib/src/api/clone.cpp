@@ -52,16 +52,11 @@ Result<RunLock> lockNewName(const Container& c, const Log& log) {
 
 namespace {
 
-std::string dirOf(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
 // The origin's config text with the new identity. Only the values change.
 Result<std::string> renamedConfig(const std::string& file, const ContainerConfig& cfg, const std::string& newName,
                                   const std::string& newRootfs, bool newHwaddrs) {
     XC_ASSIGN(std::string text, readRegularFile(file, 1 << 20));
-    std::string inc = dirOf(file);
+    std::string inc = parentPath(file);
     std::vector<std::pair<std::string, std::string>> set = {{"name", newName}};
     XC_ASSIGN(bool hasRootfs, configSets(text, "rootfs.path", inc));
     if (hasRootfs) set.push_back({"rootfs.path", newRootfs});
@@ -367,7 +362,7 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
     XC_ASSIGN(std::string stage, staging::makeStagingDir(dst.paths()).ctx("clone"));
     ScopeExit removeStage([&] { (void)storage::removeTree(stage); });
     XC_ASSIGN(ClonePlan plan, planClone(src.layout, o, dst.paths(), stage).ctx("clone"));
-    std::string inc = dirOf(src.configFile);
+    std::string inc = parentPath(src.configFile);
     XC_ASSIGN(std::string text, renamedConfig(src.configFile, cfg, o.newName, plan.dst.rootfs, true)
                                     .ctx("clone: the new config"));
     XC_ASSIGN(text, withStorageKeys(text, plan.dst, inc).ctx("clone: the new config"));
@@ -442,7 +437,7 @@ Status Container::rename(const std::string& newName, const Log& log) {
                           EBUSY);
     XC_ASSIGN(std::string text, renamedConfig(paths_.configFile(), cfg, newName, rootfs, false).ctx("rename"));
     storage::Layout layout = movedLayout(cfg, paths_.dir(), dst.paths().dir(), rootfs);
-    XC_ASSIGN(text, movedLayers(text, layout, dirOf(paths_.configFile())).ctx("rename"));
+    XC_ASSIGN(text, movedLayers(text, layout, parentPath(paths_.configFile())).ctx("rename"));
     // The new config waits beside the old one, then both move in one
     // rename of the directory and one of the file.
     std::string pending = paths_.dir() + "/.config.rename";

@@ -198,11 +198,6 @@ Result<std::vector<SnapshotInfo>> Container::snapshots() const {
 
 namespace {
 
-std::string parentOf(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos || slash == 0 ? "/" : path.substr(0, slash);
-}
-
 // The snapshot's copy replaces the container's own files: built beside
 // them (.xc-restore-XXXXXX in the same directory, so on the same file
 // system), swapped in with one RENAME_EXCHANGE, the old files removed
@@ -216,7 +211,7 @@ Status restoreInPlace(const ContainerConfig& cfg, const std::string& snapDir, co
                               own.rel + " in " + snapDir + ")",
                           EINVAL)
             .withHint("restore it into a new container with -N NEWNAME");
-    std::string parent = parentOf(own.path);
+    std::string parent = parentPath(own.path);
     XC_ASSIGN(auto names, listDir(parent));
     for (const auto& n : names)
         if (n.rfind(".xc-restore-", 0) == 0) {

@@ -228,6 +228,17 @@ Result<UniqueFd> openAppendNoFollow(const std::string& path, mode_t mode) {
     return openAppendAt(at.dir.get(), at.name, path, mode);
 }
 
+std::string parentPath(const std::string& path) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string leafName(const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 Result<UniqueFd> openReadNoFollow(const std::string& path) {
     XC_ASSIGN(UniqueFd h, openPathNoFollow(path));
     struct stat st;

@@ -77,6 +77,10 @@ Status removeTree(const std::string& path, RemoveOtherDevice other = nullptr);
 // The same for the entry `name` of the directory open at dirFd (any fd
 // that can be a dirfd, O_PATH too); `shown` names it in errors.
 Status removeTreeAt(int dirFd, const std::string& name, const std::string& shown, RemoveOtherDevice other = nullptr);
+// The directory part of `path` ("/a/b" -> "/a", "/a" -> "/", "a" -> ".")
+// and its last component ("/a/b" -> "b"), as strings (nothing is looked up).
+std::string parentPath(const std::string& path);
+std::string leafName(const std::string& path);
 // Names in a directory, without "." and "..".
 Result<std::vector<std::string>> listDir(const std::string& path);
 std::string trim(const std::string& s);

@@ -32,12 +32,6 @@ bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); 
 // strchr() would also match the terminating NUL.
 bool isOneOf(char c, const char* set) { return c != '\0' && std::strchr(set, c) != nullptr; }
 
-std::string dirOf(const std::string& file) {
-    size_t slash = file.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : file.substr(0, slash);
-}
-
 // ---- @include expansion ----
 //
 // libconfig 1.5 prepends its include directory even to absolute paths and
@@ -200,7 +194,7 @@ Status expand(const std::string& text, const std::string& file, int depth, Expan
             auto inc = includePath(line);
             if (!inc) return std::move(inc).error().wrap(where);
             if (!inc->empty()) {
-                std::string path = (*inc)[0] == '/' ? *inc : dirOf(file) + "/" + *inc;
+                std::string path = (*inc)[0] == '/' ? *inc : parentPath(file) + "/" + *inc;
                 XC_TRY(expandInclude(path, where, st.depth, x));
                 continue;
             }

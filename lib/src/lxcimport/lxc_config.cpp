@@ -66,11 +66,6 @@ std::string modernNetKey(const std::string& key, int netIndex) {
     return "lxc.net." + index + (rest.empty() ? "" : "." + rest);
 }
 
-std::string dirOf(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-}
-
 struct Reader {
     const IncludeReader& read;
     std::vector<LxcEntry> out;
@@ -86,7 +81,7 @@ Status Reader::include(const std::string& value, const std::string& where) {
     std::string path = value;
     if (path.empty()) return Error::msg(where + ": lxc.include: no file named", EINVAL);
     // A relative name is the including file's neighbour.
-    if (path[0] != '/') path = dirOf(stack.back()) + "/" + path;
+    if (path[0] != '/') path = parentPath(stack.back()) + "/" + path;
     if (static_cast<int>(stack.size()) >= kMaxDepth)
         return Error::msg(where + ": lxc.include " + path + ": includes nested deeper than " +
                               std::to_string(kMaxDepth),

@@ -31,16 +31,6 @@ Error btrfsError(enum btrfs_util_error e, int err, const std::string& what) {
     return Error::sys(err ? err : EIO, what);
 }
 
-std::string parentOf(const std::string& path) {
-    size_t slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-std::string leafOf(const std::string& path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 UniqueFd openDir(int at, const std::string& path) {
     return UniqueFd(::openat(at, path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
@@ -121,7 +111,7 @@ Result<std::string> filesystemName(const std::string& path) {
     struct statx sx;
     while (::statx(AT_FDCWD, at.c_str(), 0, STATX_MNT_ID, &sx) < 0) {
         if (errno != ENOENT || at == "/" || at == ".") return Error::sys("stat " + at);
-        at = parentOf(at);
+        at = parentPath(at);
     }
     std::string type = (sx.stx_mask & STATX_MNT_ID) ? mountType(sx.stx_mnt_id) : "";
     if (!type.empty()) return type;
@@ -142,9 +132,9 @@ Status requireBtrfs(const std::string& dir) {
 namespace btrfs {
 
 Status createSubvolume(const std::string& path) {
-    UniqueFd parent = openDir(AT_FDCWD, parentOf(path));
+    UniqueFd parent = openDir(AT_FDCWD, parentPath(path));
     if (!parent) return Error::sys("create the subvolume " + path + ": open its parent");
-    auto e = btrfs_util_create_subvolume_fd(parent.get(), leafOf(path).c_str(), 0, nullptr, nullptr);
+    auto e = btrfs_util_create_subvolume_fd(parent.get(), leafName(path).c_str(), 0, nullptr, nullptr);
     if (e) return btrfsError(e, errno, "create the subvolume " + path);
     return {};
 }
@@ -154,10 +144,10 @@ Status snapshot(const std::string& src, const std::string& dst, bool readOnly) {
     UniqueFd from = openDir(AT_FDCWD, src);
     if (!from) return Error::sys(what + ": open " + src);
     if (!subvolumeRoot(AT_FDCWD, src.c_str())) return Error::msg(what + ": " + src + " is not a btrfs subvolume", EINVAL);
-    UniqueFd parent = openDir(AT_FDCWD, parentOf(dst));
-    if (!parent) return Error::sys(what + ": open " + parentOf(dst));
+    UniqueFd parent = openDir(AT_FDCWD, parentPath(dst));
+    if (!parent) return Error::sys(what + ": open " + parentPath(dst));
     int flags = readOnly ? BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY : 0;
-    auto e = btrfs_util_create_snapshot_fd2(from.get(), parent.get(), leafOf(dst).c_str(), flags, nullptr, nullptr);
+    auto e = btrfs_util_create_snapshot_fd2(from.get(), parent.get(), leafName(dst).c_str(), flags, nullptr, nullptr);
     if (e) return btrfsError(e, errno, what);
     return {};
 }
@@ -174,10 +164,10 @@ Status deleteSubvolumeAt(int parentFd, const std::string& name, const std::strin
     if (!fd) return Error::sys("delete the subvolume " + shown + ": open it");
     XC_ASSIGN(auto nested, nestedSubvolumes(fd.get(), shown));
     for (const auto& rel : nested) {
-        std::string dir = rel.find('/') == std::string::npos ? "" : parentOf(rel);
+        std::string dir = rel.find('/') == std::string::npos ? "" : parentPath(rel);
         UniqueFd in(openBeneath(fd.get(), dir, O_RDONLY | O_DIRECTORY));
         if (!in) return Error::sys("delete the subvolume " + shown + "/" + rel + ": open its directory beneath " + shown);
-        XC_TRY(deleteOne(in.get(), leafOf(rel), shown + "/" + rel));
+        XC_TRY(deleteOne(in.get(), leafName(rel), shown + "/" + rel));
     }
     fd.reset();
     return deleteOne(parentFd, name, shown);
@@ -196,10 +186,10 @@ Result<bool> removeIfSubvolume(int dirFd, const char* name, const std::string& s
 }  // namespace
 
 Status removeTree(const std::string& path) {
-    UniqueFd parent = openDir(AT_FDCWD, parentOf(path));
+    UniqueFd parent = openDir(AT_FDCWD, parentPath(path));
     if (!parent && errno == ENOENT) return {};
     if (!parent) return Error::sys("remove " + path + ": open its parent");
-    XC_ASSIGN(bool removed, removeIfSubvolume(parent.get(), leafOf(path).c_str(), path));
+    XC_ASSIGN(bool removed, removeIfSubvolume(parent.get(), leafName(path).c_str(), path));
     if (removed) return {};
     return xc::removeTree(path, removeIfSubvolume);
 }

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/fsutil.hpp"
 #include "mount/mount.hpp"
 
 namespace xc::storage {
@@ -48,17 +49,9 @@ Result<UniqueFd> openDir(int dirfd, const std::string& path) {
     return fd;
 }
 
-std::string baseName(const std::string& p) {
-    size_t slash = p.rfind('/');
-    return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
 }  // namespace
 
-std::string Layout::layerDir() const {
-    size_t slash = upper.rfind('/');
-    return slash == std::string::npos || slash == 0 ? "/" : upper.substr(0, slash);
-}
+std::string Layout::layerDir() const { return parentPath(upper); }
 
 std::string Layout::work() const { return layerDir() + "/work"; }
 
@@ -96,7 +89,7 @@ Result<OverlayLayers> openLayers(const Layout& l, std::vector<UniqueFd> idmapped
         idmapped.pop_back();
         out.lower = std::move(idmapped);
     }
-    XC_ASSIGN(out.upper, openDir(layerDir.get(), baseName(l.upper)));
+    XC_ASSIGN(out.upper, openDir(layerDir.get(), leafName(l.upper)));
     XC_ASSIGN(out.work, openDir(layerDir.get(), "work"));
     return out;
 }
