@@ -2,8 +2,6 @@
 // module that owns its concept, in the order the report shows them.
 #include "xc/hostprobe.hpp"
 
-#include "cgroup/user_delegation.hpp"
-
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -14,6 +12,7 @@
 
 #include "base/probe.hpp"
 #include "cgroup/probe.hpp"
+#include "cgroup/user_delegation.hpp"
 #include "config/unsupported.hpp"
 #include "mount/probe.hpp"
 #include "net/probe.hpp"

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "base/fsutil.hpp"
+#include "base/scope.hpp"
 #include "base/users.hpp"
 #include "cgroup/cgroup.hpp"
 #include "cgroup/cgroup_tree.hpp"
@@ -108,8 +109,12 @@ Result<std::string> usersDir() {
     return host.unified()->mountPoint + "/" + kUsersGroup;
 }
 
-Status makeOwnedGroup(const std::string& dir, const HostUser& u) {
-    if (::mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) return Error::sys("create cgroup " + dir);
+// A group only this call made is removed again if a later step fails.
+Status makeOwnedGroup(const std::string& dir, const HostUser& u, Rollback& undo) {
+    if (::mkdir(dir.c_str(), 0755) == 0)
+        undo.add("remove cgroup " + dir, [dir] { ::rmdir(dir.c_str()); });
+    else if (errno != EEXIST)
+        return Error::sys("create cgroup " + dir);
     XC_ASSIGN(UniqueFd fd, openGroupDir(dir));
     return chownDelegated(fd.get(), u.uid, u.gid, dir);
 }
@@ -129,8 +134,10 @@ Result<UserDelegation> delegateToUser(const std::string& user) {
         while (ctlFd && in >> c) (void)!::write(ctlFd.get(), ("+" + c).data(), c.size() + 1);
     }
     UserDelegation d{top + "/" + u.name, top + "/" + u.name + "/session"};
-    XC_TRY(makeOwnedGroup(d.group, u));
-    XC_TRY(makeOwnedGroup(d.session, u));
+    Rollback undo;
+    XC_TRY(makeOwnedGroup(d.group, u, undo));
+    XC_TRY(makeOwnedGroup(d.session, u, undo));
+    undo.commit();
     return d;
 }
 
