@@ -5,7 +5,7 @@
 
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_attach_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-attach", "Run a command inside a running system container",
                  "DESCRIPTION\n"

@@ -5,7 +5,7 @@
 #include "common.hpp"
 #include "xc/autostart.hpp"
 
-int main(int argc, char** argv) {
+int xc_autostart_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-autostart", "Start or stop the containers marked start.auto, in order",
                  "DESCRIPTION\n"

@@ -3,7 +3,7 @@
 
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_cgroup_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-cgroup", "Read or set a cgroup value of a running container",
                  "DESCRIPTION\n"

@@ -9,7 +9,7 @@
 #include "common.hpp"
 #include "xc/hostprobe.hpp"
 
-int main(int argc, char** argv) {
+int xc_checkconfig_main(int argc, char** argv) {
     using namespace xc;
     using namespace xc::tool;
     tool::Tool t("xc-checkconfig", "Check what the host offers xc: kernel features, cgroups, links, tools",

@@ -1,7 +1,7 @@
 // xc-clone: a full copy of a stopped container, or (-R) its rename.
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_clone_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-clone", "Copy or rename a system container",
                  "DESCRIPTION\n"

@@ -60,7 +60,7 @@ int apply(const tool::Tool& t, Container& c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_config_main(int argc, char** argv) {
     tool::Tool t("xc-config", "Read and edit a container's config by key; apply it to the running container",
                  "DESCRIPTION\n"
                  "  get KEY           prints the value in effect (a list: one item a line)\n"

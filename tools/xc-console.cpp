@@ -7,7 +7,7 @@
 #include "common.hpp"
 #include "xc/terminal.hpp"
 
-int main(int argc, char** argv) {
+int xc_console_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-console", "Attach to the console or a tty of a running system container",
                  "DESCRIPTION\n"

@@ -43,7 +43,7 @@ void catchTerminatingSignals() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_create_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-create", "Create a system container from a template",
                  "DESCRIPTION\n"

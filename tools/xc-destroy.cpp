@@ -1,7 +1,7 @@
 // xc-destroy: remove a container's files.
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_destroy_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-destroy", "Destroy a system container",
                  "DESCRIPTION\n"

@@ -1,7 +1,7 @@
 // xc-freeze: freeze every process of a container.
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_freeze_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-freeze", "Freeze every process of a running container",
                  "DESCRIPTION\n"

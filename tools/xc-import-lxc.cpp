@@ -4,7 +4,7 @@
 #include "common.hpp"
 #include "xc/import_lxc.hpp"
 
-int main(int argc, char** argv) {
+int xc_import_lxc_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-import-lxc", "Import an LXC container as an xc container",
                  "DESCRIPTION\n"

@@ -84,7 +84,7 @@ int printStats(const tool::Tool& t, const Container& c, bool raw) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_info_main(int argc, char** argv) {
     tool::Tool t("xc-info", "Show a container's state, init pid and resource use",
                  "DESCRIPTION\n"
                  "  With no selection flag prints every field: Name, State, and for a running\n"

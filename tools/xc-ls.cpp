@@ -158,7 +158,7 @@ void printNames(const std::vector<Row>& rows, bool onePerLine) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_ls_main(int argc, char** argv) {
     tool::Tool t("xc-ls", "List containers",
                  "DESCRIPTION\n"
                  "  Lists the containers under the base directory (-P). -f prints the columns\n"

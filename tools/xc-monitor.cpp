@@ -31,7 +31,7 @@ std::string eventJson(const xc::StateEvent& e) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_monitor_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-monitor", "Print the state changes of containers as they happen",
                  "DESCRIPTION\n"

@@ -58,7 +58,7 @@ const char* kFooter =
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_net_main(int argc, char** argv) {
     tool::Tool t("xc-net", "Start, stop or show the host bridge of xc containers", kFooter, false);
     std::string command;
     HostBridgeOptions o;

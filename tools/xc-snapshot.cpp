@@ -35,7 +35,7 @@ void printList(const std::vector<xc::SnapshotInfo>& snaps, bool json) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_snapshot_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-snapshot", "Take, list, restore or destroy snapshots of a system container",
                  "DESCRIPTION\n"

@@ -50,7 +50,7 @@ void printPlan(const std::string& name, const std::vector<xc::PlanSection>& plan
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_start_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-start", "Start a system container",
                  "DESCRIPTION\n"

@@ -1,7 +1,7 @@
 // xc-stop: shut a container down cleanly, kill it, or reboot it.
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_stop_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-stop", "Stop a running system container",
                  "DESCRIPTION\n"

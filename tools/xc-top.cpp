@@ -256,7 +256,7 @@ int interactive(const Context& ctx, Options o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int xc_top_main(int argc, char** argv) {
     tool::Tool t("xc-top", "Show what the running containers use, refreshed every second",
                  "DESCRIPTION\n"
                  "  One row per running (or frozen) container of the base (-P) and a TOTAL row:\n"

@@ -1,7 +1,7 @@
 // xc-unfreeze: thaw a frozen container.
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_unfreeze_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-unfreeze", "Thaw a frozen container",
                  "EXAMPLES\n  xc-unfreeze -n web\n\nEXIT STATUS\n  0 thawed, 1 failed, 2 usage error");

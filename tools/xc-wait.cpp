@@ -3,7 +3,7 @@
 
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+int xc_wait_main(int argc, char** argv) {
     using namespace xc;
     tool::Tool t("xc-wait", "Wait for a container to reach a state",
                  "DESCRIPTION\n"

@@ -4,7 +4,9 @@
   - libxc.so needs none of the image libraries (libcurl, libarchive,
     libcrypto, libssl): every tool loads libxc, and with them ~50 shared
     objects instead of ~12 (bench/toolload.py);
-  - no tool needs libxc-image.so but xc-image.
+  - no tool needs libxc-image.so but xc-image;
+  - every other tool is the one static binary xc-tools (a link to it): no
+    program interpreter, nothing for the loader to do (bench/toolload.py).
 
 Reads the ELF itself (64-bit little-endian, as built here), no binutils.
 Usage: needed.py LIBXC TOOL... Exits 1 listing every violation."""
@@ -13,8 +15,21 @@ import struct
 import sys
 
 IMAGE_LIBS = ("libcurl", "libarchive", "libcrypto", "libssl", "libgnutls")
-PT_LOAD, PT_DYNAMIC = 1, 2
+PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
 DT_NULL, DT_NEEDED, DT_STRTAB = 0, 1, 5
+
+
+def program_headers(data):
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    return [struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize) for i in range(phnum)]
+
+
+def is_static(path):
+    """No program interpreter and no dynamic section."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return not any(h[0] in (PT_INTERP, PT_DYNAMIC) for h in program_headers(data))
 
 
 def needed(path):
@@ -23,12 +38,8 @@ def needed(path):
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
         raise ValueError(f"{path}: not a 64-bit little-endian ELF file")
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
     loads, dynamic = [], None
-    for i in range(phnum):
-        p_type, _flags, p_offset, p_vaddr, _paddr, p_filesz = struct.unpack_from(
-            "<IIQQQQ", data, phoff + i * phentsize)
+    for p_type, _flags, p_offset, p_vaddr, _paddr, p_filesz in program_headers(data):
         if p_type == PT_LOAD:
             loads.append((p_vaddr, p_offset, p_filesz))
         elif p_type == PT_DYNAMIC:
@@ -71,7 +82,11 @@ def main(argv):
         if n.startswith(IMAGE_LIBS):
             errors.append(f"{argv[1]} needs {n}: the image libraries belong in libxc-image.so")
     for tool in argv[2:]:
-        if os.path.basename(tool) == "xc-image":
+        if os.path.basename(tool) != "xc-image":
+            if not is_static(tool):
+                errors.append(f"{tool} is dynamically linked: every tool but xc-image is a link to the static xc-tools")
+            elif os.path.basename(os.path.realpath(tool)) != "xc-tools":
+                errors.append(f"{tool} is not a link to xc-tools")
             continue
         for n in needed(tool):
             if n.startswith(("libxc-image",) + IMAGE_LIBS):
