@@ -80,8 +80,11 @@ def main():
     watch = benchlib.LoadWatch()
     with tempfile.TemporaryDirectory(prefix="xc-toolload-") as base:
         for label, d in builds.items():
-            libs = loaded_libraries(d, "xc-ls")
             st = loader_statistics(d, commands(d, base)["xc-ls --version"])
+            if st["relocations"] is None:  # no loader ran: a static program
+                print(f"{label:7} {d}: xc-ls is static (no shared objects, no loader)")
+                continue
+            libs = loaded_libraries(d, "xc-ls")
             print(f"{label:7} {d}: xc-ls loads {len(libs)} shared objects; loader: "
                   f"{st['relocations']} symbol relocations, {st['relative']} relative, "
                   f"{st['startup_cycles']} cycles")

@@ -2,6 +2,7 @@
 // them on real processes while the container keeps running.
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -13,6 +14,30 @@ namespace {
 
 class MemoryLimit : public XcTest {};
 class PidsLimit : public XcTest {};
+
+long ptyFigure(const char* name) {
+    std::ifstream f(std::string("/proc/sys/kernel/pty/") + name);
+    long v = -1;
+    f >> v;
+    return v;
+}
+
+bool setPtyMax(long v) {
+    std::ofstream f("/proc/sys/kernel/pty/max");
+    f << v << "\n";
+    f.close();
+    return static_cast<bool>(f);
+}
+
+// kernel.pty.max lowered for one test, put back even when it fails.
+class PtyPool : public XcTest {
+protected:
+    void TearDown() override {
+        if (saved_ > 0) EXPECT_TRUE(setPtyMax(saved_)) << "could not restore kernel.pty.max = " << saved_;
+        XcTest::TearDown();
+    }
+    long saved_ = -1;
+};
 
 std::string trimmed(const std::string& s) {
     size_t b = s.find_first_not_of(" \t\n");
@@ -42,6 +67,30 @@ TEST_F(MemoryLimit, ProcessOverTheLimitIsKilledContainerSurvives) {
     RunResult init = attach("m1", {"cat", "/proc/1/comm"});
     EXPECT_EQ(trimmed(init.out), "init") << "the container's init died with the hog\n" << init.describe();
     XC_EXPECT_OK(kill("m1"));
+}
+
+// A start that finds the host's pty pool used up says so in one line that
+// names kernel.pty.max and the sysctl, and leaves the container startable.
+TEST_F(PtyPool, AStartWithNoPtyLeftOnTheHostNamesKernelPtyMax) {
+    XC_ASSERT_OK(create("t1"));  // a console and 4 ttys: 5 ptys
+    saved_ = ptyFigure("max");
+    const long reserve = ptyFigure("reserve"), nr = ptyFigure("nr");
+    ASSERT_GT(saved_, 0);
+    ASSERT_GE(reserve, 0);
+    // Room for 2 ptys outside the host's own devpts.
+    ASSERT_TRUE(setPtyMax(reserve + nr + 2));
+    RunResult r = start("t1");
+    EXPECT_FALSE(r.ok()) << r.describe();
+    EXPECT_TRUE(contains(r.err, "no pty left on the host")) << r.describe();
+    EXPECT_TRUE(contains(r.err, "kernel.pty.max = " + std::to_string(reserve + nr + 2))) << r.describe();
+    EXPECT_TRUE(contains(r.err, "sysctl -w kernel.pty.max=")) << r.describe();
+    EXPECT_EQ(state("t1"), "STOPPED");
+
+    ASSERT_TRUE(setPtyMax(saved_));
+    saved_ = -1;
+    XC_ASSERT_OK(start("t1"));
+    XC_EXPECT_OK(attach("t1", {"true"}));
+    XC_EXPECT_OK(kill("t1"));
 }
 
 TEST_F(PidsLimit, ForksBeyondTheLimitFailAndTheLimitCanBeChanged) {

@@ -226,3 +226,20 @@ TEST(PtyLimits, DefaultPtyMaxFitsSixHundredContainersAndSaysTheSysctl) {
     ptyLimitItem(out, PtyLimits{});
     EXPECT_EQ(items[0].status, St::Warn);
 }
+
+TEST(PtyLimits, AnUsedUpHostPoolIsNamedWithItsSysctlAndAFullDevptsIsNot) {
+    // 3072 of the 4096 are for containers, 3071 in use: the host's pool.
+    Error host = ptyExhaustedError("open /dev/pts/ptmx", PtyLimits{4096, 1024, 3071}, 256);
+    EXPECT_EQ(host.code(), ENOSPC);
+    EXPECT_NE(host.what().find("no pty left on the host: 3071 in use of kernel.pty.max = 4096"), std::string::npos)
+        << host.what();
+    EXPECT_NE(host.hint().find("sysctl -w kernel.pty.max=16384"), std::string::npos) << host.hint();
+
+    // The pool has room: the container's own devpts max was reached.
+    Error own = ptyExhaustedError("open /dev/pts/ptmx", PtyLimits{4096, 1024, 300}, 256);
+    EXPECT_NE(own.what().find("no pty left in the container's devpts (its max is 256"), std::string::npos) << own.what();
+    EXPECT_EQ(own.what().find("kernel.pty.max"), std::string::npos) << own.what();
+
+    Error unknown = ptyExhaustedError("open /dev/pts/ptmx", PtyLimits{}, 256);
+    EXPECT_NE(unknown.what().find("kernel.pty.max"), std::string::npos) << unknown.what();
+}

@@ -40,6 +40,8 @@
 
 #include "api/attach.hpp"
 #include "mount/rootdir.hpp"
+#include "pty/probe.hpp"
+#include "spawn/spawn.hpp"
 
 extern char** environ;
 
@@ -113,7 +115,10 @@ Status joinContainer(const EnterPlan& p) {
 // the std fd that will become the controlling terminal.
 Result<int> ptyInside(const PtyPlan& p, uid_t uid, const RootDir& root, const Channel& ch) {
     XC_ASSIGN(UniqueFd pts, root.openIn("dev/pts", O_PATH | O_DIRECTORY | O_NOFOLLOW));
-    XC_ASSIGN(UniqueFd master, root.openIn("dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NOFOLLOW));
+    auto opened = root.openIn("dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NOFOLLOW);
+    if (!opened && opened.error().code() == ENOSPC)
+        return ptyExhaustedError("open /dev/pts/ptmx in the container", readPtyLimits(), kContainerPtyMax);
+    XC_ASSIGN(UniqueFd master, std::move(opened));
     struct statfs fs;
     struct stat ptsSt, ptmxSt;
     if (::fstatfs(pts.get(), &fs) < 0 || ::fstat(pts.get(), &ptsSt) < 0 || ::fstat(master.get(), &ptmxSt) < 0)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/probe.hpp"
+#include "xc/result.hpp"
 
 namespace xc {
 
@@ -19,5 +20,13 @@ struct PtyLimits {
 void ptyLimitItem(ProbeList& out, const PtyLimits& l, long ttysPerContainer = 4, long wanted = 1000);
 // Item "ptys" of section "Limits", from this host.
 void probePtyLimits(ProbeList& out);
+
+// This host's figures (the pool is host-wide: any procfs shows it).
+PtyLimits readPtyLimits();
+
+// Why a new pty could not be had (the ptmx open gave ENOSPC): the host's
+// pool under kernel.pty.max is used up, or else this devpts instance's own
+// `instanceMax`. Names the figures and the sysctl that makes room.
+Error ptyExhaustedError(const std::string& what, const PtyLimits& l, long instanceMax);
 
 }  // namespace xc

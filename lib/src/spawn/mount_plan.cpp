@@ -12,11 +12,6 @@ namespace {
 
 constexpr uint64_t kNoSuidDevExec = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 
-// ptys one container may hold at once: without max= a new devpts instance
-// draws on the host-wide kernel.pty.max pool, so one container could take
-// every pty of the host.
-constexpr const char* kMaxPtys = "256";
-
 PlannedMount fs(MountStep step, std::string target, std::string fstype,
                 std::vector<std::pair<std::string, std::string>> params, uint64_t attrs) {
     PlannedMount m{step, std::move(target), fstype, fstype, std::move(params), MountAttrs{attrs, 0}};
@@ -66,7 +61,7 @@ void planDev(const SpawnSpec& s, std::vector<PlannedMount>& out) {
         for (const auto& d : containerDeviceNodes())
             out.push_back(bindOf(MountStep::DevNode, std::string("/dev/") + d.name, std::string("/dev/") + d.name, 0, false));
     std::vector<std::pair<std::string, std::string>> pts = {
-        {"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"max", kMaxPtys}};
+        {"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}, {"max", std::to_string(kContainerPtyMax)}};
     // Group tty owns the ptys, where the container has a gid 5.
     if (!s.userNamespace() || hostIdOf(s.idmap, 'g', 5) >= 0) pts.emplace_back("gid", "5");
     out.push_back(fs(MountStep::DevPts, "/dev/pts", "devpts", pts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC));

@@ -31,6 +31,7 @@
 #include "mount/mount.hpp"
 #include "mount/rootdir.hpp"
 #include "process/clone_into.hpp"
+#include "pty/probe.hpp"
 #include "spawn/exec_error.hpp"
 #include "spawn/userns.hpp"
 
@@ -169,7 +170,9 @@ Status bindOnto(int srcfd, int target, const std::string& shown) {
 
 // A pty pair from the container's own devpts; returns {master, slave}.
 Result<std::pair<UniqueFd, UniqueFd>> newPty(int ptsfd) {
-    XC_ASSIGN(UniqueFd master, openAt(ptsfd, "ptmx", O_RDWR | O_NOCTTY, "/dev/pts/ptmx"));
+    UniqueFd master(::openat(ptsfd, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW));
+    if (!master && errno == ENOSPC) return ptyExhaustedError("open /dev/pts/ptmx", readPtyLimits(), kContainerPtyMax);
+    if (!master) return Error::sys("open /dev/pts/ptmx");
     int unlock = 0;
     if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return Error::sys("unlock pty");
     UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));

@@ -66,6 +66,11 @@ struct DeviceNode {
 };
 const std::vector<DeviceNode>& containerDeviceNodes();
 
+// ptys one container may hold at once (its devpts's max=): without it a
+// new devpts instance draws on the host-wide kernel.pty.max pool, so one
+// container could take every pty of the host.
+constexpr long kContainerPtyMax = 256;
+
 struct SpawnSpec;
 // The ordered list of mounts the child makes for `s` (its layout, idmap,
 // network, ttys, nesting and the config's mounts; not lxcfs, chosen at each
