@@ -1,6 +1,7 @@
 // The overlay backend end to end: xc-create -B overlay, snapshot clones
 // (xc-clone -s) of dir and overlay origins, privileged and unprivileged,
 // whiteouts, and the dependencies that protect an origin.
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <fstream>
 
 #include "harness.hpp"
+#include "xc/fd.hpp"
 
 using namespace xcit;
 
@@ -150,4 +152,50 @@ TEST_F(Overlay, ASnapshotCloneIsInstantAndRenameMovesItsOwnLayer) {
     EXPECT_EQ(bad.status, 1) << bad.describe();
     EXPECT_TRUE(contains(bad.err, "a snapshot clone is an overlay")) << bad.err;
     EXPECT_FALSE(exists(containerDir("x")));
+}
+
+// Who depends on an origin is recorded with it, so a start, rename or
+// destroy reads the configs of its own clones only: at 1,000 containers the
+// read of every config made each start 100 ms. A base from before the
+// records is indexed once from its configs.
+TEST_F(Overlay, DependentsAreFoundFromRecordsWithoutReadingEveryConfigAndABaseWithoutThemIsIndexed) {
+    XC_ASSERT_OK(create("orig"));
+    XC_ASSERT_OK(create("other"));
+    XC_ASSERT_OK(clone({"-s", "-o", "orig", "-n", "snap"}));
+    EXPECT_TRUE(exists(containerDir("orig") + "/.dependents/snap"));
+    XC_ASSERT_OK(start("other"));  // the first look-up indexes the base
+    XC_EXPECT_OK(kill("other"));
+    EXPECT_TRUE(exists(base_ + "/.xc-dependents"));
+
+    xc::UniqueFd watch(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    ASSERT_TRUE(watch);
+    ASSERT_GE(::inotify_add_watch(watch.get(), configFile("other").c_str(), IN_OPEN), 0);
+    RunResult st = start("orig");
+    EXPECT_EQ(st.status, 1) << st.describe();
+    EXPECT_TRUE(contains(st.err, "lower layer: snap")) << st.err;
+    XC_ASSERT_OK(xc("xc-clone", {"-R", "-o", "snap", "-n", "snap2"}));
+    EXPECT_FALSE(exists(containerDir("orig") + "/.dependents/snap"));
+    st = start("orig");
+    EXPECT_EQ(st.status, 1) << st.describe();
+    EXPECT_TRUE(contains(st.err, "lower layer: snap2")) << "the record followed the rename: " << st.err;
+    XC_ASSERT_OK(start("snap2"));
+    XC_EXPECT_OK(kill("snap2"));
+    XC_ASSERT_OK(destroy("snap2"));
+    EXPECT_FALSE(exists(containerDir("orig") + "/.dependents/snap2"));
+    XC_ASSERT_OK(start("orig"));
+    XC_EXPECT_OK(kill("orig"));
+    char buf[4096];
+    ssize_t n = ::read(watch.get(), buf, sizeof buf);
+    EXPECT_LT(n, 0) << "another container's config was opened by a start, rename or destroy (" << n << " bytes of events)";
+
+    // A base as an older xc left it: no mark, no records. The first look-up
+    // finds the clone from the configs.
+    XC_ASSERT_OK(clone({"-s", "-o", "orig", "-n", "snap3"}));
+    ASSERT_EQ(::unlink((base_ + "/.xc-dependents").c_str()), 0);
+    ASSERT_EQ(::unlink((containerDir("orig") + "/.dependents/snap3").c_str()), 0);
+    st = start("orig");
+    EXPECT_EQ(st.status, 1) << st.describe();
+    EXPECT_TRUE(contains(st.err, "lower layer: snap3")) << st.err;
+    EXPECT_TRUE(exists(base_ + "/.xc-dependents"));
+    EXPECT_TRUE(exists(containerDir("orig") + "/.dependents/snap3"));
 }

@@ -381,6 +381,8 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
     }
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("clone"));
     if (o.ephemeral) XC_TRY(writeFileAtomic(stage + "/ephemeral", "", 0640).ctx("clone"));
+    // Recorded with its origin before it exists: no crash leaves a clone its origin does not know.
+    XC_TRY(recordDependencies(origin.host(), dst.paths(), plan.dst));
     XC_TRY(staging::commit(stage, dst.paths()).ctx("clone: " + o.newName));
     removeStage.dismiss();
     XC_TRY(runCloneHooks(dst, origin.name(), log));
@@ -442,6 +444,8 @@ Status Container::rename(const std::string& newName, const Log& log) {
     // rename of the directory and one of the file.
     std::string pending = paths_.dir() + "/.config.rename";
     XC_TRY(writeFileAtomic(pending, text, 0640).ctx("rename"));
+    // A snapshot clone renamed stays known to its origins under the new name.
+    XC_TRY(recordDependencies(host_, dst.paths(), layoutOf(cfg)).ctx("rename"));
     if (::renameat2(AT_FDCWD, paths_.dir().c_str(), AT_FDCWD, dst.paths().dir().c_str(), RENAME_NOREPLACE) < 0) {
         Error e = Error::sys("rename: move " + paths_.dir() + " to " + dst.paths().dir());
         ::unlink(pending.c_str());
@@ -449,6 +453,7 @@ Status Container::rename(const std::string& newName, const Log& log) {
     }
     if (::rename((dst.paths().dir() + "/.config.rename").c_str(), dst.paths().configFile().c_str()) < 0)
         return Error::sys("rename: install the new config in " + dst.paths().dir());
+    forgetDependencies(paths_, layoutOf(cfg));
     std::string newHost = cfg.hostname == cfg.name ? newName : cfg.hostname;
     {
         XC_ASSIGN(RootDir root, openStaged(layout).ctx("rename: open the rootfs"));

@@ -324,8 +324,10 @@ Status Container::destroy(bool force, const Log& log, bool withDependents) {
     ::unlink(paths_.startedConfigFile().c_str());  // left by a supervisor that crashed
     if (auto cfg = config(); cfg && !cfg->hooks.destroy.empty())
         XC_TRY(runHooks("destroy", cfg->hooks.destroy, hookEnvFor(*cfg), log).ctx("destroy (the container is kept)"));
+    auto lastCfg = config();
     // One rename, and the container is gone; what follows only frees space.
     XC_ASSIGN(std::string trash, hidden::moveToTrash(paths_).ctx("destroy"));
+    if (lastCfg) forgetDependencies(paths_, layoutOf(*lastCfg));
     if (auto st = storage::removeTree(trash); !st)
         return std::move(st).error().wrap("destroy: the container is gone, but removing its files failed")
             .withHint("the next xc-create, xc-destroy or xc-ls removes " + trash);
