@@ -7,7 +7,7 @@
 // a library read at load time came from the caller), fds 0-2 open, every
 // other fd but the namespace given closed, umask 077.
 //
-//   xc-user-nic create --bridge BR --name IFNAME (--netns-fd FD | --pid PID) [--hwaddr MAC] [--mtu N]
+//   xc-user-nic create --bridge BR --name IFNAME --netns-fd FD [--hwaddr MAC] [--mtu N]
 //   xc-user-nic check --bridge BR
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -29,10 +29,11 @@ extern char** environ;
 namespace {
 
 const char* kUsage =
-    "usage: xc-user-nic create --bridge BRIDGE --name IFNAME (--netns-fd FD | --pid PID) [--hwaddr MAC] [--mtu N]\n"
+    "usage: xc-user-nic create --bridge BRIDGE --name IFNAME --netns-fd FD [--hwaddr MAC] [--mtu N]\n"
     "       xc-user-nic check --bridge BRIDGE\n"
     "Set-uid-root helper of xc: makes a veth pair for the calling user's container, its host end on\n"
-    "BRIDGE and its other end (IFNAME) in the caller's own network namespace, if " XC_USERNET_PATH "\n"
+    "BRIDGE and its other end (IFNAME) in the network namespace open on FD (the caller opens it:\n"
+    "/proc/PID/ns/net), which must belong to a user namespace the caller made, if " XC_USERNET_PATH "\n"
     "allows the caller (or one of its groups) one more veth on BRIDGE. Prints the host end's name.\n"
     "check prints 'ALLOWED USED' for the caller on BRIDGE, or why it may not.\n";
 
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
     if (cmd != "create" && cmd != "check") return fail("unknown command '" + cmd + "'; see xc-user-nic --help");
 
     xc::usernet::Request r;
-    long pid = 0, fd = -1, mtu = 0;
+    long fd = -1, mtu = 0;
     for (int i = 2; i < argc; ++i) {
         std::string a = argv[i];
         const char* v = i + 1 < argc ? argv[i + 1] : nullptr;
@@ -89,7 +90,6 @@ int main(int argc, char** argv) {
         else if (a == "--hwaddr") r.hwaddr = v;
         else if (a == "--mtu") { if (!parseInt(v, 65535, mtu)) return fail("--mtu: '" + std::string(v) + "' is not a number"); }
         else if (a == "--netns-fd") { if (!parseInt(v, 1 << 20, fd) || fd < 3) return fail("--netns-fd: '" + std::string(v) + "' is not an fd above 2"); }
-        else if (a == "--pid") { if (!parseInt(v, 1 << 30, pid) || pid < 1) return fail("--pid: '" + std::string(v) + "' is not a pid"); }
         else return fail("unknown option '" + a + "'; see xc-user-nic --help");
         ++i;
     }
@@ -111,16 +111,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (r.name.empty()) return fail("--name is required");
-    if ((fd >= 0) == (pid > 0)) return fail("give one of --netns-fd or --pid");
-    xc::UniqueFd byPid;
-    if (pid > 0) {
-        std::string path = "/proc/" + std::to_string(pid) + "/ns/net";
-        byPid.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!byPid) return fail("open " + path + ": " + std::strerror(errno));
-        r.netnsFd = byPid.get();
-    } else {
-        r.netnsFd = keep;
-    }
+    // An fd the caller opened with its own rights, never a path or pid
+    // the helper would open with root's (and no pid to be reused).
+    if (fd < 0) return fail("--netns-fd is required");
+    r.netnsFd = keep;
     r.mtu = static_cast<int>(mtu);
     auto made = xc::usernet::createVeth(caller, r);
     if (!made) return fail(made.error().messageWithHint());
