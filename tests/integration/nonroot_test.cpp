@@ -296,6 +296,10 @@ protected:
 }  // namespace
 
 TEST_F(NonRootNet, UserContainerGetsAVethOnAnAllowedBridgeWithinItsQuotaAndNothingElse) {
+    // xc-checkconfig, run by the user, finds the helper and the user's line.
+    RunResult check0 = asUser("xc-checkconfig", {"--no-color"});
+    EXPECT_TRUE(contains(check0.out, helper_ + " (set-uid root)")) << check0.describe();
+    EXPECT_TRUE(contains(check0.out, user_ + " may put veths on " + privBridge_ + " (1)")) << check0.describe();
     XC_ASSERT_OK(asUser("xc-create", {"-n", "c1", "-t", "busybox", "-f", vethConf("c1.conf", privBridge_, 50)}));
     RunResult plan = asUser("xc-start", {"-n", "c1", "--dry-run"});
     XC_ASSERT_OK(plan);
@@ -350,6 +354,8 @@ TEST_F(NonRootNet, UserContainerGetsAVethOnAnAllowedBridgeWithinItsQuotaAndNothi
     for (int i = 0; i < 50 && exists("/sys/class/net/" + hostEnd); ++i) ::usleep(100000);
     EXPECT_FALSE(exists("/sys/class/net/" + hostEnd)) << hostEnd << " outlived its container";
     // The next call prunes the record: the whole quota is free again.
+    RunResult unlisted = asUser("xc-checkconfig", {"--no-color"});
+    EXPECT_TRUE(contains(unlisted.out, user_ + " may put veths on " + privBridge_ + " (5)")) << unlisted.describe();
     RunResult check = asUserRun(helper_, {"check", "--bridge", privBridge_});
     XC_EXPECT_OK(check);
     EXPECT_EQ(check.out, "5 0\n") << check.describe();

@@ -37,6 +37,8 @@ Status writeAt(int dirfd, const char* name, const std::string& data) {
     std::string tmp = std::string(name) + ".new";
     UniqueFd fd(::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd) return Error::sys("write " + recordsFile());
+    // The helper runs with the caller's gid: the files are root's alone.
+    (void)::fchown(fd.get(), 0, 0);
     size_t off = 0;
     while (off < data.size()) {
         ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
@@ -64,11 +66,13 @@ struct Store {
         if (::mkdirat(xc.get(), "usernic", 0700) < 0 && errno != EEXIST) return Error::sys("create " + recordsDir());
         s.dir.reset(::openat(xc.get(), "usernic", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!s.dir) return Error::sys("open " + recordsDir());
+        (void)::fchown(s.dir.get(), 0, 0);
         struct stat st {};
         if (::fstat(s.dir.get(), &st) < 0 || st.st_uid != 0 || (st.st_mode & 022))
             return Error::msg(recordsDir() + " is not root's own directory: remove it", EPERM);
         s.lock.reset(::openat(s.dir.get(), "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!s.lock) return Error::sys("open " + recordsDir() + "/lock");
+        (void)::fchown(s.lock.get(), 0, 0);
         while (::flock(s.lock.get(), LOCK_EX) < 0)
             if (errno != EINTR) return Error::sys("lock " + recordsDir() + "/lock");
         XC_ASSIGN(s.records, parseRecords(readAt(s.dir.get(), "allocations")));
