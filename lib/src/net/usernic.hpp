@@ -1,4 +1,4 @@
-// What the set-uid helper xc-user-nic does (tools/usernic/xc-user-nic.cpp
+// What the set-uid helper xc-user-nic does (tools/monitor/xc-user-nic.cpp
 // is its main): check the caller, the bridge, the count and the target
 // network namespace, then make one veth pair, its host end on the bridge
 // and its peer in that namespace, and record the allocation. Nothing else:
@@ -40,5 +40,9 @@ Result<uint64_t> checkNetnsOwner(int netnsFd, uid_t uid);
 Result<std::string> check(const Caller& c, const std::string& bridge);
 // Makes the veth and returns the host end's name.
 Result<std::string> createVeth(const Caller& c, const Request& r);
+
+// The helper's main (usernic_main.cpp): exit status 0, or 1 with one line
+// on stderr.
+int helperMain(int argc, char** argv);
 
 }  // namespace xc::usernet
