@@ -9,7 +9,6 @@
 //   xc-user-nic check --bridge BR
 #include <fcntl.h>
 #include <linux/close_range.h>
-#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
