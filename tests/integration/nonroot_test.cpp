@@ -320,6 +320,11 @@ TEST_F(NonRootNet, UserContainerGetsAVethOnAnAllowedBridgeWithinItsQuotaAndNothi
     ssize_t n = ::readlink(("/sys/class/net/" + hostEnd + "/master").c_str(), master, sizeof master - 1);
     ASSERT_GT(n, 0) << hostEnd << " has no master";
     EXPECT_TRUE(std::string(master).ends_with("/" + privBridge_)) << master;
+    // xc-info, run by the user, reads the address inside (from the
+    // container's user namespace: the user cannot enter the netns alone).
+    RunResult info = asUser("xc-info", {"-n", "c1", "-i"});
+    XC_EXPECT_OK(info);
+    EXPECT_TRUE(contains(info.out, "IP:") && contains(info.out, bridgeAddress(50))) << info.describe();
 
     // Over the quota (1 on this bridge): one line naming it; c2 stays stopped.
     XC_ASSERT_OK(asUser("xc-create", {"-n", "c2", "-t", "busybox", "-f", vethConf("c2.conf", privBridge_, 51)}));

@@ -97,6 +97,7 @@ Link toLink(struct rtnl_link* l) {
     if (const char* n = rtnl_link_get_name(l)) out.name = n;
     if (const char* k = rtnl_link_get_type(l)) out.kind = k;
     out.master = rtnl_link_get_master(l);
+    out.link = rtnl_link_get_link(l);
     out.flags = rtnl_link_get_flags(l);
     out.mtu = static_cast<int>(rtnl_link_get_mtu(l));
     if (struct nl_addr* a = rtnl_link_get_addr(l); a && nl_addr_get_len(a) == 6) {

@@ -54,6 +54,7 @@ struct Link {
     std::string name;
     std::string kind;  // "veth", "bridge", "macvlan", "" (physical), ...
     int master = 0;    // ifindex of the bridge it is attached to
+    int link = 0;      // IFLA_LINK: a veth's peer (its ifindex in the peer's namespace)
     unsigned flags = 0;
     std::string hwaddr;
     int mtu = 0;
