@@ -306,6 +306,14 @@ TEST_F(NonRootNet, UserContainerGetsAVethOnAnAllowedBridgeWithinItsQuotaAndNothi
     EXPECT_TRUE(contains(plan.out, "xc-user-nic (set-uid helper, " + helper_ + ")")) << plan.out;
     EXPECT_TRUE(recordedHostEnds().empty());
 
+    // A record left by a crash (its veth long gone) fills the quota of 1
+    // until the helper prunes it, which it must do on this very start.
+    ASSERT_EQ(::mkdir("/run/xc", 0755) == 0 || errno == EEXIST, true);
+    ASSERT_EQ(::mkdir("/run/xc/usernic", 0700) == 0 || errno == EEXIST, true);
+    const std::string stale = "xcu00000000ff";
+    ASSERT_FALSE(exists("/sys/class/net/" + stale));
+    ASSERT_TRUE(writeText("/run/xc/usernic/allocations", readText("/run/xc/usernic/allocations") + std::to_string(uid_) +
+                                                              " " + privBridge_ + " " + stale + " 1\n", 0600));
     XC_ASSERT_OK(asUser("xc-start", {"-n", "c1"}));
     // Inside: eth0 with its address, and the bridge answers through it.
     RunResult addr = asUser("xc-attach", {"-n", "c1", "--", "ip", "-o", "addr", "show", "eth0"});
@@ -316,6 +324,7 @@ TEST_F(NonRootNet, UserContainerGetsAVethOnAnAllowedBridgeWithinItsQuotaAndNothi
     const auto ends = recordedHostEnds();
     ASSERT_EQ(ends.size(), 1u) << readText("/run/xc/usernic/allocations");
     const std::string hostEnd = ends[0];
+    EXPECT_NE(hostEnd, stale);
     char master[256] = {};
     ssize_t n = ::readlink(("/sys/class/net/" + hostEnd + "/master").c_str(), master, sizeof master - 1);
     ASSERT_GT(n, 0) << hostEnd << " has no master";
