@@ -8,6 +8,7 @@
 // TearDown, also when a test fails.
 #include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -235,6 +236,7 @@ protected:
         if (HasFatalFailure()) return;
         startPrivateBridge();
         if (HasFatalFailure()) return;
+        dropRecordsOfUser();  // a reused uid's, left by a crash before this run
         otherBridge_ = privBridge_ + "n";
         XC_ASSERT_OK(run({"/usr/sbin/ip", "link", "add", otherBridge_, "type", "bridge"}));
         madeOther_ = true;
@@ -265,7 +267,22 @@ protected:
                 ::unlink(kUsernet);
         }
         if (madeEtc_) ::rmdir("/etc/xc");
+        dropRecordsOfUser();
         if (madeOther_) (void)run({"/usr/sbin/ip", "link", "del", otherBridge_});
+    }
+
+    // The user goes with the test: so do its records (also those a failed
+    // test left), under the helper's lock.
+    void dropRecordsOfUser() {
+        const char* file = "/run/xc/usernic/allocations";
+        if (!exists(file) || uid_ == 0) return;
+        int lock = ::open("/run/xc/usernic/lock", O_RDWR | O_CLOEXEC);
+        if (lock >= 0) (void)::flock(lock, LOCK_EX);
+        std::string kept;
+        for (const auto& l : lines(readText(file)))
+            if (l.rfind(std::to_string(uid_) + " ", 0) != 0) kept += l + "\n";
+        EXPECT_TRUE(writeText(file, kept, 0600));
+        if (lock >= 0) ::close(lock);
     }
 
     // The host ends the helper has recorded for the user.
