@@ -253,6 +253,9 @@ protected:
         if (exists(kUsernet)) {
             saved_ = readText(kUsernet);
             hadUsernet_ = true;
+            struct stat st {};
+            ASSERT_EQ(::stat(kUsernet, &st), 0);
+            savedMode_ = st.st_mode & 07777;
         }
         touchedUsernet_ = true;
         ASSERT_TRUE(writeText(kUsernet, saved_ + "# xc integration test\n" + user_ + " veth " + privBridge_ + " 1\n"));
@@ -261,8 +264,10 @@ protected:
     void TearDown() override {
         NonRoot::TearDown();  // the containers first: their veths go with them
         if (touchedUsernet_) {
-            if (hadUsernet_)
+            if (hadUsernet_) {
                 EXPECT_TRUE(writeText(kUsernet, saved_));
+                EXPECT_EQ(::chmod(kUsernet, savedMode_), 0);
+            }
             else
                 ::unlink(kUsernet);
         }
@@ -307,6 +312,7 @@ protected:
 
     static constexpr const char* kUsernet = "/etc/xc/usernet";
     std::string otherBridge_, saved_;
+    mode_t savedMode_ = 0644;
     bool madeOther_ = false, madeEtc_ = false, hadUsernet_ = false, touchedUsernet_ = false;
 };
 
@@ -385,6 +391,11 @@ TEST_F(NonRootNet, UserContainerGetsAVethOnAnAllowedBridgeWithinItsQuotaAndNothi
     for (int i = 0; i < 50 && exists("/sys/class/net/" + hostEnd); ++i) ::usleep(100000);
     EXPECT_FALSE(exists("/sys/class/net/" + hostEnd)) << hostEnd << " outlived its container";
     // The next call prunes the record: the whole quota is free again.
+    // A usernet others may write allows nothing.
+    ASSERT_EQ(::chmod(kUsernet, 0666), 0);
+    expectOneLine(asUserRun(helper_, {"check", "--bridge", privBridge_}),
+                  std::string(kUsernet) + " is not a file only root may write");
+    ASSERT_EQ(::chmod(kUsernet, 0644), 0);
     RunResult unlisted = asUser("xc-checkconfig", {"--no-color"});
     EXPECT_TRUE(contains(unlisted.out, user_ + " may put veths on " + privBridge_ + " (5)")) << unlisted.describe();
     RunResult check = asUserRun(helper_, {"check", "--bridge", privBridge_});

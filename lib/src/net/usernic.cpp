@@ -105,6 +105,12 @@ Result<std::vector<Entry>> loadEntries() {
         if (errno == ENOENT) return std::vector<Entry>();
         return Error::sys("read " + configPath());
     }
+    // Only root may say who gets what.
+    struct stat st {};
+    if (::fstat(fd.get(), &st) < 0) return Error::sys("read " + configPath());
+    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+        return Error::msg(configPath() + " is not a file only root may write; nothing is allowed until it is", EPERM)
+            .withHint("as root: chown root:root " + configPath() + " && chmod 644 " + configPath());
     std::string text;
     char buf[4096];
     ssize_t n;
