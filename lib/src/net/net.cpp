@@ -385,11 +385,10 @@ Status checkUserNicHelper(const std::string& what) {
     return {};
 }
 
-// One line from the helper's stderr, without its "xc-user-nic: " prefix.
+// The helper's one line ("xc-user-nic: ..."), or how it ended without one.
 std::string helperError(const std::string& err, int status) {
     std::string line = err.substr(0, err.find('\n'));
-    if (line.rfind("xc-user-nic: ", 0) == 0) line = line.substr(13);
-    return line.empty() ? "xc-user-nic failed (" + describeWaitStatus(status) + ")" : "xc-user-nic: " + line;
+    return line.empty() ? "xc-user-nic failed (" + describeWaitStatus(status) + ")" : line;
 }
 
 Result<std::string> runUserNicArgs(const std::vector<std::string>& args, int keepFd) {
