@@ -128,14 +128,18 @@ Result<int> bridgeIndex(const nl::Socket& host, const std::string& bridge, int* 
     return br->index;
 }
 
+// A name no link has (40 random bits: a clash is rare; the kernel's
+// EEXIST is the last word when the lookup itself fails).
 std::string freshHostName(const nl::Socket& host) {
-    for (;;) {
+    std::string name;
+    for (int tries = 0; tries < 16; ++tries) {
         uint64_t r = 0;
         if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) r = static_cast<uint64_t>(::getpid()) ^ (r << 13);
-        std::string name = hostName(r);
+        name = hostName(r);
         auto l = nl::findLink(host, name);
-        if (l && !l->has_value()) return name;
+        if (!l || !l->has_value()) break;
     }
+    return name;
 }
 
 }  // namespace
