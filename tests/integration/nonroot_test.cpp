@@ -236,6 +236,7 @@ protected:
         if (HasFatalFailure()) return;
         startPrivateBridge();
         if (HasFatalFailure()) return;
+        hadRecordsDir_ = isDir("/run/xc/usernic");
         dropRecordsOfUser();  // a reused uid's, left by a crash before this run
         otherBridge_ = privBridge_ + "n";
         XC_ASSERT_OK(run({"/usr/sbin/ip", "link", "add", otherBridge_, "type", "bridge"}));
@@ -273,6 +274,9 @@ protected:
         }
         if (madeEtc_) ::rmdir("/etc/xc");
         dropRecordsOfUser();
+        // The helper's runtime state, when this test made it and left nothing in it.
+        if (made_ && !hadRecordsDir_ && readText("/run/xc/usernic/allocations").empty())
+            for (const char* f : {"/run/xc/usernic/allocations", "/run/xc/usernic/lock", "/run/xc/usernic"}) ::remove(f);
         if (madeOther_) (void)run({"/usr/sbin/ip", "link", "del", otherBridge_});
     }
 
@@ -313,6 +317,7 @@ protected:
     static constexpr const char* kUsernet = "/etc/xc/usernet";
     std::string otherBridge_, saved_;
     mode_t savedMode_ = 0644;
+    bool hadRecordsDir_ = true;
     bool madeOther_ = false, madeEtc_ = false, hadUsernet_ = false, touchedUsernet_ = false;
 };
 
