@@ -21,7 +21,7 @@ if ! command -v groff >/dev/null 2>&1; then
 fi
 
 # 1. groff with every warning on, formatting for a terminal as man(1) does.
-for page in "$man_dir"/man[1357]/*.[1357]; do
+for page in "$man_dir"/man[13578]/*.[13578]; do
     [ -e "$page" ] || { problem "no pages under $man_dir"; break; }
     out=$(LC_ALL=C.UTF-8 groff -t -man -Tutf8 -ww -z "$page" 2>&1)
     [ -z "$out" ] || problem "$(basename "$page"): groff warns:
@@ -77,5 +77,5 @@ for key in $keys; do
     printf '%s\n' "$conf_text" | grep -Fq -- "\\fB$key\\fR" || problem "xc.container.conf.5 lacks the key $key"
 done
 
-[ $fail = 0 ] && echo "check-pages: $(ls "$man_dir"/man[1357]/*.[1357] | wc -l) pages, $# tools, $(printf '%s\n' "$keys" | wc -l) keys: ok"
+[ $fail = 0 ] && echo "check-pages: $(ls "$man_dir"/man[13578]/*.[13578] | wc -l) pages, $# tools, $(printf '%s\n' "$keys" | wc -l) keys: ok"
 exit $fail

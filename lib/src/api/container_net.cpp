@@ -2,6 +2,7 @@
 // the container's own network namespace, traffic of its links).
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -9,6 +10,7 @@
 #include "xc/container.hpp"
 #include "net/net.hpp"
 #include "net/netlink.hpp"
+#include "net/usernet.hpp"
 
 namespace xc {
 
@@ -19,12 +21,20 @@ Result<pid_t> runningInit(const Container& c) {
     if (st.initPid <= 0) return Error::msg("has no init yet (it is " + std::string(stateName(st.state)) + ")", ESRCH);
     return st.initPid;
 }
+
+// A route socket in the container's network namespace. A user (not
+// privileged on the host) owns the container's user namespace and enters
+// the network namespace from there.
+Result<nl::Socket> insideSocket(pid_t pid) {
+    if (::geteuid() != 0) return nl::Socket::openAsOwnerIn(pid);
+    XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
+    return nl::Socket::openIn(ns.get());
+}
 }  // namespace
 
 Result<std::vector<NetAddress>> Container::allAddresses() const {
     XC_ASSIGN(pid_t pid, runningInit(*this));
-    XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
-    XC_ASSIGN(nl::Socket s, nl::Socket::openIn(ns.get()));
+    XC_ASSIGN(nl::Socket s, insideSocket(pid));
     XC_ASSIGN(auto links, nl::listLinks(s));
     std::map<int, std::string> names;
     for (const auto& l : links) names[l.index] = l.name;
@@ -47,8 +57,7 @@ Result<std::vector<NetAddress>> Container::ipAddresses() const {
 
 Result<std::vector<std::string>> Container::interfaces() const {
     XC_ASSIGN(pid_t pid, runningInit(*this));
-    XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
-    XC_ASSIGN(nl::Socket s, nl::Socket::openIn(ns.get()));
+    XC_ASSIGN(nl::Socket s, insideSocket(pid));
     XC_ASSIGN(auto links, nl::listLinks(s));
     std::vector<std::string> out;
     for (const auto& l : links) out.push_back(l.name);
@@ -67,15 +76,25 @@ Result<std::vector<NetLinkStats>> Container::networkStats() const {
     auto hostNames = hostLinkNames(cfg);
     for (size_t i = 0; i < cfg.network.size(); ++i) {
         const NetworkConfig& n = cfg.network[i];
-        if (n.type == "veth") {
+        if (n.type == "veth" && ::geteuid() != 0) {
+            // A user's veth: xc-user-nic named the host end; it is the
+            // peer of the inside end.
+            if (!inner.valid()) {
+                XC_ASSIGN(inner, insideSocket(pid));
+            }
+            XC_ASSIGN(auto in, nl::findLink(inner, n.name));
+            if (!in || in->link <= 0) continue;
+            XC_ASSIGN(auto l, nl::findLink(host, in->link));
+            if (!l || l->kind != "veth" || !usernet::isHostName(l->name)) continue;
+            out.push_back({l->name, n.name, l->rxBytes, l->txBytes});
+        } else if (n.type == "veth") {
             // The host side: what it receives, the container sent.
             XC_ASSIGN(auto l, nl::findLink(host, hostNames[i]));
             if (!l) continue;
             out.push_back({hostNames[i], n.name, l->rxBytes, l->txBytes});
         } else if (n.type == "macvlan" || n.type == "phys") {
             if (!inner.valid()) {
-                XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
-                XC_ASSIGN(inner, nl::Socket::openIn(ns.get()));
+                XC_ASSIGN(inner, insideSocket(pid));
             }
             XC_ASSIGN(auto l, nl::findLink(inner, n.name));
             if (!l) continue;

@@ -122,6 +122,13 @@ std::vector<ProbeItem> probeHost() {
     probeNetwork(out);
     probeSecurity(out);
     probeUnprivileged(out, host, resolveBase("", settings ? settings->path : ""));
+    {
+        std::vector<unsigned> gids = {static_cast<unsigned>(::getgid())};
+        gid_t more[256];
+        int n = ::getgroups(256, more);
+        for (int i = 0; i < n; ++i) gids.push_back(more[i]);
+        probeUserNic(out, ::getuid(), gids);
+    }
     out.section("Limits");
     probePtyLimits(out);
     out.section("Tools");

@@ -151,7 +151,8 @@ PlanSection networkSection(const StartPlan& p) {
     for (const auto& n : p.interfaces)
         sec.items.push_back(item({{"interface", n.name},
                                   {"type", n.type},
-                                  {"host", n.hostName},
+                                  {"host", n.throughHelper ? "named by xc-user-nic" : n.hostName},
+                                  {"made by", n.throughHelper ? "xc-user-nic (set-uid helper, " + userNicHelperPath() + ")" : ""},
                                   {"bridge", n.type == "veth" ? n.link : ""},
                                   {"mode", n.macvlanMode},
                                   {"hwaddr", n.hwaddr},

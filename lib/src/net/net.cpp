@@ -14,12 +14,19 @@
 #include <cstring>
 #include <set>
 
+#include <sys/stat.h>
+
 #include "base/fsutil.hpp"
 #include "net/netlink.hpp"
+#include "process/process.hpp"
+#include "xc/paths.hpp"
 
 namespace xc {
 
 namespace {
+
+// xc-user-nic makes the veth of a user's container (below).
+Result<std::string> runUserNic(const PlannedInterface& n, int netnsFd);
 
 // ---- static addresses claimed by running containers ----
 //
@@ -139,6 +146,7 @@ private:
         std::string physName;  // phys: the host name to give it back under
         bool physWasUp = false;
         std::string physMac;   // phys: the address to restore, if changed
+        std::string userVeth;  // veth made by xc-user-nic: the kernel removes it with the namespace
     };
     Status makeOne(size_t i, pid_t pid);
     Status configureInside(size_t i, const Static& st);
@@ -164,7 +172,15 @@ Status Network::make(pid_t pid) {
     done_ = false;
     XC_ASSIGN(netns_, nl::openNetns(pid));
     XC_ASSIGN(host_, nl::Socket::open());
-    XC_ASSIGN(inner_, nl::Socket::openIn(netns_.get()));
+    bool byUser = false;
+    for (const auto& n : ifs_) byUser = byUser || n.throughHelper;
+    if (byUser) {
+        // The user owns the container's user namespace but is nobody on
+        // the host: it configures the inside from within that namespace.
+        XC_ASSIGN(inner_, nl::Socket::openAsOwnerIn(pid));
+    } else {
+        XC_ASSIGN(inner_, nl::Socket::openIn(netns_.get()));
+    }
     for (size_t i = 0; i < ifs_.size(); ++i) {
         const PlannedInterface& n = ifs_[i];
         XC_ASSIGN(Static st, staticOf(n, n.shown(i)));
@@ -186,7 +202,12 @@ Status Network::makeOne(size_t i, pid_t pid) {
     Made m;
     m.index = i;
     if (!n.hasInterface()) return {};
-    if (n.type == "veth") {
+    if (n.type == "veth" && n.throughHelper) {
+        XC_ASSIGN(std::string hostEnd, runUserNic(n, netns_.get()));
+        ifs_[i].hostName = hostEnd;
+        m.userVeth = hostEnd;
+        made_.push_back(m);
+    } else if (n.type == "veth") {
         nl::VethSpec v;
         v.hostName = n.hostName;
         v.peerName = n.name;
@@ -270,7 +291,7 @@ Status Network::configureInside(size_t i, const Static& st) {
 // no lease outlives the container in the bridge's DHCP server.
 void Network::releaseLeases(size_t i) {
     const PlannedInterface& n = ifs_[i];
-    if (n.type != "veth" || !n.ipv4.empty() || n.link.empty() || !inner_.valid() || !host_.valid()) return;
+    if (n.type != "veth" || n.throughHelper || !n.ipv4.empty() || n.link.empty() || !inner_.valid() || !host_.valid()) return;
     auto link = nl::findLink(inner_, n.name);
     if (!link || !*link || (*link)->hwaddr.empty()) return;
     auto mac = parseHwaddr((*link)->hwaddr);
@@ -299,7 +320,10 @@ void Network::teardown() {
     for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
         const PlannedInterface& n = ifs_[it->index];
         releaseLeases(it->index);
-        if (!it->hostVeth.empty() && host_.valid()) {
+        if (!it->userVeth.empty()) {
+            // The user may not delete a host link; the pair goes with the
+            // namespace, and xc-user-nic prunes its record then.
+        } else if (!it->hostVeth.empty() && host_.valid()) {
             // Deleting one end takes the pair.
             if (auto l = nl::findLink(host_, it->hostVeth); l && *l)
                 if (auto st = nl::deleteLink(host_, (*l)->index); !st)
@@ -336,16 +360,66 @@ std::string interfaceHwaddr(const ContainerConfig& cfg, size_t i) {
 
 namespace {
 
-// A user's container has no interface with a host end yet: that needs a
-// set-uid helper (the lxc-user-nic model) this xc does not have.
+// A user's container has veths only, made by the set-uid helper: the user
+// may not make any other interface with a host end.
 Status refuseUserInterfaces(const std::vector<PlannedInterface>& interfaces) {
     for (size_t i = 0; ::geteuid() != 0 && i < interfaces.size(); ++i)
-        if (interfaces[i].hasInterface())
+        if (interfaces[i].hasInterface() && !interfaces[i].throughHelper)
             return Error::msg("network." + std::to_string(i) + ": a user's container cannot have a " +
-                                  interfaces[i].type + " interface yet (the host's end needs a set-uid helper)",
+                                  interfaces[i].type + " interface (only a veth, through xc-user-nic)",
                               EPERM)
-                .withHint("set network = ( ); in the container's config");
+                .withHint("use type = \"veth\" on a bridge /etc/xc/usernet allows, or set network = ( );");
     return {};
+}
+
+// The helper must be root's and set-uid, or it cannot make anything.
+Status checkUserNicHelper(const std::string& what) {
+    const std::string path = userNicHelperPath();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0)
+        return Error::msg(what + ": the set-uid helper " + path + " is missing (" + std::strerror(errno) + ")", ENOENT)
+            .withHint("install xc as root ('cmake --install'), which installs it mode 4755");
+    if (st.st_uid != 0 || !(st.st_mode & S_ISUID) || !(st.st_mode & S_IXOTH))
+        return Error::msg(what + ": the helper " + path + " is not set-uid root", EPERM)
+            .withHint("as root: chown root:root " + path + " && chmod 4755 " + path);
+    return {};
+}
+
+// The helper's one line ("xc-user-nic: ..."), or how it ended without one.
+std::string helperError(const std::string& err, int status) {
+    std::string line = err.substr(0, err.find('\n'));
+    return line.empty() ? "xc-user-nic failed (" + describeWaitStatus(status) + ")" : line;
+}
+
+Result<std::string> runUserNicArgs(const std::vector<std::string>& args, int keepFd) {
+    Program p;
+    p.argv = {userNicHelperPath()};
+    p.argv.insert(p.argv.end(), args.begin(), args.end());
+    p.inheritEnv = false;
+    if (keepFd >= 0) p.keepFds = {keepFd};
+    XC_ASSIGN(ProgramOutput out, runProgram(p, "", std::chrono::seconds(30)));
+    if (!WIFEXITED(out.status) || WEXITSTATUS(out.status) != 0)
+        return Error::msg(helperError(out.err, out.status), EPERM);
+    std::string line = out.out.substr(0, out.out.find('\n'));
+    return line;
+}
+
+}  // namespace
+
+std::string userNicHelperPath() {
+    if (const char* e = std::getenv("XC_USER_NIC"); e && *e) return e;
+    return HostPaths::fromEnvironment().libexecDir + "/xc-user-nic";
+}
+
+namespace {
+
+Result<std::string> runUserNic(const PlannedInterface& n, int netnsFd) {
+    std::vector<std::string> args = {"create", "--bridge", n.link, "--name", n.name, "--netns-fd", std::to_string(netnsFd)};
+    if (!n.hwaddr.empty()) args.insert(args.end(), {"--hwaddr", n.hwaddr});
+    if (n.mtu) args.insert(args.end(), {"--mtu", std::to_string(n.mtu)});
+    XC_ASSIGN(std::string name, runUserNicArgs(args, netnsFd));
+    if (name.empty()) return Error::msg("xc-user-nic made a veth but did not say its name", EPROTO);
+    return name;
 }
 
 }  // namespace
@@ -364,7 +438,15 @@ Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfac
         const PlannedInterface& n = interfaces[i];
         std::string what = n.shown(i);
         XC_ASSIGN(Static st, staticOf(n, what));
-        if (n.type == "veth") {
+        if (n.type == "veth" && n.throughHelper) {
+            if (n.link.empty())
+                return Error::msg(what + ": a user's veth needs a bridge (network.link) that /etc/xc/usernet allows", EINVAL);
+            if (n.hostNameGiven)
+                return Error::msg(what + ": host_name cannot be set in a user's container (xc-user-nic names the host end)", EINVAL);
+            XC_TRY(checkUserNicHelper(what));
+            // The helper's own checks (usernet entry, quota, bridge), before anything is made.
+            XC_TRY(runUserNicArgs({"check", "--bridge", n.link}, -1).ctx(what));
+        } else if (n.type == "veth") {
             if (!n.link.empty()) {
                 XC_ASSIGN(auto br, nl::findLink(host, n.link));
                 if (!br)

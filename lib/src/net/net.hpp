@@ -113,6 +113,9 @@ struct PlannedInterface {
     std::string hwaddr;    // inside ("" = phys keeps its own)
     int mtu = 0;           // 0 = the kernel's (a veth on a bridge takes the bridge's)
     std::string ipv4, gateway, ipv6, gateway6;  // "" = none (DHCP or SLAAC inside)
+    // veth of a user's container: made by the set-uid helper xc-user-nic,
+    // which names the host end itself (hostName is then "" until it has).
+    bool throughHelper = false;
 
     bool hostNetwork() const { return type == "none"; }
     bool hasInterface() const { return type != "none" && type != "empty"; }
@@ -142,6 +145,10 @@ public:
     // destructor does it too).
     virtual void teardown() = 0;
 };
+
+// The set-uid helper for a user's veths: $XC_USER_NIC, else
+// <libexec>/xc-user-nic.
+std::string userNicHelperPath();
 
 // The host-side link of each interface of a container (veth: the host
 // veth; macvlan: its parent; phys: the device; empty/none: ""), in order.

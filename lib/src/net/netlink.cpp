@@ -15,6 +15,8 @@
 #include <netlink/socket.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <memory>
@@ -95,6 +97,7 @@ Link toLink(struct rtnl_link* l) {
     if (const char* n = rtnl_link_get_name(l)) out.name = n;
     if (const char* k = rtnl_link_get_type(l)) out.kind = k;
     out.master = rtnl_link_get_master(l);
+    out.link = rtnl_link_get_link(l);
     out.flags = rtnl_link_get_flags(l);
     out.mtu = static_cast<int>(rtnl_link_get_mtu(l));
     if (struct nl_addr* a = rtnl_link_get_addr(l); a && nl_addr_get_len(a) == 6) {
@@ -134,6 +137,85 @@ Result<Socket> Socket::openIn(int netnsFd) {
         if (::setns(netnsFd, CLONE_NEWNET) < 0) return Error::sys("enter the container's network namespace");
         return open();
     });
+}
+
+Result<Socket> Socket::openAsOwnerIn(pid_t pid) {
+    const std::string what = "open a netlink socket in the container's network namespace";
+    std::string dir = "/proc/" + std::to_string(pid) + "/ns/";
+    UniqueFd userns(::open((dir + "user").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!userns) return Error::sys("open " + dir + "user");
+    UniqueFd netns(::open((dir + "net").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!netns) return Error::sys("open " + dir + "net");
+    int sp[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) return Error::sys(what + ": socketpair");
+    UniqueFd mine(sp[0]), theirs(sp[1]);
+    pid_t child = ::fork();
+    if (child < 0) return Error::sys(what + ": fork");
+    if (child == 0) {
+        // Only system calls from here: the parent may have threads.
+        int err = 0;
+        int fd = -1;
+        if (::setns(userns.get(), CLONE_NEWUSER) < 0 || ::setns(netns.get(), CLONE_NEWNET) < 0) {
+            err = errno;
+        } else {
+            fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+            struct sockaddr_nl sa = {};
+            sa.nl_family = AF_NETLINK;
+            if (fd < 0 || ::bind(fd, reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) < 0) err = errno;
+        }
+        char byte = static_cast<char>(err);
+        struct iovec iov = {&byte, 1};
+        union {
+            char buf[CMSG_SPACE(sizeof(int))];
+            struct cmsghdr align;
+        } u = {};
+        struct msghdr msg = {};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        if (err == 0) {
+            msg.msg_control = u.buf;
+            msg.msg_controllen = sizeof u.buf;
+            struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+            cm->cmsg_level = SOL_SOCKET;
+            cm->cmsg_type = SCM_RIGHTS;
+            cm->cmsg_len = CMSG_LEN(sizeof(int));
+            std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+        }
+        ::_exit(::sendmsg(theirs.get(), &msg, 0) == 1 ? 0 : 1);
+    }
+    theirs.reset();
+    char byte = 0;
+    struct iovec iov = {&byte, 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u = {};
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    ssize_t n;
+    do n = ::recvmsg(mine.get(), &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    int saved = errno;
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (n != 1) return Error::sys(n < 0 ? saved : EPROTO, what + ": the child sent nothing");
+    if (byte != 0) return Error::sys(static_cast<unsigned char>(byte), "enter the container's user and network namespaces");
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS) return Error::msg(what + ": no socket came back", EPROTO);
+    int raw = -1;
+    std::memcpy(&raw, CMSG_DATA(cm), sizeof raw);
+    UniqueFd got(raw);
+    Socket out;
+    struct nl_sock* s = nl_socket_alloc();
+    if (!s) return Error::sys(ENOMEM, "allocate a netlink socket");
+    out.sock_.reset(s);
+    if (int err = nl_socket_set_fd(s, NETLINK_ROUTE, got.get()); err < 0) return nlError(err, what);
+    (void)got.release();  // the nl_sock owns it now
+    return out;
 }
 
 Result<UniqueFd> socketIn(int netnsFd, int domain, int type, int protocol) {
@@ -195,7 +277,10 @@ Status createVeth(const Socket& s, const VethSpec& v) {
     rtnl_link_set_name(peer, v.peerName.c_str());
     if (v.mtu > 0) rtnl_link_set_mtu(peer, static_cast<unsigned>(v.mtu));
     XC_TRY(setHwaddr(peer, v.peerHwaddr));
-    if (v.peerPid > 0) rtnl_link_set_ns_pid(peer, v.peerPid);
+    if (v.peerNetnsFd >= 0)
+        rtnl_link_set_ns_fd(peer, v.peerNetnsFd);
+    else if (v.peerPid > 0)
+        rtnl_link_set_ns_pid(peer, v.peerPid);
     if (int err = rtnl_link_add(s.get(), l, NLM_F_CREATE | NLM_F_EXCL); err < 0)
         return nlError(err, "create veth pair " + v.hostName + "/" + v.peerName);
     return {};

@@ -27,6 +27,12 @@ public:
     // A route socket in the network namespace `netnsFd` refers to (opened
     // from a short-lived thread that enters it; the caller stays put).
     static Result<Socket> openIn(int netnsFd);
+    // A route socket in the network namespace of `pid` for a caller that
+    // owns the process's user namespace but has no privilege on the host (a
+    // user's supervisor): a forked child joins the user namespace, then the
+    // network namespace (a threaded process cannot join a user namespace),
+    // and hands back the socket it made there.
+    static Result<Socket> openAsOwnerIn(pid_t pid);
 
     struct nl_sock* get() const { return sock_.get(); }
     bool valid() const { return sock_ != nullptr; }
@@ -48,6 +54,7 @@ struct Link {
     std::string name;
     std::string kind;  // "veth", "bridge", "macvlan", "" (physical), ...
     int master = 0;    // ifindex of the bridge it is attached to
+    int link = 0;      // IFLA_LINK: a veth's peer (its ifindex in the peer's namespace)
     unsigned flags = 0;
     std::string hwaddr;
     int mtu = 0;
@@ -67,6 +74,7 @@ struct VethSpec {
     std::string peerName;
     std::string peerHwaddr;  // "" = kernel's choice
     pid_t peerPid = -1;      // the peer is made directly in this process's netns
+    int peerNetnsFd = -1;    // ... or in this network namespace (an fd: no pid reuse)
 };
 // Creates the pair; the host side is attached to `master` and up.
 Status createVeth(const Socket& s, const VethSpec& v);

@@ -8,7 +8,13 @@
 #include <cstdlib>
 #include <sstream>
 
+#include <sys/stat.h>
+
+#include <set>
+
+#include "base/fsutil.hpp"
 #include "net/netlink.hpp"
+#include "net/usernet.hpp"
 #include "process/probe.hpp"
 
 namespace xc {
@@ -116,6 +122,55 @@ void probeNetworkPrograms(ProbeList& out) {
         out.add("nft", S::Info, "not installed; only needed for NAT egress (masquerade)", "apt-get install nftables");
     else
         out.add("nft", S::Ok, p);
+}
+
+void probeUserNic(ProbeList& out, unsigned uid, const std::vector<unsigned>& gids) {
+    using S = ProbeItem::Status;
+    const std::string path = userNicHelperPath();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0)
+        out.add("xc-user-nic", S::Missing, path + ": " + errnoText(errno) + "; a user's container cannot have a veth",
+                "install xc as root (cmake --install installs it mode 4755)");
+    else if (st.st_uid != 0 || !(st.st_mode & S_ISUID))
+        out.add("xc-user-nic", S::Missing, path + " is not set-uid root; a user's container cannot have a veth",
+                "as root: chown root:root " + path + " && chmod 4755 " + path);
+    else
+        out.add("xc-user-nic", S::Ok, path + " (set-uid root): makes users' veths within " + usernet::configPath());
+    const std::string file = usernet::configPath();
+    auto text = readFile(file);
+    std::vector<usernet::Entry> entries;
+    if (text) {
+        auto parsed = usernet::parse(*text, file);
+        if (!parsed) {
+            out.add("usernet", S::Warn, parsed.error().message(), "fix the line in " + file);
+            return;
+        }
+        entries = std::move(*parsed);
+    }
+    if (uid == 0) {
+        out.add("usernet", entries.empty() ? S::Warn : S::Ok,
+                entries.empty() ? file + " gives no user a veth" : file + ": " + std::to_string(entries.size()) + " line(s)",
+                entries.empty() ? "add lines 'USER veth BRIDGE COUNT' or '@GROUP veth BRIDGE COUNT' to " + file : "");
+        return;
+    }
+    auto passwd = readFile("/etc/passwd");
+    auto group = readFile("/etc/group");
+    const std::string user = passwd ? usernet::userName(*passwd, uid) : "";
+    std::vector<gid_t> g(gids.begin(), gids.end());
+    const auto groups = group ? usernet::groupNames(*group, g) : std::vector<std::string>();
+    std::vector<std::string> bridges;
+    std::set<std::string> seen;
+    for (const auto& e : entries)
+        if (seen.insert(e.bridge).second) {
+            int n = usernet::allowance(entries, user, groups, e.bridge);
+            if (n > 0) bridges.push_back(e.bridge + " (" + std::to_string(n) + ")");
+        }
+    const std::string who = user.empty() ? "uid " + std::to_string(uid) : user;
+    if (bridges.empty())
+        out.add("usernet", S::Missing, file + " has no line for " + who + " or its groups: its containers cannot have a veth",
+                usernet::missingLineHint(user.empty() ? "USER" : user, "xcbr0"));
+    else
+        out.add("usernet", S::Ok, who + " may put veths on " + joinWords(bridges, ", ") + " (" + file + ")");
 }
 
 }  // namespace xc

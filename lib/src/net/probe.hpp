@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/probe.hpp"
 
@@ -24,5 +25,9 @@ bool parseLinkProbe(const std::string& text, LinkProbe& p);
 void probeNetwork(ProbeList& out);
 // Items dnsmasq and nft (of section "Tools").
 void probeNetworkPrograms(ProbeList& out);
+// Items of the set-uid helper for users' veths (section "Unprivileged"):
+// whether it is installed root's and set-uid, and for a non-root caller
+// which bridges /etc/xc/usernet gives it (uid `uid`, groups `gids`).
+void probeUserNic(ProbeList& out, unsigned uid, const std::vector<unsigned>& gids);
 
 }  // namespace xc

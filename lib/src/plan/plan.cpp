@@ -20,6 +20,13 @@ Result<StartPlan> makeStartPlan(const ContainerConfig& cfg, const ContainerPaths
     XC_ASSIGN(p.cgroupWrites, mapCgroupSettings(layout, cfg.cgroup).ctx("cgroup limits"));
     XC_ASSIGN(p.spawn, makeSpawnSpec(cfg, layout, cmd));
     p.interfaces = planInterfaces(cfg);
+    // A user cannot make a host interface: xc-user-nic makes its veths.
+    if (p.spawn.byUser)
+        for (auto& n : p.interfaces)
+            if (n.type == "veth") {
+                n.throughHelper = true;
+                n.hostName.clear();
+            }
     return p;
 }
 
