@@ -38,6 +38,19 @@ std::string asJson(const std::vector<xc::LayerUse>& layers) {
     return xc::tool::jsonArray(items, true);
 }
 
+void printAdded(const std::string& tree, const xc::TreeLayer& l, bool json) {
+    if (json) {
+        std::printf("%s\n",
+                    xc::tool::JsonObject().add("id", "sha256:" + l.id).add("path", l.path).add("added", l.added).str().c_str());
+    } else if (l.added) {
+        std::printf("added %s as layer sha256:%.12s (%llu objects, %s): %s\n", tree.c_str(), l.id.c_str(),
+                    static_cast<unsigned long long>(l.objects), xc::tool::humanBytes(l.bytes).c_str(), l.path.c_str());
+    } else {
+        std::printf("%s is already the layer sha256:%.12s%s: %s\n", tree.c_str(), l.id.c_str(),
+                    l.fromStamp ? " (as its stamp says)" : "", l.path.c_str());
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,9 +75,9 @@ int main(int argc, char** argv) {
                  "  its tree (paths, types, modes, owners, mtimes, xattrs and contents), unless a\n"
                  "  layer of that digest is there, and prints the layer's path. --stamp FILE\n"
                  "  remembers the digest of this version of DIR (its root's inode, mtime and\n"
-                 "  ctime), so that adding it again does not read it again; --base and\n"
-                 "  --layers-out are for templates (the base a container is being made in, and\n"
-                 "  the creation's list of layers that keeps the layer from a prune).\n\n"
+                 "  ctime), so that adding it again does not read it again. Templates give\n"
+                 "  it --base and --layers-out: the base a container is being made in, and\n"
+                 "  the creation's list of layers, which keeps the layer from a prune.\n\n"
                  "EXAMPLES\n"
                  "  xc-image ls\n"
                  "  xc-image prune --dry-run\n"
@@ -98,15 +111,7 @@ int main(int argc, char** argv) {
     if (add->parsed()) {
         auto l = publishTree(t.host(), tree, stamp, base, layersOut);
         if (!l) return t.fail(l.error().wrap("add " + tree + " to the layer store"));
-        if (json) {
-            std::printf("%s\n", tool::JsonObject().add("id", "sha256:" + l->id).add("path", l->path).add("added", l->added).str().c_str());
-        } else if (l->added) {
-            std::printf("added %s as layer sha256:%.12s (%llu objects, %s): %s\n", tree.c_str(), l->id.c_str(),
-                        static_cast<unsigned long long>(l->objects), tool::humanBytes(l->bytes).c_str(), l->path.c_str());
-        } else {
-            std::printf("%s is already the layer sha256:%.12s%s: %s\n", tree.c_str(), l->id.c_str(),
-                        l->fromStamp ? " (as its stamp says)" : "", l->path.c_str());
-        }
+        printAdded(tree, *l, json);
         return 0;
     }
     auto removed = pruneLayers(t.host(), dryRun);
