@@ -60,7 +60,7 @@ int xc_create_main(int argc, char** argv) {
     CreateOptions o;
     t.app().add_option("-t,--template", o.templateName, "Template name or path")->required();
     t.app().add_option("-f,--config", o.configFile, "Config file merged over the defaults");
-    t.app().add_option("-B,--bdev", o.backend, "Backing store: dir (default), overlay (the template's tree as a read-only base under an upper layer), or btrfs (the rootfs a subvolume; the base must be on btrfs)");
+    t.app().add_option("-B,--bdev", o.backend, "Backing store: dir (default), overlay (the template's tree, or the image the oci, debian and ubuntu templates share through the layer store, as a read-only base under an upper layer), or btrfs (the rootfs a subvolume; the base must be on btrfs)");
     t.app().add_option("template-args", o.templateArgs, "Arguments for the template (after --)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
     auto c = t.container();

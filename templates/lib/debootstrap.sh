@@ -17,6 +17,12 @@
 # cached per release, arch and variant (see templates/README.md): built in a
 # temporary directory next to the cache, cleaned, renamed into place under a
 # lock; every container's rootfs is a copy of it, configured afterwards.
+# With xc-create -B overlay (XC_BACKEND=overlay, XC_LAYERS_OUT set) the cache
+# is not copied: xc-image add-tree puts it into the layer store once per
+# cache build, and the template configures the container through an overlay
+# of that layer under ROOTFS_DIR, mounted in a private mount namespace, so
+# that ROOTFS_DIR ends up holding only the container's own files (its upper
+# layer; xc-create names the layer in the config).
 
 export LC_ALL=C
 umask 022
@@ -205,6 +211,31 @@ xt_check_inputs() {
     for tool in flock unshare chroot; do
         command -v $tool >/dev/null 2>&1 || xt_die "$tool not found (util-linux / coreutils)"
     done
+    xt_check_layered
+}
+
+# -B overlay: the cache becomes a shared lower layer (xc-image add-tree),
+# the container's files go into ROOTFS_DIR through an overlay.
+xt_check_layered() {
+    layered=
+    [ "${XC_BACKEND:-}" = overlay ] && [ -n "${XC_LAYERS_OUT:-}" ] || return 0
+    layered=1
+    [ -n "$path" ] || xt_die "-B overlay: --path is needed (the container's directory; xc-create passes it)"
+    xc_image=
+    if [ -n "${XC_LIBEXEC_DIR:-}" ] && [ -x "$XC_LIBEXEC_DIR/xc-image" ]; then
+        xc_image=$XC_LIBEXEC_DIR/xc-image # a build tree
+    else
+        xc_image=$(command -v xc-image) ||
+            xt_die "-B overlay: xc-image not found (it puts the image into the layer store; reinstall xc)"
+    fi
+    command -v mount >/dev/null 2>&1 && command -v umount >/dev/null 2>&1 ||
+        xt_die "-B overlay: mount and umount not found (util-linux)"
+    grep -qw overlay /proc/filesystems 2>/dev/null || modprobe overlay 2>/dev/null ||
+        xt_die "-B overlay: the kernel has no overlay file system (modprobe overlay)"
+    # mount(8)'s overlay options are split at ',' and ':'.
+    case ${XC_CACHE:-${XC_CACHE_DIR:-/var/cache/xc}}$path$rootfs in
+    *[,:]*) xt_die "-B overlay: the cache directory or the container's path contains ',' or ':', which mount's overlay options cannot take" ;;
+    esac
 }
 
 # ------------------------------------------------------------------ apt sources
@@ -344,6 +375,19 @@ xt_cleanup() {
     [ -n "$build_tmp" ] && xt_rmtree "$build_tmp"
     [ -n "$work" ] && xt_rmtree "$work"
     build_tmp= work=
+    xt_unmount_layered
+}
+
+# The overlay of -B overlay goes, and its mount point and work dir with it
+# (the mount point only once empty: never a removal through the overlay).
+xt_unmount_layered() {
+    if [ -n "$merged" ]; then
+        umount "$merged" 2>/dev/null || umount -l "$merged" 2>/dev/null
+        rmdir "$merged" 2>/dev/null
+        merged=
+    fi
+    [ -n "$ovl_work" ] && xt_rmtree "$ovl_work"
+    ovl_work=
 }
 
 xt_interrupted() {
@@ -618,24 +662,53 @@ tty = { count = 4; };
 EOF
 }
 
+# -B overlay: the cache as a layer of the store (named in XC_LAYERS_OUT for
+# xc-create), and $rootfs switched to an overlay of it with the container's
+# ROOTFS_DIR as the upper layer, for the configuration that follows. The
+# whole template runs in a private mount namespace by then (xt_main), so
+# the mount is nobody else's and goes with the template, even if it is
+# killed. userxattr: whiteouts as xc's overlay backend writes them.
+xt_layered_rootfs() {
+    out=$("$xc_image" add-tree "$cache" --stamp "$parent/$key.layer" --base "${path%/*}" \
+        --layers-out "$XC_LAYERS_OUT" 9>&-) || xt_die "cannot put the image $cache into the layer store"
+    xt_say "${out%%: /*}"
+    layer=$(head -n 1 "$XC_LAYERS_OUT")
+    [ -d "$layer" ] || xt_die "xc-image named no layer for $cache"
+    upper=$rootfs
+    base_dir=$(dirname "$upper")
+    ovl_work=$(mktemp -d "$base_dir/.xt-overlay-work.XXXXXX") || xt_die "cannot create a directory in $base_dir"
+    merged=$(mktemp -d "$base_dir/.xt-overlay-root.XXXXXX") || xt_die "cannot create a directory in $base_dir"
+    mount -t overlay overlay -o "lowerdir=$layer,upperdir=$upper,workdir=$ovl_work,userxattr" "$merged" ||
+        xt_die "cannot mount an overlay of $layer under $upper"
+    rootfs=$merged
+}
+
 xt_main() {
-    ds_pid= build_tmp= work= log=
+    ds_pid= build_tmp= work= log= merged= ovl_work=
     xt_parse "$@"
     xt_check_inputs
+    if [ -n "$layered" ] && [ -z "${XT_PRIVATE_MOUNTS:-}" ]; then
+        XT_PRIVATE_MOUNTS=1 exec unshare --mount --propagation private -- "$0" "$@"
+    fi
     [ -n "$config" ] || config=/dev/stdout
     trap xt_interrupted INT TERM HUP
     trap xt_cleanup EXIT
     xt_cache
-    cp -a --reflink=auto "$cache/." "$rootfs/" 2>"$parent/.$key.cp-error.$$" || {
-        err=$(tail -n 1 "$parent/.$key.cp-error.$$")
+    if [ -n "$layered" ]; then
+        xt_layered_rootfs
+    else
+        cp -a --reflink=auto "$cache/." "$rootfs/" 2>"$parent/.$key.cp-error.$$" || {
+            err=$(tail -n 1 "$parent/.$key.cp-error.$$")
+            rm -f "$parent/.$key.cp-error.$$"
+            xt_die "cannot copy the image $cache into $rootfs: ${err#cp: }"
+        }
         rm -f "$parent/.$key.cp-error.$$"
-        xt_die "cannot copy the image $cache into $rootfs: ${err#cp: }"
-    }
-    rm -f "$parent/.$key.cp-error.$$"
+    fi
     xt_setup_identity || xt_die "cannot set up the host name, time zone and locale in $rootfs"
     xt_setup_systemd || xt_die "cannot set up systemd's units in $rootfs"
     xt_setup_login
     xt_write_config
+    xt_unmount_layered
     if [ -n "$have_password" ]; then
         xt_say "$name: log in as '$user' with the password given"
     else

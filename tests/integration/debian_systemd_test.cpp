@@ -322,5 +322,84 @@ TEST_F(DebianSystemd, FreeAndNprocShowTheLimitsThroughLxcfs) {
     EXPECT_LT(std::atof(up.out.c_str()), 60.0) << "the container's uptime, not the host's: " << up.out;
 }
 
+
+// ---------------------------------------------------------------- -B overlay: the cache as a shared layer
+
+namespace {
+
+// The rootfs.lower of a container's config ("" if none).
+std::string lowerOf(const std::string& config) {
+    std::smatch m;
+    static const std::regex re("lower = \"([^\"]*)\"");
+    return std::regex_search(config, m, re) ? m[1].str() : "";
+}
+
+}  // namespace
+
+TEST_F(DebianSystemd, TwoOverlayContainersShareTheCacheLayerEachWithItsOwnSmallUpper) {
+    ASSERT_NO_FATAL_FAILURE(ensureSharedImage());
+    for (const char* n : {"la", "lb"}) {
+        RunResult r = createDebian(n, {"--password", kPassword}, cacheEnv(), 300, "debian", {"-B", "overlay"});
+        XC_ASSERT_OK(r);
+    }
+    // One lower layer, in the store, named by both configs.
+    const std::string layer = lowerOf(readText(containerDir("la") + "/config"));
+    ASSERT_TRUE(contains(layer, kSharedCache + "/oci/layers/")) << readText(containerDir("la") + "/config");
+    EXPECT_EQ(lowerOf(readText(containerDir("lb") + "/config")), layer);
+    EXPECT_TRUE(isDir(layer + "/usr/lib/systemd"));
+    // Each container's own directory holds only its files: well under 4 MiB
+    // (the cache is 160 MB), and not the image's.
+    for (const char* n : {"la", "lb"}) {
+        RunResult du = run({"/usr/bin/du", "-sk", containerDir(n)});
+        XC_ASSERT_OK(du);
+        EXPECT_LT(std::stoll(du.out), 4096) << n << ": " << du.out;
+        EXPECT_FALSE(exists(containerDir(n) + "/overlay/upper/usr/bin")) << n << " has a copy of the image";
+        EXPECT_EQ(readText(containerDir(n) + "/overlay/upper/etc/hostname"), std::string(n) + "\n");
+    }
+    EXPECT_EQ(readText(layer + "/etc/hostname"), "localhost\n") << "the template wrote into the shared layer";
+
+    XC_ASSERT_OK(start("la"));
+    XC_ASSERT_OK(start("lb"));
+    expectRunning("la", "la");
+    expectRunning("lb", "lb");
+    RunResult ha = attach("la", {"cat", "/etc/hostname", "/etc/machine-id"});
+    RunResult hb = attach("lb", {"cat", "/etc/hostname", "/etc/machine-id"});
+    XC_EXPECT_OK(ha);
+    XC_EXPECT_OK(hb);
+    auto la = lines(ha.out), lb = lines(hb.out);
+    ASSERT_EQ(la.size(), 2u) << ha.out;
+    ASSERT_EQ(lb.size(), 2u) << hb.out;
+    EXPECT_EQ(la[0], "la");
+    EXPECT_EQ(lb[0], "lb");
+    EXPECT_EQ(la[1].size(), 32u) << ha.out;
+    EXPECT_NE(la[1], lb[1]) << "both containers have the machine-id " << la[1];
+
+    // A write in one, and a removal of an image file, reach neither the
+    // other nor the layer.
+    XC_EXPECT_OK(attach("la", {"sh", "-c", "echo mine > /usr/share/xc-layer-test && rm /usr/bin/yes"}));
+    EXPECT_FALSE(exists(layer + "/usr/share/xc-layer-test"));
+    EXPECT_TRUE(exists(layer + "/usr/bin/yes"));
+    EXPECT_FALSE(attach("lb", {"test", "-e", "/usr/share/xc-layer-test"}).ok());
+    XC_EXPECT_OK(attach("lb", {"test", "-x", "/usr/bin/yes"}));
+
+    // Destroying one leaves the other running, on the same layer.
+    XC_EXPECT_OK(destroy("la", {"-f"}));
+    EXPECT_TRUE(isDir(layer));
+    XC_EXPECT_OK(attach("lb", {"test", "-x", "/usr/bin/yes"}));
+    RunResult ls = xc("xc-image", {"ls", "--json"}, [&] { RunOptions o; o.env = cacheEnv(); return o; }());
+    XC_EXPECT_OK(ls);
+    EXPECT_TRUE(contains(ls.out, containerDir("lb"))) << ls.out;
+    EXPECT_FALSE(contains(ls.out, containerDir("la"))) << ls.out;
+    XC_EXPECT_OK(stop("lb"));
+    XC_EXPECT_OK(destroy("lb"));
+    // Nothing of this base uses it now: a prune may take it (it is kept
+    // for later runs, as the cache is).
+    ls = xc("xc-image", {"ls", "--json"}, [&] { RunOptions o; o.env = cacheEnv(); return o; }());
+    XC_EXPECT_OK(ls);
+    EXPECT_TRUE(contains(ls.out, layer)) << ls.out;
+    EXPECT_FALSE(contains(ls.out, base_ + "/")) << ls.out;
+    EXPECT_TRUE(isDir(layer));
+}
+
 }  // namespace
 }  // namespace xcit

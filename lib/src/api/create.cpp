@@ -127,6 +127,19 @@ Result<std::vector<std::string>> storeLayersFrom(const std::string& file, const 
     return out;
 }
 
+// A template over store layers may have written the container's own files
+// (hostname, units, machine-id...) through an overlay with rootfs/ as its
+// upper: that tree then is the upper layer, and rootfs/ the mount point.
+Status takeTemplateUpper(const std::string& stage) {
+    const std::string rootfs = stage + "/rootfs", dir = stage + "/overlay";
+    if (::mkdir(dir.c_str(), 0700) < 0) return Error::sys("create " + dir);
+    if (::rename(rootfs.c_str(), (dir + "/upper").c_str()) < 0)
+        return Error::sys("create: move the template's own files to " + dir + "/upper");
+    if (::mkdir((dir + "/work").c_str(), 0700) < 0) return Error::sys("create " + dir + "/work");
+    if (::mkdir(rootfs.c_str(), 0755) < 0) return Error::sys("create " + rootfs);
+    return {};
+}
+
 // -B overlay: the lower layers are the template's tree (moved to base) or
 // the store's layers it named; then the container's own upper and work.
 Status prepareOverlay(const std::string& stage, const std::string& cacheDir, CreateInputs& in) {
@@ -134,6 +147,8 @@ Status prepareOverlay(const std::string& stage, const std::string& cacheDir, Cre
     if (layers.empty()) return makeOverlayBase(stage);
     in.lower.clear();
     for (auto it = layers.rbegin(); it != layers.rend(); ++it) in.lower += (in.lower.empty() ? "" : ":") + *it;
+    XC_ASSIGN(auto own, listDir(stage + "/rootfs"));
+    if (!own.empty()) return takeTemplateUpper(stage);
     return storage::makeLayerDirs(stage + "/overlay", layers.back()).ctx("create");
 }
 

@@ -11,6 +11,8 @@
 
 #include "base/fsutil.hpp"
 #include "base/scope.hpp"
+#include "image/tree_digest.hpp"
+#include "storage/copytree.hpp"
 #include "storage/treeusage.hpp"
 #include "xc/settings.hpp"
 
@@ -73,7 +75,71 @@ std::map<std::string, std::string> scanBase(const std::string& base) {
     return out;
 }
 
+// What a stamp records of a tree's root: one version of the tree (a
+// rebuilt cache is a new directory, a new inode).
+std::string stampKey(const struct stat& st) {
+    auto t = [](const struct timespec& ts) { return std::to_string(ts.tv_sec) + "." + std::to_string(ts.tv_nsec); };
+    return "tree-v1 " + std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " " + t(st.st_mtim) + " " +
+           t(st.st_ctim);
+}
+
 }  // namespace
+
+Result<TreeLayer> LayerStore::addTree(const std::string& tree, const std::string& stamp) {
+    struct stat root;
+    if (::lstat(tree.c_str(), &root) < 0) return Error::sys("read the attributes of " + tree);
+    if (!S_ISDIR(root.st_mode)) return Error::msg(tree + ": not a directory", ENOTDIR);
+    const std::string key = stampKey(root);
+    TreeLayer out;
+    struct stat st;
+    if (!stamp.empty()) {
+        if (auto text = readRegularFile(stamp, 4096); text && text->rfind(key + " ", 0) == 0) {
+            std::string id = text->substr(key.size() + 1);
+            while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+            if (isLayerId(id) && ::lstat(layerPath(id).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+                out.id = id;
+                out.path = layerPath(id);
+                out.fromStamp = true;
+                return out;
+            }
+        }
+    }
+    XC_ASSIGN(TreeDigest d, digestTree(tree));
+    out.id = d.sha256;
+    out.path = layerPath(d.sha256);
+    out.objects = d.objects;
+    out.bytes = d.bytes;
+    auto remember = [&]() -> Status {
+        if (stamp.empty()) return {};
+        return writeFileAtomic(stamp, key + " " + out.id + "\n", 0644).ctx("remember the layer of " + tree);
+    };
+    if (::lstat(out.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        XC_TRY(remember());
+        return out;
+    }
+    XC_TRY(makeDirs(layersDir(), 0755));
+    std::string tmpl = layersDir() + "/.unpack-tree-" + out.id.substr(0, 12) + "-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) return Error::sys("make a directory for the layer in " + layersDir());
+    const std::string holder = tmpl;
+    ScopeExit removeHolder([&] { (void)removeTree(holder); });
+    const std::string copy = holder + "/tree";
+    XC_TRY(storage::copyTree(tree, copy).ctx("copy " + tree + " into the layer store"));
+    // What the store holds is what its name says: the copy is hashed again.
+    XC_ASSIGN(TreeDigest again, digestTree(copy));
+    if (again.sha256 != out.id)
+        return Error::msg("copy " + tree + " into the layer store: the copy's digest " + again.sha256.substr(0, 12) +
+                              " differs from the tree's " + out.id.substr(0, 12) +
+                              " (the tree changed meanwhile, or the store's file system cannot keep its attributes)",
+                          EIO);
+    if (::rename(copy.c_str(), out.path.c_str()) != 0) {
+        if (errno != EEXIST && errno != ENOTEMPTY) return Error::sys("move the layer into " + out.path);
+        // made meanwhile by another creation: the same content
+    } else {
+        out.added = true;
+    }
+    XC_TRY(remember());
+    return out;
+}
 
 Result<StoreLock> StoreLock::take(const std::string& storeDir, bool exclusive) {
     XC_TRY(makeDirs(storeDir, 0755));
@@ -213,6 +279,19 @@ Result<std::string> layerStoreDir(const HostPaths& host) {
 Result<std::vector<LayerUse>> storedLayers(const HostPaths& host) {
     XC_ASSIGN(std::string dir, layerStoreDir(host));
     return image::LayerStore(dir).uses();
+}
+
+Result<TreeLayer> publishTree(const HostPaths& host, const std::string& tree, const std::string& stamp,
+                              const std::string& base, const std::string& layersOut) {
+    if (!base.empty() && base[0] != '/') return Error::msg("the base directory '" + base + "' is not absolute", EINVAL);
+    XC_ASSIGN(std::string dir, layerStoreDir(host));
+    image::LayerStore store(dir);
+    // Held until the creation's list names the layer: a prune waits.
+    XC_ASSIGN(auto lock, image::StoreLock::take(dir, false));
+    if (!base.empty()) XC_TRY(store.recordBase(base));
+    XC_ASSIGN(TreeLayer layer, store.addTree(tree, stamp));
+    if (!layersOut.empty()) XC_TRY(writeFileAtomic(layersOut, layer.path + "\n", 0644).ctx("write the layer list"));
+    return layer;
 }
 
 Result<std::vector<LayerUse>> pruneLayers(const HostPaths& host, bool dryRun) {

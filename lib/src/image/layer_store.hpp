@@ -1,8 +1,10 @@
-// The OCI layer store: each layer unpacked once, under the SHA-256 of its
+// The layer store: each OCI layer unpacked once, under the SHA-256 of its
 // uncompressed tar (its diff_id: content-addressed), into
 // CACHE/oci/layers/<diff_id>/, as an overlayfs lower layer (OCI whiteouts
-// turned into overlayfs's). Containers made with -B overlay name these
-// directories as their read-only lower layers and share them.
+// turned into overlayfs's); a tree that comes as a directory (the debian
+// and ubuntu templates' debootstrap cache) is copied in once under the
+// SHA-256 of the tree (tree_digest.hpp). Containers made with -B overlay
+// name these directories as their read-only lower layers and share them.
 //
 // Who uses a layer is read from the containers themselves, never from a
 // counter that a crash could leave wrong: every base directory a container
@@ -49,6 +51,13 @@ public:
     // whether it was unpacked now.
     Result<std::string> ensure(const OciImage& image, const OciLayer& layer, bool& added,
                                const std::function<void(uint64_t)>& progress = {});
+    // The directory `tree` as a layer, copied in now if the store lacks a
+    // layer of its digest: into a hidden directory beside, whose digest
+    // must equal the source's, then renamed into place. `stamp` (a file
+    // beside the tree, or "") remembers the digest of one version of the
+    // tree (its root's device, inode, mtime and ctime): while they match
+    // and the layer is there, the tree is not read again.
+    Result<TreeLayer> addTree(const std::string& tree, const std::string& stamp);
     // Records the base directory a container is being made in.
     Status recordBase(const std::string& base);
 
