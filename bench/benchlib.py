@@ -132,13 +132,13 @@ class LoadWatch:
                 "others_share": share, "quiet": quiet_}
 
 
-def describe_load(w):
+def describe_load(w, alternating=True):
     verdict = "quiet" if w["quiet"] else "NOT quiet"
     text = (f"machine {verdict}: load {w['load_start']:.2f} at start, {w['load_end']:.2f} at end "
             f"({w['cpus']} CPUs); other work used {100 * w['others_share']:.0f}% of the CPUs "
             f"while the bench ran (the bench's own tools {w['own_cpu_s']:.1f} CPU-s of "
             f"{w['busy_cpu_s']:.1f} busy CPU-s in {w['wall_s']:.0f} s)")
     if not w["quiet"]:
-        text += ("; compare the kinds within this run (they alternate in every run), "
-                 "not with other runs")
+        text += ("; compare the kinds within this run (they alternate in every run), not with other runs"
+                 if alternating else "; compare within this run, not with other runs")
     return text

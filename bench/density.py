@@ -254,7 +254,7 @@ def run_kind(a, kind, bindir, tree, results):
         raise
     finally:
         d.report()
-        print(benchlib.describe_load(watch.finish()))
+        print(benchlib.describe_load(watch.finish(), alternating=False))
         d.cleanup()
 
 

@@ -75,6 +75,9 @@ protected:
             run({findProgram("lxc-destroy"), "-P", lxcBase_, "-n", *it, "-f"}, RunOptions{false, "", {}, 60});
         if (!lxcBase_.empty()) {
             EXPECT_TRUE(removeTree(lxcBase_)) << lxcBase_;
+            // LXC keeps a lock file per container under /run/lxc/lock<base>, even after lxc-destroy.
+            (void)removeTree("/run/lxc/lock" + lxcBase_);
+            ::rmdir("/run/lxc/lock/tmp");  // only if no other base left one
         }
         XcTest::TearDown();
     }

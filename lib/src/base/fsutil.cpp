@@ -317,6 +317,26 @@ Result<std::vector<std::string>> listDir(const std::string& path) {
     return names;
 }
 
+Result<std::vector<std::string>> listDirAt(int dirFd) {
+    int dup = ::fcntl(dirFd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) return Error::sys("duplicate a directory fd");
+    UniqueDir d(::fdopendir(dup));
+    if (!d) {
+        int err = errno;
+        ::close(dup);
+        return Error::sys(err, "read the directory");
+    }
+    std::vector<std::string> names;
+    errno = 0;
+    while (struct dirent* de = ::readdir(d.get())) {
+        std::string n = de->d_name;
+        if (n != "." && n != "..") names.push_back(std::move(n));
+        errno = 0;
+    }
+    if (errno) return Error::sys("read the directory");
+    return names;
+}
+
 std::string trim(const std::string& s) {
     size_t b = s.find_first_not_of(" \t\r\n");
     if (b == std::string::npos) return "";

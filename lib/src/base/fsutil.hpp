@@ -83,6 +83,9 @@ std::string parentPath(const std::string& path);
 std::string leafName(const std::string& path);
 // Names in a directory, without "." and "..".
 Result<std::vector<std::string>> listDir(const std::string& path);
+// The names in an open directory (not "." and ".."), in the order readdir
+// gives them; dirFd stays open and usable.
+Result<std::vector<std::string>> listDirAt(int dirFd);
 std::string trim(const std::string& s);
 
 }  // namespace xc

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fsutil.hpp"
 #include "image/digest.hpp"
 #include "xc/fd.hpp"
 
@@ -27,23 +28,7 @@ void field(std::string& rec, const std::string& s) {
 }
 
 Result<std::vector<std::string>> sortedNames(int dirFd) {
-    int dup = ::fcntl(dirFd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return Error::sys("duplicate a directory fd");
-    DIR* d = ::fdopendir(dup);
-    if (!d) {
-        ::close(dup);
-        return Error::sys("read the directory");
-    }
-    std::vector<std::string> names;
-    errno = 0;
-    while (struct dirent* de = ::readdir(d)) {
-        std::string n = de->d_name;
-        if (n != "." && n != "..") names.push_back(std::move(n));
-        errno = 0;
-    }
-    int err = errno;
-    ::closedir(d);
-    if (err) return Error::sys(err, "read the directory");
+    XC_ASSIGN(auto names, listDirAt(dirFd));
     std::sort(names.begin(), names.end());
     return names;
 }

@@ -1,5 +1,7 @@
 #include "net/netlink.hpp"
 
+#include "base/fdpass.hpp"
+
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
@@ -184,37 +186,22 @@ Result<Socket> Socket::openAsOwnerIn(pid_t pid) {
         ::_exit(::sendmsg(theirs.get(), &msg, 0) == 1 ? 0 : 1);
     }
     theirs.reset();
-    char byte = 0;
-    struct iovec iov = {&byte, 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u = {};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof u.buf;
-    ssize_t n;
-    do n = ::recvmsg(mine.get(), &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    int saved = errno;
+    auto got = recvPacket(mine.get(), 1, 1, "socket from the child");
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    if (n != 1) return Error::sys(n < 0 ? saved : EPROTO, what + ": the child sent nothing");
-    if (byte != 0) return Error::sys(static_cast<unsigned char>(byte), "enter the container's user and network namespaces");
-    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    if (!cm || cm->cmsg_type != SCM_RIGHTS) return Error::msg(what + ": no socket came back", EPROTO);
-    int raw = -1;
-    std::memcpy(&raw, CMSG_DATA(cm), sizeof raw);
-    UniqueFd got(raw);
+    if (!got) return std::move(got).error().wrap(what);
+    if (got->data.size() != 1) return Error::msg(what + ": the child sent nothing", EPROTO);
+    if (got->data[0] != 0)
+        return Error::sys(static_cast<unsigned char>(got->data[0]), "enter the container's user and network namespaces");
+    if (got->fds.size() != 1) return Error::msg(what + ": no socket came back", EPROTO);
+    UniqueFd sock = std::move(got->fds[0]);
     Socket out;
     struct nl_sock* s = nl_socket_alloc();
     if (!s) return Error::sys(ENOMEM, "allocate a netlink socket");
     out.sock_.reset(s);
-    if (int err = nl_socket_set_fd(s, NETLINK_ROUTE, got.get()); err < 0) return nlError(err, what);
-    (void)got.release();  // the nl_sock owns it now
+    if (int err = nl_socket_set_fd(s, NETLINK_ROUTE, sock.get()); err < 0) return nlError(err, what);
+    (void)sock.release();  // the nl_sock owns it now
     return out;
 }
 

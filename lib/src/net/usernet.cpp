@@ -153,8 +153,12 @@ Status checkQuota(const std::vector<Entry>& entries, const std::vector<Record>& 
     return {};
 }
 
-std::string userName(const std::string& passwdText, uid_t uid) {
-    std::istringstream in(passwdText);
+namespace {
+
+// Each "name:x:id:..." line of /etc/passwd or /etc/group, as (name, id).
+template <typename Fn>
+void forEachIdLine(const std::string& text, Fn fn) {
+    std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
         auto a = line.find(':');
@@ -162,28 +166,31 @@ std::string userName(const std::string& passwdText, uid_t uid) {
         auto b = line.find(':', a + 1);
         auto c = b == std::string::npos ? b : line.find(':', b + 1);
         if (c == std::string::npos) continue;
-        std::string id = line.substr(b + 1, c - b - 1);
         long long v = 0;
-        if (parseCount(id, 0xffffffffLL, v) && static_cast<uid_t>(v) == uid) return line.substr(0, a);
+        if (parseCount(line.substr(b + 1, c - b - 1), 0xffffffffLL, v))
+            if (!fn(line.substr(0, a), static_cast<uint32_t>(v))) return;
     }
-    return "";
+}
+
+}  // namespace
+
+std::string userName(const std::string& passwdText, uid_t uid) {
+    std::string found;
+    forEachIdLine(passwdText, [&](const std::string& name, uint32_t id) {
+        if (id != uid) return true;
+        found = name;
+        return false;
+    });
+    return found;
 }
 
 std::vector<std::string> groupNames(const std::string& groupText, const std::vector<gid_t>& gids) {
     std::set<gid_t> want(gids.begin(), gids.end());
     std::vector<std::string> out;
-    std::istringstream in(groupText);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto a = line.find(':');
-        if (a == std::string::npos) continue;
-        auto b = line.find(':', a + 1);
-        auto c = b == std::string::npos ? b : line.find(':', b + 1);
-        if (c == std::string::npos) continue;
-        long long v = 0;
-        if (parseCount(line.substr(b + 1, c - b - 1), 0xffffffffLL, v) && want.count(static_cast<gid_t>(v)))
-            out.push_back(line.substr(0, a));
-    }
+    forEachIdLine(groupText, [&](const std::string& name, uint32_t id) {
+        if (want.count(id)) out.push_back(name);
+        return true;
+    });
     return out;
 }
 

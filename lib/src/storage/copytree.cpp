@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fsutil.hpp"
 #include "storage/copy_internal.hpp"
 #include "xc/fd.hpp"
 
@@ -94,23 +95,7 @@ private:
 };
 
 Status Walker::copyDirContents(int sfd, int dfd, const std::string& rel) {
-    int dup = ::fcntl(sfd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) return Error::sys("duplicate a directory fd");
-    DIR* d = ::fdopendir(dup);
-    if (!d) {
-        ::close(dup);
-        return Error::sys("read the directory");
-    }
-    std::vector<std::string> names;
-    errno = 0;
-    while (struct dirent* de = ::readdir(d)) {
-        std::string n = de->d_name;
-        if (n != "." && n != "..") names.push_back(n);
-        errno = 0;
-    }
-    int readErr = errno;
-    ::closedir(d);
-    if (readErr) return Error::sys(readErr, "read the directory");
+    XC_ASSIGN(auto names, listDirAt(sfd));
     for (auto& n : names) {
         Entry e;
         e.name = n;
