@@ -46,7 +46,7 @@ protected:
     }
 
     // `systemctl is-system-running --wait` inside, retried while systemd's
-    // bus is not up yet; "" if it never answered.
+    // bus is not up yet; "" if it never answered (also when it stays offline).
     std::string systemState(const std::string& name, double seconds = 60) {
         auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
         RunOptions o;
@@ -55,7 +55,8 @@ protected:
         while (std::chrono::steady_clock::now() < deadline) {
             RunResult r = attach(name, {"systemctl", "is-system-running", "--wait"}, o);
             std::string word = r.out.substr(0, r.out.find('\n'));
-            if (!word.empty() && word != "initializing" && word != "starting") return word;
+            // "offline": systemctl found no manager on the bus yet (a boot's first moments).
+            if (!word.empty() && word != "initializing" && word != "starting" && word != "offline") return word;
             last = r.describe();
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }

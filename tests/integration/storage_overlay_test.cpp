@@ -3,6 +3,7 @@
 // whiteouts, and the dependencies that protect an origin.
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,6 +20,8 @@ class Overlay : public XcTest {
 protected:
     RunResult clone(const std::vector<std::string>& args) { return xc("xc-clone", args); }
     std::string upper(const std::string& name) const { return containerDir(name) + "/overlay/upper"; }
+    // The base was indexed for snapshot-clone dependents.
+    bool indexed() const { return ::getxattr(base_.c_str(), "user.xc.dependents-indexed", nullptr, 0) >= 0; }
     // No overlay is left mounted anywhere on the host.
     bool hostMountsOverlayOf(const std::string& name) {
         std::ifstream in("/proc/self/mountinfo");
@@ -165,7 +168,7 @@ TEST_F(Overlay, DependentsAreFoundFromRecordsWithoutReadingEveryConfigAndABaseWi
     EXPECT_TRUE(exists(containerDir("orig") + "/.dependents/snap"));
     XC_ASSERT_OK(start("other"));  // the first look-up indexes the base
     XC_EXPECT_OK(kill("other"));
-    EXPECT_TRUE(exists(base_ + "/.xc-dependents"));
+    EXPECT_TRUE(indexed());
 
     xc::UniqueFd watch(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     ASSERT_TRUE(watch);
@@ -188,14 +191,14 @@ TEST_F(Overlay, DependentsAreFoundFromRecordsWithoutReadingEveryConfigAndABaseWi
     ssize_t n = ::read(watch.get(), buf, sizeof buf);
     EXPECT_LT(n, 0) << "another container's config was opened by a start, rename or destroy (" << n << " bytes of events)";
 
-    // A base as an older xc left it: no mark, no records. The first look-up
+    // A base as an older xc left it (or after a reboot): no mark, no records. The first look-up
     // finds the clone from the configs.
     XC_ASSERT_OK(clone({"-s", "-o", "orig", "-n", "snap3"}));
-    ASSERT_EQ(::unlink((base_ + "/.xc-dependents").c_str()), 0);
+    ASSERT_EQ(::removexattr(base_.c_str(), "user.xc.dependents-indexed"), 0);
     ASSERT_EQ(::unlink((containerDir("orig") + "/.dependents/snap3").c_str()), 0);
     st = start("orig");
     EXPECT_EQ(st.status, 1) << st.describe();
     EXPECT_TRUE(contains(st.err, "lower layer: snap3")) << st.err;
-    EXPECT_TRUE(exists(base_ + "/.xc-dependents"));
+    EXPECT_TRUE(indexed());
     EXPECT_TRUE(exists(containerDir("orig") + "/.dependents/snap3"));
 }

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,7 +19,10 @@ namespace xc {
 namespace {
 
 constexpr const char* kRecordDir = "/.dependents";
-constexpr const char* kIndexedMark = "/.xc-dependents";
+// An xattr of the base directory: no entry in it that a listing shows.
+constexpr const char* kIndexedMark = "user.xc.dependents-indexed";
+
+bool indexed(const std::string& base) { return ::getxattr(base.c_str(), kIndexedMark, nullptr, 0) >= 0; }
 // A record whose clone is not there is dropped only once it is this old:
 // a clone or rename writes its record just before the clone appears.
 constexpr time_t kStaleAfterSeconds = 60;
@@ -57,7 +61,9 @@ Status writeRecord(const ContainerPaths& origin, const std::string& cloneName) {
 // Every container of the base, read once; the records every dependency
 // needs; then the mark. Returns the dependents of `wanted`, for a caller
 // that cannot write the records (a base it may only read).
-std::vector<Dependent> indexBase(const HostPaths& host, const std::string& base, const std::string& wanted) {
+std::vector<Dependent> indexBase(const HostPaths& host, const ContainerPaths& wantedPaths) {
+    const std::string& base = wantedPaths.base();
+    const std::string& wanted = wantedPaths.name();
     std::vector<Dependent> forWanted;
     auto names = listContainers(base);
     if (!names) return forWanted;
@@ -79,9 +85,8 @@ std::vector<Dependent> indexBase(const HostPaths& host, const std::string& base,
             written = writeRecord(origin, cloneName) && written;
         }
     }
-    if (written) {
-        UniqueFd mark(::open((base + kIndexedMark).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
-    }
+    // (A filesystem without user xattrs is indexed at every look-up.)
+    if (written) (void)::setxattr(base.c_str(), kIndexedMark, "1", 1, 0);
     return forWanted;
 }
 
@@ -98,9 +103,9 @@ storage::Layout layoutOf(const ContainerConfig& cfg) {
 
 std::vector<Dependent> dependentsOf(const HostPaths& host, const ContainerPaths& origin, const ContainerConfig& cfg) {
     std::vector<Dependent> out;
-    if (!pathExists(origin.base() + kIndexedMark)) {
-        out = indexBase(host, origin.base(), origin.name());
-        if (!pathExists(origin.base() + kIndexedMark)) {
+    if (!indexed(origin.base())) {
+        out = indexBase(host, origin);
+        if (!indexed(origin.base())) {
             std::sort(out.begin(), out.end(), [](const Dependent& a, const Dependent& b) { return a.name < b.name; });
             return out;  // the records could not be written: this scan is the answer
         }
@@ -146,7 +151,7 @@ Status recordDependencies(const HostPaths& host, const ContainerPaths& clone, co
         XC_TRY(writeRecord(origin, clone.name()).ctx("snapshot clone " + clone.name()));
     }
     // Indexed again from the configs at the next look-up.
-    if (outside) ::unlink((clone.base() + kIndexedMark).c_str());
+    if (outside) (void)::removexattr(clone.base().c_str(), kIndexedMark);
     return {};
 }
 

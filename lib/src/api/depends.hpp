@@ -7,7 +7,8 @@
 // written before the clone exists. A record is only a lead: the clone's
 // config is read to confirm it, so a record left by a crash or by a clone
 // destroyed since is harmless (and dropped). A base made before the records
-// existed is indexed once from its configs (marked by <base>/.xc-dependents).
+// existed is indexed once from its configs (then marked by an xattr of the
+// base directory, user.xc.dependents-indexed).
 #pragma once
 
 #include <string>
