@@ -253,10 +253,11 @@ bool containersOwn(const std::string& reportLine) {
 
 }  // namespace
 
-// A loop inside the container watching for new pids, racing 50 attaches,
-// must never find a way to the host: no host root through /proc/N/root,
-// no host file as a visible process's executable or mapping, nothing of
-// the host reopened for writing through /proc/N/exe.
+// A loop inside the container watching for new pids, racing 50 attaches
+// (more while it has seen fewer than 25), must never find a way to the
+// host: no host root through /proc/N/root, no host file as a visible
+// process's executable or mapping, nothing of the host reopened for
+// writing through /proc/N/exe.
 void AttachConfinement::hijackRace(const std::string& name, const std::string& config) {
     const std::string hj1 = name;
     XC_ASSERT_OK(createWithConfig(hj1, config));
@@ -268,7 +269,19 @@ void AttachConfinement::hijackRace(const std::string& name, const std::string& c
     // busy) between the attaches: the reopen for writing has its chance.
     XC_ASSERT_OK(attach(hj1, {"sh", "-c", "sh /hijack.sh " + secret + " </dev/null >/dev/null 2>&1 &"}));
     ASSERT_TRUE(waitUntil([&] { return exists(rootfs(hj1) + "/hijack.ready"); }, 20)) << "the loop did not start";
-    for (int i = 0; i < 50; ++i) {
+    // At least 50 attaches, and more (up to 300) until the loop has seen 25
+    // of them: on a loaded machine it misses the short-lived ones.
+    auto pidsSeen = [&] {
+        std::set<std::string> pids;
+        for (const auto& l : lines(readText(rootfs(hj1) + "/hijack.out"))) {
+            std::istringstream in(l);
+            std::string kind, pid;
+            in >> kind >> pid;
+            if (kind == "maps") pids.insert(pid);
+        }
+        return pids.size();
+    };
+    for (int i = 0; i < 300 && (i < 50 || pidsSeen() < 25); ++i) {
         RunResult r = attach(hj1, {"true"});
         EXPECT_TRUE(r.ok()) << "attach " << i << "\n" << r.describe();
     }

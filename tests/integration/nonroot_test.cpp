@@ -177,9 +177,18 @@ TEST_F(NonRoot, UserCreatesStartsAttachesStopsAndDestroysInItsOwnBase) {
     ASSERT_EQ(::stat((userBase() + "/c1/rootfs/made-inside").c_str(), &st), 0);
     EXPECT_EQ(st.st_uid, uid_);
 
+    // Files of the container's other ids, in directories only they may
+    // enter: the user cannot remove them from the host, its destroy must.
+    XC_ASSERT_OK(asUser("xc-attach", {"-n", "c1", "--", "sh", "-c",
+                                      "mkdir -p /srv/d/e && touch /srv/d/e/f && chown -R 1000:1000 /srv/d && "
+                                      "chmod 0700 /srv/d /srv/d/e && chmod 0 /srv/d/e/f"}));
+    ASSERT_EQ(::stat((userBase() + "/c1/rootfs/srv/d").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, start_ + 999);
+
     XC_ASSERT_OK(asUser("xc-stop", {"-n", "c1", "-k"}));
     XC_ASSERT_OK(asUser("xc-destroy", {"-n", "c1"}));
     EXPECT_FALSE(exists(userBase() + "/c1"));
+    EXPECT_TRUE(listNames(userBase()).empty()) << "a trash directory is left: " << listNames(userBase())[0];
     EXPECT_FALSE(isDir(std::string(kCgroup2) + "/xc.users/" + user_ + "/" + "xc-" +
                        ::xc::hashKey(userBase()).substr(0, 12)));
 }
@@ -388,6 +397,21 @@ TEST_F(NonRootNet, UserContainerGetsAVethOnAnAllowedBridgeWithinItsQuotaAndNothi
     expectOneLine(withFd3("/proc/self/ns/uts"), "the namespace given is not a network namespace");
     expectOneLine(withFd3("/etc/passwd"), "the fd given is not a namespace");
     EXPECT_EQ(recordedHostEnds().size(), 1u) << "a refused call left a record";
+
+    // Five veths on a bridge with four of five left: refused before any is
+    // made (the helper's check alone allows one more).
+    std::string five = "network = (";
+    for (int i = 0; i < 5; ++i)
+        five += std::string(i ? "," : "") + " { type = \"veth\"; link = \"" + privBridge_ + "\"; name = \"eth" +
+                std::to_string(i) + "\"; }";
+    const std::string fiveConf = home_ + "/c3.conf";
+    ASSERT_TRUE(writeText(fiveConf, five + " );\n"));
+    ASSERT_EQ(::chown(fiveConf.c_str(), uid_, gid_), 0);
+    XC_ASSERT_OK(asUser("xc-create", {"-n", "c3", "-t", "busybox", "-f", fiveConf}));
+    expectOneLine(asUser("xc-start", {"-n", "c3"}),
+                  "the container needs 5 veths on bridge " + privBridge_ + ", and /etc/xc/usernet leaves 4 of the 5 it allows");
+    EXPECT_EQ(recordedHostEnds().size(), 1u) << "a start refused at preflight made a veth";
+    XC_ASSERT_OK(asUser("xc-destroy", {"-n", "c3"}));
 
     XC_ASSERT_OK(asUser("xc-stop", {"-n", "c1"}));
     XC_ASSERT_OK(asUser("xc-destroy", {"-n", "c1"}));

@@ -25,6 +25,7 @@
 #include "net/net.hpp"
 #include "process/process.hpp"
 #include "spawn/hooks.hpp"
+#include "spawn/userns.hpp"
 #include "storage/btrfs.hpp"
 #include "storage/overlay.hpp"
 
@@ -343,7 +344,13 @@ Status Container::destroy(bool force, const Log& log, bool withDependents) {
     // One rename, and the container is gone; what follows only frees space.
     XC_ASSIGN(std::string trash, hidden::moveToTrash(paths_).ctx("destroy"));
     if (lastCfg) forgetDependencies(paths_, layoutOf(*lastCfg));
-    if (auto st = storage::removeTree(trash); !st)
+    Status removed = storage::removeTree(trash);
+    // A user may not remove what its container's other ids made; the
+    // container's root may.
+    if (!removed && ::geteuid() != 0 && lastCfg && !lastCfg->idmap.empty() &&
+        (removed.error().code() == EACCES || removed.error().code() == EPERM))
+        removed = removeTreeAsNamespaceRoot(trash, lastCfg->idmap);
+    if (auto st = std::move(removed); !st)
         return std::move(st).error().wrap("destroy: the container is gone, but removing its files failed")
             .withHint("the next xc-create, xc-destroy or xc-ls removes " + trash);
     log.info("destroyed");

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <cstdio>
 #include <set>
 
 #include <sys/stat.h>
@@ -444,8 +445,21 @@ Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfac
             if (n.hostNameGiven)
                 return Error::msg(what + ": host_name cannot be set in a user's container (xc-user-nic names the host end)", EINVAL);
             XC_TRY(checkUserNicHelper(what));
-            // The helper's own checks (usernet entry, quota, bridge), before anything is made.
-            XC_TRY(runUserNicArgs({"check", "--bridge", n.link}, -1).ctx(what));
+            // The helper's own checks (usernet entry, quota, bridge), before
+            // anything is made; the quota for all of this container's veths
+            // on that bridge, not only for one.
+            XC_ASSIGN(std::string counts, runUserNicArgs({"check", "--bridge", n.link}, -1).ctx(what));
+            unsigned long allowed = 0, used = 0;
+            if (std::sscanf(counts.c_str(), "%lu %lu", &allowed, &used) != 2)
+                return Error::msg(what + ": xc-user-nic check said '" + counts + "', not 'ALLOWED USED'", EPROTO);
+            size_t wanted = 0;
+            for (const auto& m : interfaces) wanted += m.type == "veth" && m.throughHelper && m.link == n.link;
+            if (used + wanted > allowed)
+                return Error::msg(what + ": the container needs " + std::to_string(wanted) + " veths on bridge " + n.link +
+                                      ", and /etc/xc/usernet leaves " + std::to_string(allowed > used ? allowed - used : 0) +
+                                      " of the " + std::to_string(allowed) + " it allows",
+                                  EDQUOT)
+                    .withHint("stop a container that uses one, or raise the count in /etc/xc/usernet");
         } else if (n.type == "veth") {
             if (!n.link.empty()) {
                 XC_ASSIGN(auto br, nl::findLink(host, n.link));

@@ -43,6 +43,13 @@ Result<UniqueFd> userNamespaceOwnedBy(uid_t uid, gid_t gid);
 // namespace of `pid`.
 Result<UniqueFd> idmappedTree(const std::string& rootfs, pid_t pid);
 
+// Removes the tree at `path` (as storage::removeTree) from a child that
+// is root of a new user namespace with `maps`: how a user removes what
+// its container's other ids made (files of subordinate uids, mode 0700
+// directories), which the user itself may not. Only from a single-threaded
+// process: the child runs library code after fork.
+Status removeTreeAsNamespaceRoot(const std::string& path, const std::vector<IdMap>& maps);
+
 // In the child, once its maps exist: become the namespace's root (its
 // uid and gid 0, no supplementary groups), keeping the full capability
 // set it holds in the namespace.
