@@ -76,6 +76,9 @@ TEST_F(Overlay, SnapshotCloneWritesAndDeletesNeverReachTheOriginAndTheOriginIsPr
     EXPECT_TRUE(contains(cfg, "lower = \"" + rootfs("orig") + "\";")) << cfg;
     EXPECT_EQ(readText(rootfs("orig") + "/etc/hostname"), "orig\n");
     EXPECT_EQ(readText(upper("snap") + "/etc/hostname"), "snap\n") << "the new identity is in the upper layer";
+    // It was written through a volatile overlay, whose mark must go (else
+    // the layers would never mount again).
+    EXPECT_FALSE(exists(containerDir("snap") + "/overlay/work/work/incompat"));
 
     XC_ASSERT_OK(start("snap"));
     EXPECT_EQ(attach("snap", {"hostname"}).out, "snap\n");

@@ -218,9 +218,12 @@ Result<std::string> withStorageKeys(const std::string& text, const storage::Layo
                                  "the new config");
 }
 
-// The origin's merged tree, to copy from.
+// The origin's merged tree, to copy from: an overlay's layers read-only
+// (its own upper as the top lower), so that nothing of the origin is
+// written and the copy's own dirty data is not synced when it goes.
 Result<UniqueFd> openSource(const storage::Layout& src) {
-    if (src.overlay()) return storage::mountDetached(src);
+    if (src.overlay())
+        return storage::mountReadOnlyStack(storage::Layout::join({src.upper}, src.lower), storage::Whiteouts::User);
     UniqueFd fd(::open(src.rootfs.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return Error::sys("open " + src.rootfs);
     return fd;
@@ -267,10 +270,13 @@ Result<std::string> fillClone(const ClonePlan& p, bool snapshot) {
     return done;
 }
 
-// The merged tree of a staged clone, to edit its identity in.
-Result<RootDir> openStaged(const storage::Layout& l) {
+// The merged tree of a container's layers, to edit its identity in: a
+// staged clone's through a volatile overlay (nothing synced; the caller
+// clears the mark with clearVolatileMark once the tree is closed), a
+// renamed container's own layers through a plain one.
+Result<RootDir> openForIdentity(const storage::Layout& l, bool staged) {
     if (!l.overlay()) return RootDir::open(l.rootfs);
-    XC_ASSIGN(UniqueFd root, storage::mountDetached(l));
+    XC_ASSIGN(UniqueFd root, staged ? storage::mountDetachedVolatile(l) : storage::mountDetached(l));
     return RootDir::fromFd(std::move(root), l.rootfs);
 }
 
@@ -376,9 +382,10 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
     XC_ASSIGN(std::string filled, fillClone(plan, o.snapshot).ctx("clone"));
     std::string newHost = cfg.hostname == cfg.name ? o.newName : cfg.hostname;
     {
-        XC_ASSIGN(RootDir root, openStaged(plan.staged).ctx("clone: open the new rootfs"));
+        XC_ASSIGN(RootDir root, openForIdentity(plan.staged, true).ctx("clone: open the new rootfs"));
         XC_TRY(retitleRootfs(root, cfg.hostname, newHost, true).ctx("clone: set the new identity inside"));
     }
+    if (plan.staged.overlay()) XC_TRY(storage::clearVolatileMark(plan.staged).ctx("clone"));
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("clone"));
     if (o.ephemeral) XC_TRY(writeFileAtomic(stage + "/ephemeral", "", 0640).ctx("clone"));
     // Recorded with its origin before it exists: no crash leaves a clone its origin does not know.
@@ -456,7 +463,7 @@ Status Container::rename(const std::string& newName, const Log& log) {
     forgetDependencies(paths_, layoutOf(cfg));
     std::string newHost = cfg.hostname == cfg.name ? newName : cfg.hostname;
     {
-        XC_ASSIGN(RootDir root, openStaged(layout).ctx("rename: open the rootfs"));
+        XC_ASSIGN(RootDir root, openForIdentity(layout, false).ctx("rename: open the rootfs"));
         XC_TRY(retitleRootfs(root, cfg.hostname, newHost, false).ctx("rename: set the new name inside"));
     }
     if (pathExists(paths_.logFile()) && !pathExists(dst.paths().logFile()))

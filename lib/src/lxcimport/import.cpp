@@ -75,7 +75,7 @@ Result<std::string> copyRootfs(const RootfsSource& src, const std::string& dst) 
         XC_TRY(storage::copyTree(src.path, dst).ctx("copy the rootfs " + src.path));
         return "copied from " + src.path;
     }
-    XC_ASSIGN(UniqueFd root, storage::mountReadOnlyStack({src.upper, src.lower}).ctx("read the LXC overlay"));
+    XC_ASSIGN(UniqueFd root, storage::mountReadOnlyStack({src.upper, src.lower}, storage::Whiteouts::Kernel).ctx("read the LXC overlay"));
     std::string shown = "overlay " + src.upper + " over " + src.lower;
     XC_TRY(storage::copyTreeFrom(root.get(), shown, dst).ctx("copy the rootfs"));
     return "flattened: the " + shown + " copied merged (whiteouts applied) into one tree";

@@ -139,7 +139,22 @@ Result<UniqueFd> mountDetached(const Layout& l) {
     return mountOverlay(layers, overlayParams(l));
 }
 
-Result<UniqueFd> mountReadOnlyStack(const std::vector<std::string>& layers) {
+Result<UniqueFd> mountDetachedVolatile(const Layout& l) {
+    XC_ASSIGN(OverlayLayers layers, openLayers(l, {}));
+    FsParams params = overlayParams(l);
+    params.emplace_back("volatile", "");
+    return mountOverlay(layers, params);
+}
+
+Status clearVolatileMark(const Layout& l) {
+    // The kernel's own scratch directory (WORK/work, made anew at every
+    // mount) holds the mark: incompat/volatile/dirty.
+    const std::string incompat = l.work() + "/work/incompat";
+    if (!pathExists(incompat)) return {};
+    return xc::removeTree(incompat).ctx("clear the volatile mark of " + l.layerDir());
+}
+
+Result<UniqueFd> mountReadOnlyStack(const std::vector<std::string>& layers, Whiteouts whiteouts) {
     std::string shown = "overlay of ";
     for (size_t i = 0; i < layers.size(); ++i) shown += (i ? ":" : "") + layers[i];
     std::vector<UniqueFd> fds;
@@ -152,6 +167,8 @@ Result<UniqueFd> mountReadOnlyStack(const std::vector<std::string>& layers) {
     for (const auto& fd : fds)
         if (fsconfigFd(fs.get(), "lowerdir+", fd.get()) < 0)
             return withLog(Error::sys("mount " + shown + ": add a layer"), fs.get());
+    if (whiteouts == Whiteouts::User && fsconfigFlag(fs.get(), "userxattr") < 0)
+        return withLog(Error::sys("mount " + shown + ": set userxattr"), fs.get());
     if (::syscall(SYS_fsconfig, fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
         return withLog(Error::sys("mount " + shown), fs.get());
     UniqueFd mnt(static_cast<int>(::syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY)));
