@@ -1,4 +1,6 @@
 // xc-info: state, pid and resource use of a container, as lxc-info prints them.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "common.hpp"
@@ -16,6 +18,33 @@ struct Select {
 void addOpt(tool::JsonObject& o, const char* key, const std::optional<uint64_t>& v) {
     if (v) o.add(key, *v);
     else o.addNull(key);
+}
+
+// Whether the container's root is the host's root, and if not which host
+// user it is and how it owns the rootfs.
+struct RootInfo {
+    bool privileged = true;
+    int64_t hostUid = 0;
+    std::string owners;  // "idmapped" | "shifted" | "the user's own"
+};
+
+RootInfo rootOf(const ContainerConfig& cfg) {
+    RootInfo r;
+    if (cfg.idmap.empty() || cfg.security.privileged) return r;
+    r.privileged = false;
+    r.hostUid = -1;
+    for (const auto& m : cfg.idmap)
+        if (m.type == 'u' && m.inside == 0) r.hostUid = m.outside;
+    r.owners = !cfg.rootfsShifted.empty() ? "shifted" : ::geteuid() != 0 ? "the user's own" : "idmapped";
+    return r;
+}
+
+std::string describeRoot(const RootInfo& r) {
+    if (r.privileged) return "yes (its root is the host's root)";
+    return "no (its root is host uid " + std::to_string(r.hostUid) + "; rootfs " +
+           (r.owners == "shifted" ? std::string("owners shifted on disk")
+                                  : r.owners == "idmapped" ? std::string("idmapped") : r.owners) +
+           ")";
 }
 
 int printJson(const tool::Tool& t, const Container& c, const StateInfo& st, const Select& s) {
@@ -55,6 +84,13 @@ int printJson(const tool::Tool& t, const Container& c, const StateInfo& st, cons
         if (!d) return t.fail(d.error());
         o.add("disk_bytes", d->bytes);
     }
+    if (s.all) {
+        auto cfg = c.config();
+        if (!cfg) return t.fail(cfg.error());
+        RootInfo r = rootOf(*cfg);
+        o.add("privileged", r.privileged);
+        if (!r.privileged) o.add("root_host_uid", r.hostUid).add("rootfs_owners", r.owners);
+    }
     std::printf("%s\n", o.str().c_str());
     return 0;
 }
@@ -92,7 +128,9 @@ int xc_info_main(int argc, char** argv) {
                  "  Memory use and, per interface, Link (the host-side veth) with TX, RX and Total\n"
                  "  bytes as the container sees them; last, running or not, Disk use: the space\n"
                  "  the container's own layer takes (its rootfs; for an overlay container, its\n"
-                 "  upper layer). The flags select fields (-S: CPU, memory, links and disk use);\n"
+                 "  upper layer); then Privileged: yes, or no with the host uid of its root and how\n"
+                 "  the rootfs is its own (idmapped, owners shifted on disk, or a user's own files).\n"
+                 "  The flags select fields (-S: CPU, memory, links and disk use);\n"
                  "  -H prints raw numbers (CPU in nanoseconds, memory, traffic and disk in bytes).\n"
                  "  --json prints the selected fields as one JSON object (see xc-info(1)).\n\n"
                  "EXAMPLES\n  xc-info -n web\n  xc-info -n web -s\n  xc-info -n web -S -H\n  xc-info -n web --json\n\n"
@@ -127,6 +165,11 @@ int xc_info_main(int argc, char** argv) {
         auto d = c->diskUse();
         if (!d) return t.fail(d.error());
         printBytes("Disk use:", d->bytes, s.raw);
+    }
+    if (s.all) {
+        auto cfg = c->config();
+        if (!cfg) return t.fail(cfg.error());
+        std::printf("%-15s %s\n", "Privileged:", describeRoot(rootOf(*cfg)).c_str());
     }
     return 0;
 }

@@ -188,6 +188,14 @@ TEST_F(DebianSystemd, BootsToRunningWithADhcpAddressOnTheBridge) {
     EXPECT_FALSE(journal.out.empty()) << "the journal is empty";
     RunResult cg = attach("web", {"cat", "/proc/1/cgroup"});
     EXPECT_TRUE(contains(cg.out, "name=systemd:/init.scope") || contains(cg.out, "0::/init.scope")) << cg.out;
+    // Unprivileged, as every new container: systemd's root is a host user.
+    RunResult map = attach("web", {"cat", "/proc/1/uid_map"});
+    std::istringstream fields(map.out);
+    unsigned long inside = 1, outside = 0, count = 0;
+    fields >> inside >> outside >> count;
+    EXPECT_EQ(inside, 0u) << map.describe();
+    EXPECT_GE(outside, 65536u) << "systemd runs as the host's root: " << map.out;
+    EXPECT_EQ(count, 65536u) << map.out;
     XC_EXPECT_OK(stop("web"));
 }
 

@@ -125,7 +125,13 @@ TEST_F(Unprivileged, PrivilegedOnlyWhenAskedAndSaidSo) {
     EXPECT_EQ(hostUidOf(init), 0);
     RunResult map = attach("p1", {"cat", "/proc/self/uid_map"});
     EXPECT_TRUE(contains(map.out, "4294967295")) << map.describe();
+    EXPECT_TRUE(contains(info("p1").out, "Privileged:     yes (its root is the host's root)\n")) << info("p1").out;
+    EXPECT_TRUE(contains(info("p1", {"--json"}).out, "\"privileged\": true")) << info("p1", {"--json"}).out;
     XC_EXPECT_OK(kill("p1"));
+    // A default container says what it is instead.
+    XC_ASSERT_OK(create("u9"));
+    EXPECT_TRUE(contains(info("u9").out, "Privileged:     no (its root is host uid ")) << info("u9").out;
+    EXPECT_TRUE(contains(info("u9").out, "; rootfs idmapped)\n")) << info("u9").out;
 
     // Both at once is a contradiction, named with its line.
     std::string cfg = readText(configFile("p1"));

@@ -321,12 +321,14 @@ TEST_F(Json, InfoAndLsObjects) {
                           ", \"ips\": \\[\\], \"cpu_ns\": [0-9]+, \"memory_bytes\": [1-9][0-9]*, "
                           "\"memory_swap_bytes\": ([0-9]+|null), \"blkio_read_bytes\": ([0-9]+|null), "
                           "\"blkio_write_bytes\": ([0-9]+|null), \"pids\": [1-9][0-9]*, \"links\": \\[\\], "
-                          "\"disk_bytes\": [1-9][0-9]*\\}\n")))
+                          "\"disk_bytes\": [1-9][0-9]*, \"privileged\": false, \"root_host_uid\": [1-9][0-9]*, "
+                          "\"rootfs_owners\": \"idmapped\"\\}\n")))
         << r.describe();
     RunResult s = info("j2", {"--json"});
     XC_EXPECT_OK(s);
     EXPECT_TRUE(std::regex_match(
-        s.out, std::regex("\\{\"name\": \"j2\", \"state\": \"STOPPED\", \"pid\": null, \"disk_bytes\": [0-9]+\\}\n")))
+        s.out, std::regex("\\{\"name\": \"j2\", \"state\": \"STOPPED\", \"pid\": null, \"disk_bytes\": [0-9]+, "
+                          "\"privileged\": false, \"root_host_uid\": [1-9][0-9]*, \"rootfs_owners\": \"idmapped\"\\}\n")))
         << s.describe();
     RunResult only = info("j1", {"--json", "-s"});
     EXPECT_EQ(only.out, "{\"name\": \"j1\", \"state\": \"RUNNING\"}\n") << only.describe();

@@ -728,3 +728,24 @@ TEST(ConfigHostile, IncludeLoopNamesTheChain) {
     EXPECT_TRUE(contains(m, "b.conf:1: @include")) << m;
     EXPECT_TRUE(contains(m, "an include loop (" + a + " -> " + dir.path() + "/b.conf -> " + a + ")")) << m;
 }
+
+TEST(ConfigParse, RootfsIdmapAndShiftedParseAndAnOverlayRefusesThem) {
+    auto r = parseConfig(
+        "name = \"c1\";\nrootfs = { path = \"/r\"; idmap = \"shift\"; shifted = \"u:0:100000:65536,g:0:100000:65536\"; };\n",
+        "c1.conf");
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->rootfsIdmap, "shift");
+    ASSERT_EQ(r->rootfsShifted.size(), 2u);
+    EXPECT_EQ(r->rootfsShifted[1].type, 'g');
+    EXPECT_EQ(r->rootfsShifted[1].outside, 100000u);
+    EXPECT_EQ(parseConfig("name = \"c1\";\nrootfs = { path = \"/r\"; };\n", "c1.conf")->rootfsIdmap, "auto");
+    auto bad = parseConfig("name = \"c1\";\nrootfs = { path = \"/r\"; idmap = \"shiftfs\"; };\n", "c1.conf");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message().find("rootfs.idmap"), std::string::npos) << bad.error().message();
+    auto overlay = parseConfig("name = \"c1\";\nrootfs = { path = \"/r\"; backend = \"overlay\"; lower = \"/l\"; "
+                               "upper = \"/u/upper\"; idmap = \"shift\"; };\n",
+                               "c1.conf");
+    ASSERT_FALSE(overlay);
+    EXPECT_NE(overlay.error().message().find("needs backend dir or btrfs"), std::string::npos)
+        << overlay.error().message();
+}

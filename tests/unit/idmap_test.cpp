@@ -9,6 +9,7 @@
 
 #include "base/fsutil.hpp"
 #include "api/idmap_alloc.hpp"
+#include "api/rootfs_owners.hpp"
 #include "config/subid.hpp"
 #include "spawn/userns.hpp"
 #include "xc/config.hpp"
@@ -181,4 +182,34 @@ TEST(IsolatedIdmap, EachIsolatedContainerGetsAFreeBlockPastTheSharedOne) {
     // Only what is in both files counts.
     auto gidsShort = pickIsolatedBlock(ids, "root:231072:65536\n", {});
     EXPECT_FALSE(gidsShort.ok());
+}
+
+// rootfs.shifted: the one-line form of a map, and which owners a start wants on disk.
+TEST(ShiftedIdmap, TextRoundTripsAndBadTextIsRefused) {
+    auto m = rootMap();
+    EXPECT_EQ(idmapText(m), "u:0:100000:65536,g:0:100000:65536");
+    auto back = parseIdmapText(idmapText(m));
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_TRUE(sameIdmap(*back, m));
+    EXPECT_TRUE(parseIdmapText("")->empty());
+    for (const char* bad : {"x:0:1:1", "u:0:1", "u:0:1:0", "u:a:1:1", "u:0:4294967296:1", "u:0:1:1,", "u::1:1"})
+        EXPECT_FALSE(parseIdmapText(bad)) << bad;
+    EXPECT_FALSE(sameIdmap(m, rootMap(200000)));
+}
+
+TEST(ShiftedIdmap, OwnersWantedFollowTheMethodAndWhatIsRecorded) {
+    ContainerConfig c;
+    c.idmap = rootMap();
+    EXPECT_TRUE(ownersWanted(c).empty()) << "auto, not shifted: an idmapped mount";
+    c.rootfsShifted = rootMap(300000);
+    EXPECT_TRUE(sameIdmap(ownersWanted(c), c.idmap)) << "auto, shifted once: stays shifted, to the current map";
+    c.rootfsIdmap = "mount";
+    EXPECT_TRUE(ownersWanted(c).empty()) << "mount: shifted back";
+    c.rootfsIdmap = "shift";
+    EXPECT_TRUE(sameIdmap(ownersWanted(c), c.idmap));
+    c.security.privileged = true;
+    EXPECT_TRUE(ownersWanted(c).empty()) << "privileged: as the container sees them";
+    c.security.privileged = false;
+    c.idmap.clear();
+    EXPECT_TRUE(ownersWanted(c).empty());
 }

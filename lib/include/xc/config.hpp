@@ -109,6 +109,14 @@ struct ContainerConfig {
     // the empty mount point.
     std::vector<std::string> rootfsLower;
     std::string rootfsUpper;
+    // How an unprivileged container's root sees the rootfs as its own
+    // (rootfs.idmap): "auto" (an idmapped mount where the kernel and the
+    // filesystem allow it; xc-create shifts the owners once where they do
+    // not), "mount" (only an idmapped mount) or "shift" (the owners
+    // rewritten once on disk). rootfs.shifted, written by xc, is the map
+    // the owners on disk are stored in (empty: as the container sees them).
+    std::string rootfsIdmap = "auto";
+    std::vector<IdMap> rootfsShifted;
     std::string hostname;               // default: the name
     std::vector<std::string> initCmd = {"/sbin/init"};
     std::string haltSignal;    // "" = detect (SIGRTMIN+3 for systemd, else SIGPWR)
@@ -167,6 +175,12 @@ struct CreateInputs {
 Result<std::string> buildCreateConfig(const CreateInputs& in);
 
 // Value parsers shared with the tools (xc-cgroup) and tests.
+// rootfs.shifted's value: "u:0:100000:65536,g:0:100000:65536" (type,
+// inside, outside, count per map), "" for none.
+std::string idmapText(const std::vector<IdMap>& maps);
+Result<std::vector<IdMap>> parseIdmapText(const std::string& text);
+bool sameIdmap(const std::vector<IdMap>& a, const std::vector<IdMap>& b);
+
 Result<uint64_t> parseSize(const std::string& text);  // "256M", "1G", "4096", "1.5G"
 Status validateCpuList(const std::string& text);      // "0-3,5,7-8"
 // cpu.max "QUOTA [PERIOD]": QUOTA in us (at least 1000) or "max" (or -1);

@@ -9,6 +9,7 @@
 #include "api/clone_internal.hpp"
 #include "api/depends.hpp"
 #include "api/idmap_alloc.hpp"
+#include "api/rootfs_owners.hpp"
 #include "api/staging.hpp"
 #include "base/hidden.hpp"
 #include "base/fsutil.hpp"
@@ -364,6 +365,10 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
     RunLock dstLock = std::move(*dstLockR);
     ScopeExit dropDstLock([&] { dstLock.removeFile(); });
     XC_ASSIGN(ContainerConfig cfg, loadConfig(src.configFile));
+    if (pathExists(origin.paths().dir() + "/.shifting"))
+        return Error::msg("clone: the owners of " + origin.name() + "'s rootfs are half shifted (an interrupted shift)",
+                          EBUSY)
+            .withHint("xc-start -n " + origin.name() + " finishes the shift; stop it and clone again");
 
     XC_ASSIGN(std::string stage, staging::makeStagingDir(dst.paths()).ctx("clone"));
     ScopeExit removeStage([&] { (void)storage::removeTree(stage); });
@@ -387,6 +392,8 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
     }
     if (plan.staged.overlay()) XC_TRY(storage::clearVolatileMark(plan.staged).ctx("clone"));
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640).ctx("clone"));
+    // A shifted origin's copy, under a map of its own: shifted to it now.
+    if (!plan.staged.overlay()) XC_TRY(settleStagedOwners(stage, plan.staged.rootfs, log).ctx("clone"));
     if (o.ephemeral) XC_TRY(writeFileAtomic(stage + "/ephemeral", "", 0640).ctx("clone"));
     // Recorded with its origin before it exists: no crash leaves a clone its origin does not know.
     XC_TRY(recordDependencies(origin.host(), dst.paths(), plan.dst));

@@ -4,6 +4,7 @@
 #include "xc/container.hpp"
 
 #include "api/depends.hpp"
+#include "api/rootfs_owners.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -265,6 +266,17 @@ Status Container::startLocked(RunLock& held, const ContainerConfig& cfg, const S
     ScopeExit dropLockFile([&] { lock->removeFile(); });
     lock->setHolder("start");  // the supervisor inherits it, and keeps saying so
     XC_TRY(refuseWithDependents(host_, paths_, cfg));
+    // Owners shifted once where no idmapped mount serves (or back): the
+    // supervisor then reads the config that records it.
+    {
+        ContainerConfig settled = cfg;
+        std::vector<IdMap> want = ownersWanted(settled);
+        if ((!sameIdmap(want, settled.rootfsShifted) || pathExists(paths_.dir() + "/.shifting")) && o.warn)
+            o.warn("shifting the owners of its rootfs to " + (want.empty() ? std::string("the ids it sees") : idmapText(want)) +
+                   " (rootfs.idmap \"" + settled.rootfsIdmap + "\"): every file once");
+        XC_TRY(settleOwners(settled, settled.rootfsPath, paths_.dir(), o.configFile.empty() ? paths_.configFile() : o.configFile, want, Log())
+                   .ctx("start"));
+    }
     // (A supervisor that answers while the lock was free, its lock file
     // removed, made lockContainer fail: never start over it.)
     int sv[2];

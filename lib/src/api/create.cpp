@@ -11,6 +11,7 @@
 
 #include "api/depends.hpp"
 #include "api/idmap_alloc.hpp"
+#include "api/rootfs_owners.hpp"
 #include "api/staging.hpp"
 #include "base/hidden.hpp"
 #include "cgroup/cgroup.hpp"
@@ -271,6 +272,7 @@ Status Container::create(const CreateOptions& o, const Log& log) {
     // Each veth/macvlan gets its hardware address now, once: kept across restarts.
     XC_ASSIGN(text, assignHwaddrs(text));
     XC_TRY(writeFileAtomic(stage + "/config", text, 0640));
+    XC_TRY(settleStagedOwners(stage, rootfs, log).ctx("create"));
     ::unlink(tmplConf.c_str());
     ::unlink((stage + "/layers").c_str());  // the config names them now
     XC_TRY(staging::commit(stage, paths_));

@@ -309,6 +309,11 @@ Status checkEntries(ContainerConfig& c, const TableWalker& w) {
 // The overlay keys go with backend "overlay", and it needs them.
 Status checkBackend(const ContainerConfig& c, const TableWalker& w) {
     if (c.rootfsBackend == "overlay") {
+        // An overlay's lower layers are shared (an origin, an image layer):
+        // rewriting their owners for one container would change them for all.
+        if (c.rootfsIdmap == "shift" || !c.rootfsShifted.empty())
+            return w.errorAt("rootfs.idmap", "\"shift\" needs backend dir or btrfs: an overlay's lower layers are "
+                                             "shared, and its root is seen through idmapped layers");
         if (c.rootfsLower.empty()) return w.errorAt("rootfs.lower", "missing: backend \"overlay\" needs its lower layers");
         if (c.rootfsUpper.empty()) return w.errorAt("rootfs.upper", "missing: backend \"overlay\" needs its upper layer");
         return {};

@@ -24,6 +24,8 @@ const KeyDefault kDefaults[] = {
     {"rootfs.backend", "\"dir\""},
     {"rootfs.lower", "none (xc-create -B overlay and xc-clone -s write it)"},
     {"rootfs.upper", "none (xc-create -B overlay and xc-clone -s write BASE/NAME/overlay/upper)"},
+    {"rootfs.idmap", "\"auto\""},
+    {"rootfs.shifted", "none (the owners on disk are as the container sees them)"},
     {"uts.hostname", "the container name"},
     {"init.cmd", "[ \"/sbin/init\" ]"},
     {"init.halt_signal", "SIGRTMIN+3 when the init's executable is systemd, else SIGPWR"},

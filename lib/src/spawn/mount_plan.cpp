@@ -48,7 +48,7 @@ PlannedMount rootfsMount(const SpawnSpec& s) {
         m.source = "overlay";
         m.params = storage::overlayParams(s.storage);
     }
-    if (s.userNamespace() && !s.byUser) m.attrs.set |= MOUNT_ATTR_IDMAP;
+    if (s.userNamespace() && !s.byUser && !s.rootfsShifted) m.attrs.set |= MOUNT_ATTR_IDMAP;
     return m;
 }
 

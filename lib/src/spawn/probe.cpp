@@ -22,8 +22,8 @@ std::string existingAncestor(std::string path) {
     return path;
 }
 
-// Tries what a start does: an idmapped copy of `dir` through the user
-// namespace of a child that only waits.
+}  // namespace
+
 Status tryIdmappedMount(const std::string& dir) {
     XC_ASSIGN(Process child, cloneChild(CLONE_NEWUSER));
     if (child.pid() == 0) {
@@ -33,8 +33,6 @@ Status tryIdmappedMount(const std::string& dir) {
     XC_TRY(idmappedTree(dir, child.pid()));
     return {};  // the child is killed and reaped here
 }
-
-}  // namespace
 
 void probeUnprivileged(ProbeList& out, const HostPaths& host, const std::string& base) {
     out.section("Unprivileged containers");
@@ -55,10 +53,15 @@ void probeUnprivileged(ProbeList& out, const HostPaths& host, const std::string&
     const std::string dir = existingAncestor(base);
     auto st = tryIdmappedMount(dir);
     if (st)
-        out.add("idmapped mounts", S::Ok, "the file system of " + dir + " takes them: a rootfs is never rewritten", "", true);
+        out.add("idmapped mounts", S::Ok,
+                "the file system of " + dir + " takes them: an unprivileged rootfs is never rewritten", "", true);
     else
-        out.add("idmapped mounts", S::Missing, dir + ": " + st.error().message(),
-                "keep containers on ext4, xfs, btrfs or tmpfs (Linux 6.3+); or make privileged containers", true);
+        out.add("idmapped mounts", S::Missing,
+                dir + ": " + st.error().message() +
+                    "; xc-create shifts the owners of an unprivileged rootfs here once instead (rootfs.shifted)",
+                "to keep files owned as the container sees them, keep containers on ext4, xfs, btrfs or tmpfs "
+                "(Linux 6.3+)",
+                true);
 }
 
 }  // namespace xc

@@ -13,4 +13,8 @@ namespace xc {
 // system of `base` (the containers' directory) takes idmapped mounts.
 void probeUnprivileged(ProbeList& out, const HostPaths& host, const std::string& base);
 
+// Tries what an unprivileged start does with a rootfs at `dir`: an
+// idmapped copy of it, through the user namespace of a child that waits.
+Status tryIdmappedMount(const std::string& dir);
+
 }  // namespace xc

@@ -101,6 +101,7 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     // A user's start (its cgroup is a delegated one) cannot enter the
     // container's network namespace from the host: the init brings lo up.
     s.byUser = layout.delegated();
+    s.rootfsShifted = !cfg.rootfsShifted.empty() && sameIdmap(cfg.rootfsShifted, cfg.idmap);
     s.loopbackInside = !s.hostNetwork && s.byUser;
     s.hooks = cfg.hooks;
     s.hookEnv = hookEnvFor(cfg);

@@ -98,6 +98,7 @@ struct SpawnSpec {
     CgroupLayout cgroupLayout;  // for the cgroup view mounted inside
     bool hostNetwork = false;   // network type "none": no network namespace of its own
     bool byUser = false;  // a non-root user's container (a delegated cgroup): no idmapped root
+    bool rootfsShifted = false;  // its owners on disk are already the host ids of its map: no idmapped root
     // The child brings up lo itself: a supervisor that is not root cannot
     // enter a network namespace (setns needs CAP_SYS_ADMIN where it is).
     bool loopbackInside = false;
