@@ -126,11 +126,11 @@ int xc_info_main(int argc, char** argv) {
                  "  With no selection flag prints every field: Name, State, and for a running\n"
                  "  container PID, IP (one line per address, read inside the container), CPU use,\n"
                  "  Memory use and, per interface, Link (the host-side veth) with TX, RX and Total\n"
-                 "  bytes as the container sees them; last, running or not, Disk use: the space\n"
-                 "  the container's own layer takes (its rootfs; for an overlay container, its\n"
-                 "  upper layer); then Privileged: yes, or no with the host uid of its root and how\n"
-                 "  the rootfs is its own (idmapped, owners shifted on disk, or a user's own files).\n"
-                 "  The flags select fields (-S: CPU, memory, links and disk use);\n"
+                 "  bytes as the container sees them; then, running or not, Privileged: yes, or no\n"
+                 "  with the host uid of its root and how the rootfs is its own (idmapped, owners\n"
+                 "  shifted on disk, or a user's own files); last Disk use: the space the\n"
+                 "  container's own layer takes (its rootfs; for an overlay container, its upper\n"
+                 "  layer). The flags select fields (-S: CPU, memory, links and disk use);\n"
                  "  -H prints raw numbers (CPU in nanoseconds, memory, traffic and disk in bytes).\n"
                  "  --json prints the selected fields as one JSON object (see xc-info(1)).\n\n"
                  "EXAMPLES\n  xc-info -n web\n  xc-info -n web -s\n  xc-info -n web -S -H\n  xc-info -n web --json\n\n"
@@ -161,15 +161,15 @@ int xc_info_main(int argc, char** argv) {
     }
     if (running && (s.all || s.stats))
         if (int rc = printStats(t, *c, s.raw); rc != 0) return rc;
-    if (s.all || s.stats) {
-        auto d = c->diskUse();
-        if (!d) return t.fail(d.error());
-        printBytes("Disk use:", d->bytes, s.raw);
-    }
     if (s.all) {
         auto cfg = c->config();
         if (!cfg) return t.fail(cfg.error());
         std::printf("%-15s %s\n", "Privileged:", describeRoot(rootOf(*cfg)).c_str());
+    }
+    if (s.all || s.stats) {
+        auto d = c->diskUse();
+        if (!d) return t.fail(d.error());
+        printBytes("Disk use:", d->bytes, s.raw);
     }
     return 0;
 }
