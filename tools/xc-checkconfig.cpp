@@ -72,7 +72,7 @@ int xc_checkconfig_main(int argc, char** argv) {
         return tool::kExitOk;
     }
 
-    const std::vector<ProbeItem> items = probeHost();
+    const std::vector<ProbeItem> items = probeHost(t.base());
     const std::string text =
         json ? probeItemsJson(items)
              : formatProbeItems(items, !noColor && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);

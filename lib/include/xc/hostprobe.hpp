@@ -16,7 +16,9 @@ namespace xc {
 // Warn and the reason in its detail. Sections, in order: Kernel, Namespaces,
 // Syscalls, Cgroups, Filesystems, Network, Security, Tools, and last what
 // this xc does not support yet.
-std::vector<ProbeItem> probeHost();
+// `base` is the containers' directory whose filesystem the "idmapped
+// mounts" item tries (default: the one xc.conf or $XC_PATH names).
+std::vector<ProbeItem> probeHost(const std::string& base = "");
 
 // Root's cgroup delegation for a user where systemd makes none
 // (xc-checkconfig --delegate): <cgroup2>/xc.users/USER, owned as cgroup

@@ -102,7 +102,7 @@ void listUnsupported(ProbeList& out) {
 
 }  // namespace
 
-std::vector<ProbeItem> probeHost() {
+std::vector<ProbeItem> probeHost(const std::string& base) {
     std::vector<ProbeItem> items;
     ProbeList out(items);
     struct utsname u {};
@@ -121,7 +121,7 @@ std::vector<ProbeItem> probeHost() {
     probeLxcfs(out, settings ? settings->lxcfsPath : GlobalSettings().lxcfsPath);
     probeNetwork(out);
     probeSecurity(out);
-    probeUnprivileged(out, host, resolveBase("", settings ? settings->path : ""));
+    probeUnprivileged(out, host, base.empty() ? resolveBase("", settings ? settings->path : "") : base);
     {
         std::vector<unsigned> gids = {static_cast<unsigned>(::getgid())};
         gid_t more[256];

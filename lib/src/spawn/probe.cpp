@@ -54,14 +54,14 @@ void probeUnprivileged(ProbeList& out, const HostPaths& host, const std::string&
     auto st = tryIdmappedMount(dir);
     if (st)
         out.add("idmapped mounts", S::Ok,
-                "the file system of " + dir + " takes them: an unprivileged rootfs is never rewritten", "", true);
-    else
-        out.add("idmapped mounts", S::Missing,
+                "the file system of " + dir + " takes them: an unprivileged rootfs is never rewritten", "", false);
+    else  // not required: the owners are shifted once instead
+        out.add("idmapped mounts", S::Warn,
                 dir + ": " + st.error().message() +
                     "; xc-create shifts the owners of an unprivileged rootfs here once instead (rootfs.shifted)",
                 "to keep files owned as the container sees them, keep containers on ext4, xfs, btrfs or tmpfs "
                 "(Linux 6.3+)",
-                true);
+                false);
 }
 
 }  // namespace xc
