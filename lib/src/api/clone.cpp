@@ -365,7 +365,7 @@ Status cloneFromSource(const Container& origin, const CloneSource& src, const Cl
     RunLock dstLock = std::move(*dstLockR);
     ScopeExit dropDstLock([&] { dstLock.removeFile(); });
     XC_ASSIGN(ContainerConfig cfg, loadConfig(src.configFile));
-    if (pathExists(origin.paths().dir() + "/.shifting"))
+    if (shiftInterrupted(origin.paths().dir()))
         return Error::msg("clone: the owners of " + origin.name() + "'s rootfs are half shifted (an interrupted shift)",
                           EBUSY)
             .withHint("xc-start -n " + origin.name() + " finishes the shift; stop it and clone again");

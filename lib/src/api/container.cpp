@@ -271,7 +271,7 @@ Status Container::startLocked(RunLock& held, const ContainerConfig& cfg, const S
     {
         ContainerConfig settled = cfg;
         std::vector<IdMap> want = ownersWanted(settled);
-        if ((!sameIdmap(want, settled.rootfsShifted) || pathExists(paths_.dir() + "/.shifting")) && o.warn)
+        if (o.warn && shiftAhead(settled, paths_.dir(), want))
             o.warn("shifting the owners of its rootfs to " + (want.empty() ? std::string("the ids it sees") : idmapText(want)) +
                    " (rootfs.idmap \"" + settled.rootfsIdmap + "\"): every file once");
         XC_TRY(settleOwners(settled, settled.rootfsPath, paths_.dir(), o.configFile.empty() ? paths_.configFile() : o.configFile, want, Log())

@@ -15,11 +15,14 @@ namespace {
 
 std::string shownMap(const std::vector<IdMap>& m) { return m.empty() ? "the ids the container sees" : idmapText(m); }
 
+// Whether [a, a + n) and [b, b + m) share an id.
+bool overlap(uint32_t a, uint32_t n, uint32_t b, uint32_t m) { return a < uint64_t{b} + m && b < uint64_t{a} + n; }
+
 // A shift resumes by taking an owner already in the target range as
 // shifted: each host range must then lie apart from the ids inside.
 Status checkShiftable(const std::vector<IdMap>& maps) {
     for (const auto& m : maps)
-        if (m.outside < uint64_t{m.inside} + m.count && uint64_t{m.outside} + m.count > m.inside)
+        if (overlap(m.outside, m.count, m.inside, m.count))
             return Error::msg("rootfs.idmap \"shift\": the " + std::string(1, m.type) + " map " +
                                   std::to_string(m.inside) + "-" + std::to_string(m.inside + m.count - 1) + " -> " +
                                   std::to_string(m.outside) + "-" + std::to_string(m.outside + m.count - 1) +
@@ -47,8 +50,7 @@ std::vector<IdMap> resumeFrom(const std::vector<IdMap>& from, const std::vector<
 Status checkApart(const std::vector<IdMap>& from, const std::vector<IdMap>& to) {
     for (const auto& a : from)
         for (const auto& b : to)
-            if (a.type == b.type && a.outside < uint64_t{b.outside} + b.count &&
-                b.outside < uint64_t{a.outside} + a.count)
+            if (a.type == b.type && overlap(a.outside, a.count, b.outside, b.count))
                 return Error::msg("the host ids the rootfs is stored in (" + idmapText({a}) +
                                       ") overlap those of its new map (" + idmapText({b}) + ")",
                                   EINVAL);
@@ -84,6 +86,8 @@ Status shiftOnce(const std::string& rootfs, const std::string& marker, const std
     return {};
 }
 
+std::string shiftMarker(const std::string& dir) { return dir + "/.shifting"; }
+
 }  // namespace
 
 std::vector<IdMap> ownersWanted(const ContainerConfig& cfg) {
@@ -93,9 +97,15 @@ std::vector<IdMap> ownersWanted(const ContainerConfig& cfg) {
     return {};
 }
 
+bool shiftInterrupted(const std::string& dir) { return pathExists(shiftMarker(dir)); }
+
+bool shiftAhead(const ContainerConfig& cfg, const std::string& dir, const std::vector<IdMap>& want) {
+    return !sameIdmap(want, cfg.rootfsShifted) || shiftInterrupted(dir);
+}
+
 Status settleOwners(ContainerConfig& cfg, const std::string& rootfs, const std::string& dir,
                     const std::string& configFile, const std::vector<IdMap>& want, const Log& log) {
-    const std::string marker = dir + "/.shifting";
+    const std::string marker = shiftMarker(dir);
     const std::string what = "shift the owners of " + cfg.name + "'s rootfs";
     if (pathExists(marker)) {
         XC_ASSIGN(std::string text, readRegularFile(marker, 4096).ctx(what));

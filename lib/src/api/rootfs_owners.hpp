@@ -26,6 +26,14 @@ namespace xc {
 // privileged container). A user's container is never shifted.
 std::vector<IdMap> ownersWanted(const ContainerConfig& cfg);
 
+// Whether a shift of the rootfs of the container directory `dir` was
+// interrupted (its owners are half shifted until a start finishes it).
+bool shiftInterrupted(const std::string& dir);
+
+// Whether settleOwners(cfg, ..., dir, ..., want) will rewrite owners (a
+// shift to do, or an interrupted one to finish): worth telling the admin.
+bool shiftAhead(const ContainerConfig& cfg, const std::string& dir, const std::vector<IdMap>& want);
+
 // Brings the owners of `rootfs` (the tree of `cfg`, in the container
 // directory `dir`: BASE/NAME, or its staging directory) to `want`, first
 // finishing an interrupted shift, then records it in `configFile`

@@ -425,6 +425,28 @@ Result<std::string> runUserNic(const PlannedInterface& n, int netnsFd) {
 
 }  // namespace
 
+namespace {
+
+// The quota of /etc/xc/usernet for all of a container's veths on `bridge`
+// (xc-user-nic check says ALLOWED USED), not only for one.
+Status checkUserNicQuota(const std::vector<PlannedInterface>& interfaces, const std::string& bridge,
+                         const std::string& what) {
+    XC_ASSIGN(std::string counts, runUserNicArgs({"check", "--bridge", bridge}, -1).ctx(what));
+    unsigned long allowed = 0, used = 0;
+    if (std::sscanf(counts.c_str(), "%lu %lu", &allowed, &used) != 2)
+        return Error::msg(what + ": xc-user-nic check said '" + counts + "', not 'ALLOWED USED'", EPROTO);
+    size_t wanted = 0;
+    for (const auto& m : interfaces) wanted += m.type == "veth" && m.throughHelper && m.link == bridge;
+    if (used + wanted <= allowed) return {};
+    return Error::msg(what + ": the container needs " + std::to_string(wanted) + " veths on bridge " + bridge +
+                          ", and /etc/xc/usernet leaves " + std::to_string(allowed > used ? allowed - used : 0) +
+                          " of the " + std::to_string(allowed) + " it allows",
+                      EDQUOT)
+        .withHint("stop a container that uses one, or raise the count in /etc/xc/usernet");
+}
+
+}  // namespace
+
 Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfaces) {
     if (interfaces.empty()) return {};
     XC_TRY(refuseUserInterfaces(interfaces));
@@ -434,7 +456,7 @@ Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfac
     for (const auto& n : interfaces) needsHost = needsHost || n.hasInterface();
     if (!needsHost) return {};
     XC_ASSIGN(nl::Socket host, nl::Socket::open());
-    std::set<std::string> names;
+    std::set<std::string> names, quotaChecked;
     for (size_t i = 0; i < interfaces.size(); ++i) {
         const PlannedInterface& n = interfaces[i];
         std::string what = n.shown(i);
@@ -446,20 +468,8 @@ Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfac
                 return Error::msg(what + ": host_name cannot be set in a user's container (xc-user-nic names the host end)", EINVAL);
             XC_TRY(checkUserNicHelper(what));
             // The helper's own checks (usernet entry, quota, bridge), before
-            // anything is made; the quota for all of this container's veths
-            // on that bridge, not only for one.
-            XC_ASSIGN(std::string counts, runUserNicArgs({"check", "--bridge", n.link}, -1).ctx(what));
-            unsigned long allowed = 0, used = 0;
-            if (std::sscanf(counts.c_str(), "%lu %lu", &allowed, &used) != 2)
-                return Error::msg(what + ": xc-user-nic check said '" + counts + "', not 'ALLOWED USED'", EPROTO);
-            size_t wanted = 0;
-            for (const auto& m : interfaces) wanted += m.type == "veth" && m.throughHelper && m.link == n.link;
-            if (used + wanted > allowed)
-                return Error::msg(what + ": the container needs " + std::to_string(wanted) + " veths on bridge " + n.link +
-                                      ", and /etc/xc/usernet leaves " + std::to_string(allowed > used ? allowed - used : 0) +
-                                      " of the " + std::to_string(allowed) + " it allows",
-                                  EDQUOT)
-                    .withHint("stop a container that uses one, or raise the count in /etc/xc/usernet");
+            // anything is made: once per bridge.
+            if (quotaChecked.insert(n.link).second) XC_TRY(checkUserNicQuota(interfaces, n.link, what));
         } else if (n.type == "veth") {
             if (!n.link.empty()) {
                 XC_ASSIGN(auto br, nl::findLink(host, n.link));

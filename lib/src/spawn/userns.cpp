@@ -184,56 +184,27 @@ Result<UniqueFd> userNamespaceOwnedBy(uid_t uid, gid_t gid) {
 
 Status removeTreeAsNamespaceRoot(const std::string& path, const std::vector<IdMap>& maps) {
     const std::string what = "remove " + path + " as the container's root";
-    int ready[2], go[2], result[2];
-    if (::pipe2(ready, O_CLOEXEC) < 0) return Error::sys(what + ": make a pipe");
-    UniqueFd readyRead(ready[0]), readyWrite(ready[1]);
-    if (::pipe2(go, O_CLOEXEC) < 0) return Error::sys(what + ": make a pipe");
-    UniqueFd goRead(go[0]), goWrite(go[1]);
-    if (::pipe2(result, O_CLOEXEC) < 0) return Error::sys(what + ": make a pipe");
-    UniqueFd resultRead(result[0]), resultWrite(result[1]);
-    pid_t pid = ::fork();
-    if (pid < 0) return Error::sys(what + ": fork");
-    if (pid == 0) {
-        readyRead.reset();
-        goWrite.reset();
-        resultRead.reset();
-        int err = ::unshare(CLONE_NEWUSER) < 0 ? errno : 0;
-        if (::write(readyWrite.get(), &err, sizeof err) != static_cast<ssize_t>(sizeof err) || err) ::_exit(1);
-        char c;
-        ssize_t n;
-        while ((n = ::read(goRead.get(), &c, 1)) < 0 && errno == EINTR) {
-        }
-        if (n != 1) ::_exit(1);  // the maps could not be written
+    XC_ASSIGN(auto ends, Channel::pair().ctx(what));
+    Channel& parentEnd = ends.first;
+    Channel& childEnd = ends.second;
+    XC_ASSIGN(Process child, cloneChild(CLONE_NEWUSER).ctx(what));
+    if (child.pid() == 0) {
+        parentEnd.close();
+        auto go = childEnd.recv(0);  // the maps are written
+        if (!go || go->eof) ::_exit(1);
         Status st = becomeNamespaceRoot();
         if (st) st = storage::removeTree(path);
-        if (!st) {
-            std::string msg = st.error().message();
-            (void)!::write(resultWrite.get(), msg.data(), msg.size());
-            ::_exit(2);
-        }
-        ::_exit(0);
+        if (st) (void)childEnd.send("ok");
+        else childEnd.sendError(st.error());
+        ::_exit(st ? 0 : 2);
     }
-    readyWrite.reset();
-    goRead.reset();
-    resultWrite.reset();
-    int err = EIO;
-    ssize_t n;
-    while ((n = ::read(readyRead.get(), &err, sizeof err)) < 0 && errno == EINTR) {
-    }
-    Status mapped = n == static_cast<ssize_t>(sizeof err) && err == 0 ? writeIdMaps(pid, maps)
-                    : Error::sys(n == static_cast<ssize_t>(sizeof err) ? err : ECHILD, "make a user namespace");
-    if (mapped) (void)!::write(goWrite.get(), "g", 1);
-    goWrite.reset();
-    std::string msg;
-    char buf[512];
-    while ((n = ::read(resultRead.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) msg.append(buf, static_cast<size_t>(n));
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!mapped) return std::move(mapped).error().wrap(what);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-    return Error::msg(what + ": " + (msg.empty() ? describeWaitStatus(status) : msg), EPERM);
+    childEnd.close();
+    // On any failure here the child is killed and reaped with `child`.
+    XC_TRY(writeIdMaps(child.pid(), maps).ctx(what));
+    XC_TRY(parentEnd.send("go").ctx(what));
+    XC_TRY(parentEnd.expect(what).ctx(what));
+    XC_TRY(child.wait().ctx(what));
+    return {};
 }
 
 }  // namespace xc
