@@ -167,7 +167,7 @@ Result<Launched> launchAttach(const Container& c, const AttachOptions& o) {
     plan.cgroup = Cgroup(layout, c.paths().cgroupPath());
     plan.security.capDrop = init.first.capDrop;
     plan.security.capKeep = init.first.capKeep;
-    plan.seccomp = init.first.seccomp;
+    XC_ASSIGN(plan.seccomp, cachedSeccomp(init.first.seccomp, c.host().runRoot + "/seccomp").ctx("attach"));
     plan.pty = planPty(o.pty);
     plan.helperFd = helper.get();
     plan.caller = ::getpid();

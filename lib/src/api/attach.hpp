@@ -23,6 +23,7 @@
 
 #include "cgroup/cgroup.hpp"
 #include "process/process.hpp"
+#include "security/seccomp_program.hpp"
 #include "security/security.hpp"
 #include "xc/container.hpp"
 
@@ -49,7 +50,7 @@ struct EnterPlan {
     pid_t initPid = -1;
     Cgroup cgroup;
     SecuritySettings security;  // cap_drop / cap_keep of the running init
-    std::vector<SeccompRule> seccomp;
+    SeccompProgram seccomp;  // the init's filter, compiled
     PtyPlan pty;
     int helperFd = -1;  // xc-attach-init, opened on the host
     pid_t caller = -1;

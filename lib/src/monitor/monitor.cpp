@@ -226,6 +226,7 @@ Status Monitor::launch() {
     if (!spec_.lxcfsNote.empty()) log_.info(spec_.lxcfsNote);
     XC_TRY(cleanupCgroup());  // left by a crashed supervisor, or the previous boot of a reboot
     XC_TRY(hooks_.preStart(log_));
+    XC_ASSIGN(spec_.seccompProgram, cachedSeccomp(spec_.seccomp, host_.runRoot + "/seccomp"));
     XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath).ctx("create cgroup"));
     XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);

@@ -129,25 +129,4 @@ Result<std::vector<SeccompRule>> seccompRules(const std::string& profile) {
     return parseSeccompProfile(text, profile);
 }
 
-Status loadSeccomp(const std::vector<SeccompRule>& rules) {
-    if (rules.empty()) return {};
-    std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
-    if (!ctx) return Error::msg("initialise seccomp filter", ENOMEM);
-    // Apply the rules to the 32-bit ABIs too, so int 0x80 is no way around.
-    for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {
-        int rc = seccomp_arch_add(ctx.get(), arch);
-        if (rc < 0 && rc != -EEXIST && rc != -EINVAL) return Error::sys(-rc, "add seccomp architecture");
-    }
-    if (seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0) < 0) return Error::msg("configure seccomp filter", EINVAL);
-    for (const auto& r : rules) {
-        int nr = seccomp_syscall_resolve_name(r.syscall.c_str());
-        if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-        int rc = seccomp_rule_add(ctx.get(), SCMP_ACT_ERRNO(static_cast<uint32_t>(r.errnum)), nr, 0);
-        if (rc < 0 && rc != -EDOM) return Error::sys(-rc, "add seccomp rule for " + r.syscall);
-    }
-    int rc = seccomp_load(ctx.get());
-    if (rc < 0) return Error::sys(-rc, "load seccomp filter");
-    return {};
-}
-
 }  // namespace xc

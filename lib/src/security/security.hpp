@@ -41,8 +41,6 @@ Result<std::vector<SeccompRule>> seccompRules(const std::string& profile);
 // A profile's text: SYSCALL [ERRNO] per line, '#' comments; errors name
 // `shown` and the line.
 Result<std::vector<SeccompRule>> parseSeccompProfile(const std::string& text, const std::string& shown);
-// Loads the filter for this process and its children (no_new_privs not
-// needed: the caller is privileged).
-Status loadSeccomp(const std::vector<SeccompRule>& rules);
+// Compiling and loading the filter: security/seccomp_program.hpp.
 
 }  // namespace xc

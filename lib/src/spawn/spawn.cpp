@@ -565,7 +565,9 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
     ::umask(022);
 
     if (auto st = dropBoundingCapabilities(spec.capDrop); !st) return std::move(st).error();
-    if (auto st = loadSeccomp(spec.seccomp); !st) return std::move(st).error();
+    auto program = spec.seccompProgram.empty() ? compileSeccomp(spec.seccomp) : Result<SeccompProgram>(spec.seccompProgram);
+    if (!program) return std::move(program).error();
+    if (auto st = loadSeccomp(*program); !st) return std::move(st).error();
     // The start hooks: inside, as confined as the init they precede.
     HookEnv inside = spec.hookEnv;
     inside.base = spec.env;
