@@ -340,7 +340,16 @@ Status Cgroup::destroy() {
         // no path longer than the host's own is ever built.
         auto parent = openGroupDir(h.mountPoint + "/" + parentRel);
         if (!parent && parent.error().code() == ENOENT) continue;
-        Status st = parent ? removeGroupTree(parent->get(), parts.back(), dirFor(h)) : Status(std::move(parent).error());
+        // The usual shape first, a group and its payload group with nothing
+        // nested: two rmdirs instead of a walk that reads every directory.
+        // Anything else (sub-groups the container made, processes left) is
+        // the walk's, which says what stays.
+        const std::string payload = parts.back() + "/" + kPayload;
+        bool removed = parent && (::unlinkat(parent->get(), payload.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) &&
+                       ::unlinkat(parent->get(), parts.back().c_str(), AT_REMOVEDIR) == 0;
+        Status st = removed  ? Status()
+                    : parent ? removeGroupTree(parent->get(), parts.back(), dirFor(h))
+                             : Status(std::move(parent).error());
         if (!st) {
             if (first) first = std::move(st);
             continue;
