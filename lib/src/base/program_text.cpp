@@ -43,14 +43,23 @@ bool droppableText(const ProgramMapping& m, unsigned long devMajor, unsigned lon
            m.anonymousKb == 0 && m.end > m.start;
 }
 
-Result<std::vector<ProgramMapping>> programText() {
+namespace {
+
+// The droppable mappings of the running program among `maps`.
+Result<std::vector<ProgramMapping>> textOf(const std::vector<ProgramMapping>& maps) {
     struct stat self;
     if (::stat("/proc/self/exe", &self) < 0) return Error::sys("stat /proc/self/exe");
-    XC_ASSIGN(std::string smaps, readFile("/proc/self/smaps"));
     std::vector<ProgramMapping> text;
-    for (const auto& m : parseSmaps(smaps))
+    for (const auto& m : maps)
         if (droppableText(m, major(self.st_dev), minor(self.st_dev), self.st_ino)) text.push_back(m);
     return text;
+}
+
+}  // namespace
+
+Result<std::vector<ProgramMapping>> programText() {
+    XC_ASSIGN(std::string smaps, readFile("/proc/self/smaps"));
+    return textOf(parseSmaps(smaps));
 }
 
 namespace {
@@ -83,32 +92,28 @@ int IdleTextRelease::timeoutMs(int other) const {
 Status IdleTextRelease::maybeRelease() {
     if (!mapped_ || std::chrono::steady_clock::now() < last_ + idle_) return {};
     mapped_ = false;
-    // Read once: the mappings of a running program's text do not change.
-    // (All reading first: code run after the drop is mapped in again.)
-    if (!text_) {
-        XC_ASSIGN(text_, programText());
-        stackLow_ = stackStart();
-    }
+    // Read afresh each time (a debugger's breakpoint makes a text page a
+    // written copy, which must stay), and all reading first: what runs after
+    // the drop is mapped in again.
     const unsigned long page = static_cast<unsigned long>(::sysconf(_SC_PAGESIZE));
+    char here = 0;
+    const unsigned long sp = reinterpret_cast<unsigned long>(&here);
+    unsigned long stackLow = 0;
+    std::vector<ProgramMapping> text;
+    {
+        XC_ASSIGN(std::string smaps, readFile("/proc/self/smaps"));
+        auto maps = parseSmaps(smaps);
+        for (const auto& m : maps)
+            if (m.start <= sp && sp < m.end && m.inode == 0) stackLow = m.start;
+        XC_ASSIGN(text, textOf(maps));
+    }
     ::malloc_trim(0);  // the heap's free pages, of the last burst and of reading smaps
-    for (const auto& m : *text_) XC_TRY(dropPages(m.start, m.end, "the program text"));
+    for (const auto& m : text) XC_TRY(dropPages(m.start, m.end, "the program text"));
     // The stack that start-up's deep calls used, below this frame (two pages
     // of margin: nothing below the stack pointer is live, as no signal
     // handler runs on this stack).
-    char here = 0;
-    unsigned long below = (reinterpret_cast<unsigned long>(&here) & ~(page - 1)) - 2 * page;
-    if (stackLow_ != 0) XC_TRY(dropPages(stackLow_, below, "the unused stack"));
+    if (stackLow != 0) XC_TRY(dropPages(stackLow, (sp & ~(page - 1)) - 2 * page, "the unused stack"));
     return {};
-}
-
-unsigned long IdleTextRelease::stackStart() {
-    auto maps = readFile("/proc/self/maps");
-    if (!maps) return 0;
-    char here = 0;
-    unsigned long sp = reinterpret_cast<unsigned long>(&here);
-    for (const auto& m : parseSmaps(*maps))
-        if (m.start <= sp && sp < m.end && m.inode == 0) return m.start;
-    return 0;
 }
 
 }  // namespace xc

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,11 +59,7 @@ public:
     Status maybeRelease();
 
 private:
-    static unsigned long stackStart();
-
     std::chrono::milliseconds idle_;
-    std::optional<std::vector<ProgramMapping>> text_;
-    unsigned long stackLow_ = 0;
     std::chrono::steady_clock::time_point last_{};
     bool mapped_ = false;
 };
