@@ -113,10 +113,6 @@ def read_cmdline(pid):
         return ""
 
 
-# Seconds between the last request to a supervisor and reading its memory.
-IDLE_SETTLE_S = 2.0
-
-
 def smaps_rollup(pid):
     """(RSS, PSS, anonymous part of PSS) of pid, in KiB."""
     rss = pss = anon = None
@@ -531,13 +527,10 @@ class Bench:
         return t_stop, t_destroy
 
     def monitors_memory(self, b, names):
-        # The pids first (each a request to the supervisor), then the memory of
-        # supervisors that idle, as they do for a container's life: xc's gives
-        # back the text a burst of work mapped after a second of idling.
-        pids = [(n, b.init_pid(n), b.monitor_pid(n)) for n in names]
-        time.sleep(IDLE_SETTLE_S)
         rows = []
-        for n, init, pid in pids:
+        for n in names:
+            init = b.init_pid(n)
+            pid = b.monitor_pid(n)
             rss, pss, anon = smaps_rollup(pid)
             rows.append({"name": n, "pid": pid, "rss_kib": rss, "pss_kib": pss, "pss_anon_kib": anon,
                          "container_cgroup_kib": cgroup_memory_kib(init)})

@@ -26,7 +26,6 @@
 #include "config/unsupported.hpp"
 #include "xc/config.hpp"
 #include "base/fsutil.hpp"
-#include "base/program_text.hpp"
 #include "monitor/events.hpp"
 #include "monitor/ephemeral.hpp"
 #include "monitor/ipc.hpp"
@@ -144,8 +143,6 @@ private:
     uint64_t bootStart_ = 0;  // ring position where this boot's output begins
     ConsoleLogFile consoleLog_;  // console.log, rotated
     UniqueFd listen_, epoll_, signals_, stopTimer_;
-    // The text that start-up and each burst of work ran goes after a second idle.
-    IdleTextRelease idleText_{std::chrono::milliseconds(1000)};
     Ring ring_;
     HeldRunLock lock_;
     std::optional<PendingRequests> requests_;
@@ -737,19 +734,13 @@ void Monitor::releaseTtyClient(int tty, const std::string& notice) {
 
 int Monitor::loop() {
     struct epoll_event evs[8];
-    idleText_.touched();  // start-up ran most of the program
     while (!done_) {
-        int n = ::epoll_wait(epoll_.get(), evs, 8, idleText_.timeoutMs(requests_->expire(log_)));
+        int n = ::epoll_wait(epoll_.get(), evs, 8, requests_->expire(log_));
         if (n < 0) {
             if (errno == EINTR) continue;
             log_.error("epoll_wait: " + Error::sys("wait").message());
             return 1;
         }
-        if (n == 0) {
-            if (auto st = idleText_.maybeRelease(); !st) log_.debug("keep the program text mapped: " + st.error().message());
-            continue;
-        }
-        idleText_.touched();
         for (int i = 0; i < n && !done_; ++i) {
             int fd = evs[i].data.fd;
             if (fd == signals_.get()) onSignal();
