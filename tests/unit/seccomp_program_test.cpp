@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <dirent.h>
+
+#include <cerrno>
 #include <string>
 
 #include "base/fsutil.hpp"
@@ -25,7 +25,7 @@ struct TempDir {
         char t[] = "/tmp/xc-seccomp-test.XXXXXX";
         path = ::mkdtemp(t);
     }
-    ~TempDir() { (void)std::system(("rm -rf " + path).c_str()); }
+    ~TempDir() { (void)removeTree(path); }
     std::string cacheFile() const {
         std::string found;
         DIR* d = ::opendir((path + "/seccomp").c_str());

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "base/fsutil.hpp"
+#include "xc/paths.hpp"
 #include "xc/fd.hpp"
 
 namespace xc {
@@ -22,30 +23,9 @@ namespace {
 // The kernel's limit on one classic BPF program (BPF_MAXINSNS).
 constexpr size_t kMaxInstructions = 4096;
 
-std::string hex64(uint64_t v) {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-// FNV-1a: only names the cache file; the key text itself is compared.
-uint64_t fnv1a(const std::string& s) {
-    uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return h;
-}
-
-Result<std::string> readAll(int fd, const std::string& what) {
-    std::string out;
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Error::sys("read " + what);
-        if (n == 0) return out;
-        out.append(buf, static_cast<size_t>(n));
-    }
-}
+// A cache file's key text and program: a few KiB (the key, and at most
+// kMaxInstructions of 8 bytes).
+constexpr size_t kMaxCacheFile = 1 << 20;
 
 Result<SeccompProgram> programFromBytes(const std::string& bytes) {
     if (bytes.size() % sizeof(sock_filter) != 0 || bytes.size() / sizeof(sock_filter) > kMaxInstructions)
@@ -69,9 +49,9 @@ Result<SeccompProgram> readCacheFile(const std::string& path, const std::string&
     struct stat st;
     if (::fstat(fd.get(), &st) < 0) return Error::sys("stat " + path);
     // Written by us alone: a filter that others could write would be theirs.
-    if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)
+    if (st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)
         return Error::msg(path + " is not a private file of ours", EPERM);
-    XC_ASSIGN(std::string text, readAll(fd.get(), path));
+    XC_ASSIGN(std::string text, readRegularFd(fd.get(), path, kMaxCacheFile));
     size_t nl = text.find('\n');
     unsigned long keyLen = 0, codeLen = 0;
     if (nl == std::string::npos || std::sscanf(text.c_str(), "xc-seccomp 1 %lu %lu\n", &keyLen, &codeLen) != 2 ||
@@ -107,18 +87,19 @@ Result<SeccompProgram> compileSeccomp(const std::vector<SeccompRule>& rules) {
         if (rc < 0 && rc != -EDOM) return Error::sys(-rc, "add seccomp rule for " + r.syscall);
     }
     // libseccomp 2.5 exports only to an fd.
-    UniqueFd mem(static_cast<int>(::syscall(SYS_memfd_create, "xc-seccomp", MFD_CLOEXEC)));
+    UniqueFd mem(::memfd_create("xc-seccomp", MFD_CLOEXEC));
     if (!mem) return Error::sys("create a memory file for the seccomp filter");
     if (int rc = seccomp_export_bpf(ctx.get(), mem.get()); rc < 0) return Error::sys(-rc, "compile the seccomp filter");
     if (::lseek(mem.get(), 0, SEEK_SET) < 0) return Error::sys("rewind the seccomp filter");
-    XC_ASSIGN(std::string bytes, readAll(mem.get(), "the seccomp filter"));
+    XC_ASSIGN(std::string bytes, readRegularFd(mem.get(), "the seccomp filter", kMaxCacheFile));
     return programFromBytes(bytes).ctx("compile the seccomp filter");
 }
 
 Result<SeccompProgram> cachedSeccomp(const std::vector<SeccompRule>& rules, const std::string& cacheDir) {
     if (rules.empty()) return SeccompProgram{};
     std::string key = seccompKeyText(rules);
-    std::string path = cacheDir + "/" + hex64(fnv1a(key)) + ".bpf";
+    // The hash only names the file; the key text itself is compared.
+    std::string path = cacheDir + "/" + hashKey(key) + ".bpf";
     if (auto cached = readCacheFile(path, key)) return cached;
     XC_ASSIGN(SeccompProgram p, compileSeccomp(rules));
     if (makeDirs(cacheDir, 0700)) (void)writeFileAtomic(path, cacheFileText(key, p), 0600);

@@ -565,9 +565,7 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
     ::umask(022);
 
     if (auto st = dropBoundingCapabilities(spec.capDrop); !st) return std::move(st).error();
-    auto program = spec.seccompProgram.empty() ? compileSeccomp(spec.seccomp) : Result<SeccompProgram>(spec.seccompProgram);
-    if (!program) return std::move(program).error();
-    if (auto st = loadSeccomp(*program); !st) return std::move(st).error();
+    if (auto st = loadSeccomp(spec.seccompProgram); !st) return std::move(st).error();
     // The start hooks: inside, as confined as the init they precede.
     HookEnv inside = spec.hookEnv;
     inside.base = spec.env;
@@ -666,6 +664,9 @@ Result<Process> cloneInit(const SpawnSpec& spec, unsigned long long flags, int i
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::function<Status(pid_t)>& beforeRelease,
                               const std::function<Status(pid_t)>& beforeExec) {
     XC_TRY(requireNamespaceRoot());
+    // Never an init without the filter its config asks for.
+    if (!spec.seccomp.empty() && spec.seccompProgram.empty())
+        return Error::msg("start the init: its seccomp filter was not compiled", EINVAL);
     XC_ASSIGN(auto chans, Channel::pair());
     Channel& parentEnd = chans.first;
     Channel& childEnd = chans.second;

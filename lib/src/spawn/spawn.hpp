@@ -95,7 +95,7 @@ struct SpawnSpec {
     SecuritySettings security;
     std::vector<int> capDrop;  // dropped from the bounding set (capabilitiesToDrop)
     std::vector<SeccompRule> seccomp;
-    SeccompProgram seccompProgram;  // `seccomp` compiled (cachedSeccomp); compiled by the init's process if empty
+    SeccompProgram seccompProgram;  // `seccomp` compiled (cachedSeccomp), before spawnInit
     unsigned long long cloneFlags = 0;  // CLONE_NEW* of the clone; a user namespace is added at clone
     CgroupLayout cgroupLayout;  // for the cgroup view mounted inside
     bool hostNetwork = false;   // network type "none": no network namespace of its own
