@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <memory>
 #include <sstream>
 
 #include "base/fsutil.hpp"
