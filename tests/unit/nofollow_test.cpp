@@ -74,3 +74,29 @@ TEST_F(NoFollow, PathHandleRefusesLinksAndReportsMissing) {
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().code(), ENOENT);
 }
+
+// Both atomic writers (the synced one and the one for runtime state) leave
+// the whole new text under the name, with its mode, no temporary file, and
+// replace a symbolic link planted at the name instead of writing through it.
+TEST_F(NoFollow, AtomicWritersReplaceTheNameNotALinksTarget) {
+    using Writer = Status (*)(const std::string&, const std::string&, mode_t);
+    for (Writer write : {Writer(&writeFileAtomic), Writer(&writeRuntimeFileAtomic)}) {
+        const std::string target = dir_ + "/target", name = dir_ + "/state";
+        ASSERT_TRUE(write(target, "precious\n", 0644).ok());
+        ASSERT_TRUE(write(name, "old\n", 0600).ok());
+        ASSERT_TRUE(write(name, "new\n", 0600).ok());
+        EXPECT_EQ(*readFile(name), "new\n");
+        struct stat st = {};
+        ASSERT_EQ(::stat(name.c_str(), &st), 0);
+        EXPECT_EQ(st.st_mode & 07777, 0600u);
+        ASSERT_EQ(::unlink(name.c_str()), 0);
+        ASSERT_EQ(::symlink(target.c_str(), name.c_str()), 0);
+        ASSERT_TRUE(write(name, "mine\n", 0600).ok());
+        ASSERT_EQ(::lstat(name.c_str(), &st), 0);
+        EXPECT_TRUE(S_ISREG(st.st_mode)) << "the link was written through";
+        EXPECT_EQ(*readFile(target), "precious\n");
+        EXPECT_FALSE(pathExists(name + ".tmp." + std::to_string(::getpid())));
+        ASSERT_EQ(::unlink(name.c_str()), 0);
+        ASSERT_EQ(::unlink(target.c_str()), 0);
+    }
+}

@@ -93,16 +93,28 @@ static Status writeAll(int fd, const std::string& data, const std::string& path)
     return {};
 }
 
-Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode) {
+namespace {
+
+Status replaceFile(const std::string& path, const std::string& data, mode_t mode, bool sync) {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) return Error::sys("create " + tmp);
     Status st = writeAll(fd.get(), data, tmp);
-    if (st && ::fsync(fd.get()) < 0) st = Error::sys("sync " + tmp);
+    if (st && sync && ::fsync(fd.get()) < 0) st = Error::sys("sync " + tmp);
     fd.reset();
     if (st && ::rename(tmp.c_str(), path.c_str()) < 0) st = Error::sys("rename " + tmp + " to " + path);
     if (!st) ::unlink(tmp.c_str());
     return st;
+}
+
+}  // namespace
+
+Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode) {
+    return replaceFile(path, data, mode, true);
+}
+
+Status writeRuntimeFileAtomic(const std::string& path, const std::string& data, mode_t mode) {
+    return replaceFile(path, data, mode, false);
 }
 
 Status writeExisting(const std::string& path, const std::string& data) {

@@ -36,6 +36,10 @@ Result<std::string> readRegularFile(const std::string& path, size_t maxBytes);
 Result<std::string> readRegularFd(int fd, const std::string& shown, size_t maxBytes);
 // Writes through a temporary file and rename(), so readers never see half a file.
 Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode);
+// The same without the fsync, for runtime state that lives no longer than
+// the boot (RUNROOT: tmpfs on most hosts, rewritten by every start): readers
+// still see the old file or the new one, never a part.
+Status writeRuntimeFileAtomic(const std::string& path, const std::string& data, mode_t mode);
 // Writes data to an existing file (cgroup and proc files): one write() call.
 Status writeExisting(const std::string& path, const std::string& data);
 bool pathExists(const std::string& path);

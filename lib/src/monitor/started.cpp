@@ -10,7 +10,7 @@ namespace xc {
 Status saveStartedConfig(const ContainerPaths& paths, const std::string& configFile) {
     XC_ASSIGN(ConfigEditor ed, ConfigEditor::load(configFile));
     XC_ASSIGN(std::string text, ed.flattened());
-    return writeFileAtomic(paths.startedConfigFile(), text, 0600).ctx("save the started config");
+    return writeRuntimeFileAtomic(paths.startedConfigFile(), text, 0600).ctx("save the started config");
 }
 
 void dropStartedConfig(const ContainerPaths& paths) { (void)::unlink(paths.startedConfigFile().c_str()); }

@@ -102,7 +102,7 @@ Result<SeccompProgram> cachedSeccomp(const std::vector<SeccompRule>& rules, cons
     std::string path = cacheDir + "/" + hashKey(key) + ".bpf";
     if (auto cached = readCacheFile(path, key)) return cached;
     XC_ASSIGN(SeccompProgram p, compileSeccomp(rules));
-    if (makeDirs(cacheDir, 0700)) (void)writeFileAtomic(path, cacheFileText(key, p), 0600);
+    if (makeDirs(cacheDir, 0700)) (void)writeRuntimeFileAtomic(path, cacheFileText(key, p), 0600);
     return p;
 }
 
