@@ -447,6 +447,12 @@ Status checkUserNicQuota(const std::vector<PlannedInterface>& interfaces, const 
 
 }  // namespace
 
+bool makesInterfaces(const std::vector<PlannedInterface>& interfaces) {
+    for (const auto& n : interfaces)
+        if (n.hasInterface()) return true;
+    return false;
+}
+
 Status ContainerNetwork::preflight(const std::vector<PlannedInterface>& interfaces) {
     if (interfaces.empty()) return {};
     XC_TRY(refuseUserInterfaces(interfaces));
@@ -512,17 +518,9 @@ Result<std::unique_ptr<ContainerNetwork>> ContainerNetwork::setup(const std::vec
     for (const auto& i : interfaces) hostNetwork = hostNetwork || i.hostNetwork();
     if (hostNetwork) return std::unique_ptr<ContainerNetwork>(std::move(net));
     XC_TRY(refuseUserInterfaces(interfaces));
-    if (interfaces.empty() || pid <= 0) {
-        // Still bring up loopback: a container always has a working lo
-        // (a user's container brings up its own: spawn's loopbackInside).
-        if (pid > 0 && ::geteuid() == 0) {
-            XC_ASSIGN(UniqueFd ns, nl::openNetns(pid));
-            XC_ASSIGN(nl::Socket inner, nl::Socket::openIn(ns.get()));
-            XC_ASSIGN(auto lo, nl::findLink(inner, "lo"));
-            if (lo) XC_TRY(nl::setLinkUp(inner, lo->index, true).ctx("bring up lo"));
-        }
-        return std::unique_ptr<ContainerNetwork>(std::move(net));
-    }
+    // Nothing to make: the init brings its lo up itself (the plan's
+    // spawn.loopbackInside).
+    if (!makesInterfaces(interfaces) || pid <= 0) return std::unique_ptr<ContainerNetwork>(std::move(net));
     auto t0 = std::chrono::steady_clock::now();
     if (auto st = net->make(pid); !st) {
         net->teardown();

@@ -125,6 +125,8 @@ struct PlannedInterface {
 
 // The interfaces of `cfg` (completed: its name and rootfs.path set), in order.
 std::vector<PlannedInterface> planInterfaces(const ContainerConfig& cfg);
+// Whether any of them is an interface to make (not "empty" or "none").
+bool makesInterfaces(const std::vector<PlannedInterface>& interfaces);
 
 class ContainerNetwork {
 public:

@@ -102,7 +102,8 @@ struct SpawnSpec {
     bool byUser = false;  // a non-root user's container (a delegated cgroup): no idmapped root
     bool rootfsShifted = false;  // its owners on disk are already the host ids of its map: no idmapped root
     // The child brings up lo itself: a supervisor that is not root cannot
-    // enter a network namespace (setns needs CAP_SYS_ADMIN where it is).
+    // enter a network namespace (setns needs CAP_SYS_ADMIN where it is),
+    // and one with no interface to make need not (the plan sets it then).
     bool loopbackInside = false;
     // Unprivileged container: its user namespace's maps (empty: privileged,
     // in the host's user namespace).
