@@ -16,17 +16,28 @@ using namespace xc;
 
 namespace {
 
-std::string scratch(const std::string& name, const std::string& text) {
-    std::string p = ::testing::TempDir() + "/xc-nonroot-" + std::to_string(::getpid()) + "-" + name;
-    std::ofstream(p) << text;
-    return p;
-}
+// A subid file for one test, removed when the test ends.
+class Scratch {
+public:
+    Scratch(const std::string& name, const std::string& text)
+        : path_(::testing::TempDir() + "/xc-nonroot-" + std::to_string(::getpid()) + "-" + name) {
+        std::ofstream(path_) << text;
+    }
+    ~Scratch() { ::unlink(path_.c_str()); }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    operator const std::string&() const { return path_; }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
 
 }  // namespace
 
 TEST(NonRootIdmap, RootInsideIsTheUserAndTheRestItsFirstRange) {
-    std::string u = scratch("subuid", "root:100000:65536\nbob:300000:100000\nbob:900000:65536\n");
-    std::string g = scratch("subgid", "bob:400000:1000\n");
+    Scratch u("subuid", "root:100000:65536\nbob:300000:100000\nbob:900000:65536\n");
+    Scratch g("subgid", "bob:400000:1000\n");
     auto m = userDefaultIdmap(u, g, "bob", 1001, 1002);
     ASSERT_TRUE(m.ok()) << m.error().message();
     ASSERT_EQ(m->size(), 4u);
@@ -43,19 +54,19 @@ TEST(NonRootIdmap, RootInsideIsTheUserAndTheRestItsFirstRange) {
 }
 
 TEST(NonRootIdmap, MissingRangeNamesTheLineAndTheUsermodCommand) {
-    std::string u = scratch("subuid2", "root:100000:65536\nalice:165536:65536\n");
-    std::string g = scratch("subgid2", "bob:400000:65536\n");
+    Scratch u("subuid2", "root:100000:65536\nalice:165536:65536\n");
+    Scratch g("subgid2", "bob:400000:65536\n");
     auto m = userDefaultIdmap(u, g, "bob", 1001, 1001);
     ASSERT_FALSE(m.ok());
     EXPECT_EQ(m.error().message(),
-              "bob has no subordinate uids in " + u + " (the line bob:262144:65536 is missing)");
+              "bob has no subordinate uids in " + u.path() + " (the line bob:262144:65536 is missing)");
     EXPECT_EQ(m.error().hint(), "as root: usermod --add-subuids 262144-327679 --add-subgids 262144-327679 bob");
     // The uid range is there, the gid one is not: the proposal is past both files.
-    std::string u2 = scratch("subuid3", "bob:100000:65536\n");
-    std::string g2 = scratch("subgid3", "carol:500000:65536\n");
+    Scratch u2("subuid3", "bob:100000:65536\n");
+    Scratch g2("subgid3", "carol:500000:65536\n");
     auto m2 = userDefaultIdmap(u2, g2, "bob", 1001, 1001);
     ASSERT_FALSE(m2.ok());
-    EXPECT_NE(m2.error().message().find("no subordinate gids in " + g2 + " (the line bob:589824:65536"), std::string::npos)
+    EXPECT_NE(m2.error().message().find("no subordinate gids in " + g2.path() + " (the line bob:589824:65536"), std::string::npos)
         << m2.error().message();
 }
 
