@@ -37,8 +37,10 @@ Result<std::string> readRegularFd(int fd, const std::string& shown, size_t maxBy
 // Writes through a temporary file and rename(), so readers never see half a file.
 Status writeFileAtomic(const std::string& path, const std::string& data, mode_t mode);
 // The same without the fsync, for runtime state that lives no longer than
-// the boot (RUNROOT: tmpfs on most hosts, rewritten by every start): readers
-// still see the old file or the new one, never a part.
+// the boot (under RUNROOT, tmpfs on most hosts): readers still see the old
+// file or the new one, never a part. After a crash of the host a file may
+// be cut short; its readers refuse that (the seccomp cache recompiles) or
+// the next start rewrites it (the started config).
 Status writeRuntimeFileAtomic(const std::string& path, const std::string& data, mode_t mode);
 // Writes data to an existing file (cgroup and proc files): one write() call.
 Status writeExisting(const std::string& path, const std::string& data);
