@@ -26,6 +26,7 @@
 #include "config/unsupported.hpp"
 #include "xc/config.hpp"
 #include "base/fsutil.hpp"
+#include "base/program_text.hpp"
 #include "monitor/events.hpp"
 #include "monitor/ephemeral.hpp"
 #include "monitor/ipc.hpp"
@@ -785,6 +786,7 @@ int runMonitor(MonitorOptions opts) {
     // Give back what parsing and set-up used, once xc-start has its answer:
     // we now idle for the container's life.
     ::malloc_trim(0);
+    (void)releaseStartupText();
     return m.loop();
 }
 
