@@ -42,6 +42,9 @@ from benchlib import REPO
 BINARIES = ("xc-tools", "xc-supervisor", "xc-attach-init")
 OUT = REPO / "cmake" / "hot-text.ld"
 SERVING_END = "__xc_text_serving_end"  # see lib/src/base/program_text.hpp
+# What runs after the supervisor has dropped the rest (program_text.cpp).
+ALSO_SERVING = ("*(.text._ZN2xc19releaseStartupPagesEv)", "*(.text._ZN2xc12_GLOBAL__N_14dropEmm)",
+                "*libc.a:madvise.o(.text)")
 
 # One input section line of a GNU ld map: " NAME ADDR SIZE FILE", or the
 # name alone when it is long, then "   ADDR SIZE FILE" on the next line.
@@ -201,6 +204,10 @@ def main():
 
     for k in sorted(serving):
         place("xc-supervisor", k)
+    for r in ALSO_SERVING:
+        if r not in seen:
+            seen.add(r)
+            rules.append(r)
     rules.append(f"{SERVING_END} = .;")
     serving_bytes = total
     for b in BINARIES:

@@ -786,7 +786,7 @@ int runMonitor(MonitorOptions opts) {
     // Give back what parsing and set-up used, once xc-start has its answer:
     // we now idle for the container's life.
     ::malloc_trim(0);
-    (void)releaseStartupText();
+    (void)releaseStartupPages();
     return m.loop();
 }
 
