@@ -72,8 +72,12 @@ void removeLockFile(int heldFd, const std::string& path) {
 }
 
 void RunLock::setLockHolder(int fd, const std::string& what) {
-    if (fd < 0 || ::ftruncate(fd, 0) < 0) return;
-    (void)!::pwrite(fd, what.data(), what.size(), 0);
+    if (fd < 0) return;
+    // Written, then cut to its length, never truncated to empty first: on
+    // ext4 a file truncated to 0 and written again is flushed to disk when
+    // it is closed (auto_da_alloc), for a file that lives in /run.
+    if (::pwrite(fd, what.data(), what.size(), 0) != static_cast<ssize_t>(what.size())) return;
+    (void)!::ftruncate(fd, static_cast<off_t>(what.size()));
 }
 
 std::string RunLock::holderOf(const std::string& path) {

@@ -25,7 +25,7 @@ Status HeldRunLock::acquire() {
 }
 
 void HeldRunLock::restore(const Log& log) {
-    if (!fd_ || lockFileIsOurs(fd_.get(), path_)) return;
+    if (!fd_ || released_ || lockFileIsOurs(fd_.get(), path_)) return;
     if (!warned_) log.warn("the run lock " + path_ + " was removed while the container runs: making it again");
     warned_ = true;
     auto made = makeDirs(dir_, 0700);
@@ -43,8 +43,8 @@ void HeldRunLock::restore(const Log& log) {
 }
 
 void HeldRunLock::release() {
-    if (fd_) removeLockFile(fd_.get(), path_);
-    fd_.reset();
+    if (fd_ && !released_) removeLockFile(fd_.get(), path_);
+    released_ = true;
 }
 
 Result<RunLock> lockContainer(const ContainerPaths& paths) {
