@@ -39,7 +39,7 @@ import tempfile
 
 from benchlib import REPO
 
-BINARIES = ("xc-tools", "xc-supervisor", "xc-attach-init")
+BINARIES = ("xc-tools", "xc-supervisor")
 OUT = REPO / "cmake" / "hot-text.ld"
 SERVING_END = "__xc_text_serving_end"  # see lib/src/base/program_text.hpp
 # What runs after the supervisor has dropped the rest (program_text.cpp).
@@ -148,7 +148,6 @@ def sections_run(rec, maps):
             if len(p) < 3:
                 continue
             b = os.path.basename(p[2].strip("()"))
-            b = "xc-attach-init" if b.startswith("memfd:xc-attach-init") else b
             if b not in maps:
                 continue
             ip, secs = int(p[1], 16), maps[b]

@@ -5,7 +5,8 @@
 //        │  joins cgroups and namespaces, enters the init's root, makes the
 //        │  pty, drops to the container's confinement and the user, then
 //        │  execs a sealed in-memory copy of xc-attach-init
-//        └─ xc-attach-init (attach_init.cpp)    still invisible; forks the
+//        └─ xc-attach-init (tools/monitor/      still invisible; forks the
+//            xc-attach-init.c)
 //            └─ command                         first process the container
 //                                               can see, already confined
 //
@@ -59,9 +60,5 @@ struct EnterPlan {
 // In the entering child: never returns (execs xc-attach-init, or reports
 // the failure on `ch` and exits 1).
 [[noreturn]] void enterContainer(const EnterPlan& plan, const Channel& ch);
-
-// xc-attach-init's main. argv: xc-attach-init CHANNEL_FD CTTY_FD CALLER_PID
-// -- CMD [ARG...]; envp: the command's environment (PATH included).
-int runAttachInit(int argc, char** argv, char** envp);
 
 }  // namespace xc
