@@ -8,7 +8,7 @@
  * shows the container (/proc/N/exe, /proc/N/map_files) is a host file.
  *
  * Plain C on the C library alone, linked statically against musl where
- * Debian's musl-tools is installed (13 KB instead of glibc's ~700 KB): the
+ * Debian's musl-tools is installed (34 KB instead of glibc's ~700 KB): the
  * copy into the memfd, its exec and its start-up are paid on every attach.
  *
  *   xc-attach-init CHANNEL_FD CTTY_FD CALLER_PID -- CMD [ARG...]
