@@ -538,7 +538,8 @@ TEST_F(Terminal, ConsoleLogRotatesAndShowLogReplaysAcrossIt) {
 }
 
 TEST_F(Terminal, ConsoleClientSeesStopAndFollowsReboot) {
-    startBusybox("r1");
+    const std::string log = base_ + "/r1-supervisor.log";  // its reboot, told at INFO, for a failure's message
+    startBusybox("r1", {"-o", log, "-l", "INFO"});
     openWindow();
     saveStty(0);
     type(0, tool("xc-console") + " -n r1; echo CON''=$?");
@@ -548,7 +549,7 @@ TEST_F(Terminal, ConsoleClientSeesStopAndFollowsReboot) {
     EXPECT_TRUE(waitFor(0, "Requesting system reboot")) << screen(0);
     // The same client sees the new boot: its getty's prompt, and then ours.
     EXPECT_TRUE(waitUntil([&] { return count(0, "r1 login:") > prompts && state("r1") == "RUNNING"; }, 15))
-        << screen(0);
+        << screen(0) << "\nstate: " << state("r1") << "\nsupervisor log:\n" << readText(log);
     prompts = count(0, "r1 login:");
     keys(0, {"Enter"});
     EXPECT_TRUE(waitUntil([&] { return count(0, "r1 login:") > prompts; }, 10)) << screen(0);
