@@ -160,17 +160,13 @@ static int passOn(int status) {
 int main(int argc, char** argv, char** envp) {
     prctl(PR_SET_DUMPABLE, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (argc < 6 || strcmp(argv[4], "--") != 0) {
+    int channel = argc >= 6 ? atoi(argv[1]) : -1, ctty = argc >= 6 ? atoi(argv[2]) : -1;
+    if (argc < 6 || strcmp(argv[4], "--") != 0 || channel <= 2 || ctty < -1 || ctty > 2) {
         fprintf(stderr, "xc-attach-init is run by xc-attach; see xc-attach --help\n");
         return 2;
     }
-    int channel = atoi(argv[1]), ctty = atoi(argv[2]);
     pid_t caller = (pid_t)atol(argv[3]);
     char** cmd = argv + 5;
-    if (channel <= 2 || ctty < -1 || ctty > 2) {
-        fprintf(stderr, "xc-attach-init is run by xc-attach; see xc-attach --help\n");
-        return 2;
-    }
     if (getppid() != caller) return 1;
     fcntl(channel, F_SETFD, FD_CLOEXEC);
     struct sigaction ign, saved[PASSED_COUNT];

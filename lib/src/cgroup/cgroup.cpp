@@ -31,13 +31,18 @@ using Clock = std::chrono::steady_clock;
 // v1 reports "no limit" as PAGE_COUNTER_MAX pages (9223372036854771712).
 constexpr uint64_t kV1Unlimited = uint64_t{1} << 62;
 
-Status cgWrite(const std::string& path, const std::string& value) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd || ::write(fd.get(), value.data(), value.size()) < 0) {
+// One write to a cgroup file open at `fd` (-1: its open failed, errno says why).
+Status cgWriteFd(int fd, const std::string& path, const std::string& value) {
+    if (fd < 0 || ::write(fd, value.data(), value.size()) < 0) {
         int e = errno;
         return Error::sys(e, "write " + value + " to " + path);
     }
     return {};
+}
+
+Status cgWrite(const std::string& path, const std::string& value) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    return cgWriteFd(fd.get(), path, value);
 }
 
 Result<std::string> cgRead(const std::string& path) {
@@ -412,10 +417,8 @@ Status doWrite(const Cgroup& cg, const CgroupWrite& w, LastFile& last) {
     if (!last.fd || last.path != path) {
         last.fd.reset(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
         last.path = path;
-        if (!last.fd) return Error::sys("write " + w.value + " to " + path);
     }
-    if (::write(last.fd.get(), w.value.data(), w.value.size()) < 0) return Error::sys("write " + w.value + " to " + path);
-    return {};
+    return cgWriteFd(last.fd.get(), path, w.value);
 }
 
 }  // namespace

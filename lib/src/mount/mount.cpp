@@ -1,5 +1,7 @@
 #include "mount/mount.hpp"
 
+#include "process/process.hpp"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/mount.h>
@@ -178,10 +180,9 @@ Status requireNamespaceRoot() {
     // setns into a mount namespace moves the caller to that namespace's
     // root: a child that re-enters its own namespace sees where the root
     // of the namespace is, which must be where ours is. The child shares
-    // our memory and we wait while it runs (CLONE_VM | CLONE_VFORK): no
-    // copy of the caller's page tables, which made a fork of the
-    // supervisor here cost ~1.5 ms of every start. It makes two system
-    // calls and writes its answer into `probe`; no allocation, no lock.
+    // our memory (cloneSharingMemory: a fork of the supervisor here cost
+    // ~1.5 ms of every start); it makes two system calls and writes its
+    // answer into `probe`.
     UniqueFd ns(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
     if (!ns) return Error::sys("check the mount namespace's root: open /proc/self/ns/mnt (is /proc mounted?)");
     struct Probe {
@@ -195,9 +196,7 @@ Status requireNamespaceRoot() {
                 ::statx(AT_FDCWD, "/", AT_STATX_SYNC_AS_STAT, STATX_INO | STATX_MNT_ID, &p->root) == 0;
         return 0;
     };
-    alignas(16) char stack[16 * 1024];  // ours, idle while the child runs
-    pid_t pid = ::clone(reenter, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &probe);
-    if (pid < 0) return Error::sys("check the mount namespace's root: start a child");
+    XC_ASSIGN(pid_t pid, cloneSharingMemory(reenter, &probe).ctx("check the mount namespace's root"));
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     // Without the privilege to re-enter (an unprivileged caller) there is

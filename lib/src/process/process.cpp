@@ -127,6 +127,19 @@ pid_t Process::release() {
     return pid;
 }
 
+Result<pid_t> cloneSharingMemory(int (*fn)(void*), void* arg, int* pidfd) {
+    alignas(16) char stack[64 * 1024];  // ours, idle while the child runs
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (pidfd ? CLONE_PIDFD : 0);
+    pid_t pid = ::clone(fn, stack + sizeof stack, flags, arg, pidfd);
+    int err = errno;
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) return Error::sys(err, "start a child");
+    return pid;
+}
+
 Result<Process> cloneChild(unsigned long long flags) { return cloneChildInto(flags, -1); }
 
 Result<Process> cloneChildInto(unsigned long long flags, int cgroupFd) {
@@ -296,12 +309,8 @@ PreparedExec prepareExec(const Program& cmd, int reportFd) {
     ::_exit(127);
 }
 
-// The child of startProgram shares our memory and this thread waits until
-// it has exec'd or failed (CLONE_VM | CLONE_VFORK, as posix_spawn does): no
-// copy of the caller's page tables and no copy-on-write faults on either
-// side, ~1.5 ms of every start, where the tool spawns the supervisor. It
-// runs on a stack of its own, all signals blocked until it has reset their
-// handlers.
+// The child of startProgram shares our memory (cloneSharingMemory): the
+// tool's spawn of the supervisor copies no page tables, ~1.5 ms of a start.
 struct SpawnArgs {
     const Program* cmd;
     const PreparedExec* px;
@@ -314,15 +323,8 @@ Result<Process> spawnExec(const Program& cmd, const PreparedExec& px, int report
         auto* s = static_cast<SpawnArgs*>(a);
         execProgram(*s->cmd, *s->px, s->reportFd);
     };
-    alignas(16) char stack[64 * 1024];  // ours, idle while the child runs
-    sigset_t all, old;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
-    pid_t pid = ::clone(child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args, &pidfd);
-    int err = errno;
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    if (pid < 0) return Error::sys(err, "run " + cmd.argv[0] + ": start a child");
+    XC_ASSIGN(pid_t pid, cloneSharingMemory(child, &args, &pidfd).ctx("run " + cmd.argv[0]));
     return Process(pid, UniqueFd(pidfd));
 }
 

@@ -88,6 +88,15 @@ private:
     UniqueFd pidfd_;
 };
 
+// Runs fn(arg) in a child that shares our memory while this thread waits
+// until it has exec'd or exited (CLONE_VM | CLONE_VFORK, as posix_spawn
+// does): no copy of the caller's page tables, no copy-on-write faults. The
+// child runs on a stack of its own with every signal blocked (no handler of
+// ours may run in it; it unblocks what its program should get) and makes
+// system calls only: no allocation, no lock. Returns the child's pid, to
+// reap; with `pidfd` also its pidfd there.
+Result<pid_t> cloneSharingMemory(int (*fn)(void*), void* arg, int* pidfd = nullptr);
+
 // clone3(flags | CLONE_PIDFD), or with no flags glibc's fork (safe to
 // allocate in the child of a threaded caller) plus pidfd_open. Like fork,
 // the child sees an empty Process (pid() == 0 there); the parent owns it.
