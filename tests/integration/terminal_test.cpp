@@ -348,6 +348,62 @@ TEST_F(Terminal, FortyTtysReachTheLastOne) {
     XC_EXPECT_OK(kill("t40"));
 }
 
+// The busybox template's ttys have no getty until a console attaches
+// (tty.login): the supervisor starts one there, the login session outlives
+// the client, a second attach finds it, and a logout while attached gives
+// a fresh prompt. A login that cannot start says why on the tty.
+TEST_F(Terminal, TtyLoginStartsOnFirstAttachAndOutlivesTheClient) {
+    XC_ASSERT_OK(create("lg", {"--", "--password", "pw"}));
+    XC_ASSERT_OK(start("lg"));
+    auto gettys = [&](const std::string& tty) {
+        RunResult ps = attach("lg", {"ps", "-o", "args"});
+        int n = 0;
+        for (const auto& l : lines(ps.out)) n += contains(l, "getty -L 0 " + tty + " ");
+        return n;
+    };
+    ASSERT_TRUE(waitUntil([&] { return gettys("console") == 1; }, 10)) << attach("lg", {"ps"}).out;
+    for (const char* t : {"tty1", "tty2", "tty3", "tty4"}) EXPECT_EQ(gettys(t), 0) << t;
+
+    openWindow();
+    type(0, "clear; " + tool("xc-console") + " -n lg -t 2; echo FIRST''=$?");
+    // The prompt comes by itself: nothing is typed.
+    ASSERT_TRUE(waitFor(0, "lg login:")) << screen(0);
+    EXPECT_TRUE(waitFor(0, "(/dev/tty2)")) << screen(0);
+    EXPECT_EQ(gettys("tty2"), 1);
+    type(0, "root");
+    ASSERT_TRUE(waitFor(0, "Password:")) << screen(0);
+    type(0, "pw");
+    type(0, "echo IN''SIDE $(tty)");
+    ASSERT_TRUE(waitFor(0, "INSIDE /dev/tty2")) << screen(0);
+    keys(0, {"C-a", "q"});
+    ASSERT_TRUE(waitFor(0, "FIRST=0")) << screen(0);
+    // The session runs on without a client, and a new client finds it.
+    RunResult sh = attach("lg", {"sh", "-c", "ps -o args | grep -c '^-sh'"});
+    EXPECT_EQ(sh.out, "1\n") << sh.describe() << attach("lg", {"ps"}).out;
+    type(0, "clear; " + tool("xc-console") + " -n lg -t 2; echo SECOND''=$?");
+    ASSERT_TRUE(waitFor(0, "Connected to tty 2")) << screen(0);
+    type(0, "echo AG''AIN $(tty)");
+    ASSERT_TRUE(waitFor(0, "AGAIN /dev/tty2")) << screen(0);
+    // Logging out while attached: a new getty, a new prompt.
+    type(0, "clear; exit");
+    EXPECT_TRUE(waitFor(0, "lg login:")) << screen(0);
+    keys(0, {"C-a", "q"});
+    ASSERT_TRUE(waitFor(0, "SECOND=0")) << screen(0);
+    EXPECT_EQ(gettys("tty2"), 1);
+    EXPECT_EQ(gettys("tty1"), 0);
+    XC_EXPECT_OK(kill("lg"));
+
+    // A login that cannot start: the client is told on the tty.
+    XC_ASSERT_OK(createWithConfig("bad", "tty = { count = 1; login = [ \"/sbin/no-such-getty\", \"%t\" ]; };\n"));
+    XC_ASSERT_OK(start("bad"));
+    type(0, "clear; " + tool("xc-console") + " -n bad -t 1; echo BAD''=$?");
+    EXPECT_TRUE(waitFor(0, "tty 1: the login (tty.login) did not start")) << screen(0);
+    EXPECT_TRUE(waitFor(0, "/sbin/no-such-getty")) << screen(0);
+    keys(0, {"C-a", "q"});
+    EXPECT_TRUE(waitFor(0, "BAD=0")) << screen(0);
+    EXPECT_EQ(state("bad"), "RUNNING");
+}
+
 TEST_F(Terminal, ConsoleEscapeKeysAndOtherPrefix) {
     XC_ASSERT_OK(create("e1"));
     // An init that shows every byte it gets from its console.

@@ -26,7 +26,7 @@ PUBLIC_OWNER = {
     "container.hpp": "api", "hostcheck.hpp": "base", "hostprobe.hpp": "api",
     "context.hpp": "api", "supervisor.hpp": "monitor", "terminal.hpp": "pty",
     "bridge.hpp": "net", "autostart.hpp": "api", "config_editor.hpp": "config",
-    "events.hpp": "monitor", "layers.hpp": "image", "import_lxc.hpp": "lxcimport",
+    "events.hpp": "monitor", "layers.hpp": "image", "import_lxc.hpp": "lxcimport", "attach.hpp": "enter",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -237,6 +237,15 @@ TEST(ConfigParse, NumbersInStringsAndCommentsAreLeftAlone) {
               "test.conf:3: syntax error: integer 99999999999999999999 does not fit in 64 bits");
 }
 
+TEST(ConfigParse, TtyLoginIsACommandAndEmptyByDefault) {
+    auto d = parse("tty = { count = 2; };\n");
+    ASSERT_TRUE(d.ok()) << d.error().message();
+    EXPECT_TRUE(d->ttyLogin.empty());
+    auto r = parse("tty = { count = 2; login = [ \"/sbin/getty\", \"-L\", \"0\", \"%t\", \"100%%\" ]; };\n");
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->ttyLogin, (std::vector<std::string>{"/sbin/getty", "-L", "0", "%t", "100%%"}));
+}
+
 TEST(ConfigErrors, ValidatorsNameFileLineAndKey) {
     struct Case {
         const char* snippet;
@@ -253,6 +262,9 @@ TEST(ConfigErrors, ValidatorsNameFileLineAndKey) {
         {"environment = [ \"1X=2\" ];", "environment", "'1X=2' is not VAR=VALUE"},
         {"environment = [ \"NOEQUALS\" ];", "environment", "is not VAR=VALUE"},
         {"tty = { count = 65; };", "tty.count", "must be between 0 and 64, got 65"},
+        {"tty = { login = [ \"getty\" ]; };", "tty.login", "absolute path"},
+        {"tty = { login = [ \"/sbin/getty\", \"%d\" ]; };", "tty.login", "'%' must be followed by 't'"},
+        {"tty = { login = [ \"/sbin/getty\", \"tty%\" ]; };", "tty.login", "'%' must be followed by 't'"},
         {"console = { log = \"console.log\"; };", "console.log", "must be an absolute path"},
         {"console = { buffer_size = \"2G\"; };", "console.buffer_size", "at most 1G"},
         {"network = ( { type = \"bridge\"; } );", "network[0].type", "must be one of veth, macvlan"},

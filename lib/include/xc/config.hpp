@@ -126,6 +126,8 @@ struct ContainerConfig {
     int64_t initUid = -1, initGid = -1;
     std::vector<std::string> environment;  // VAR=VALUE
     int ttyCount = 0;
+    // tty.login: started by the supervisor on a tty on demand; empty = none.
+    std::vector<std::string> ttyLogin;
     std::string consoleLog;                  // file, "" = none
     uint64_t consoleLogSize = 1024 * 1024;    // rotated before it grows past this; 0 = never
     unsigned consoleLogCount = 2;             // rotated files kept: consoleLog.1 ... .N

@@ -1,4 +1,4 @@
-// Running a command inside a running container (attach.hpp has the three
+// Running a command inside a running container (enter/enter.hpp has the three
 // processes and their protocol). This file is the caller's side: it asks
 // the supervisor for the init and the confinement the init runs under,
 // plans, clones the entering child and waits, and changes nothing of the
@@ -19,8 +19,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "api/attach.hpp"
-#include "api/libexec.hpp"
+#include "enter/enter.hpp"
+#include "xc/container.hpp"
+#include "base/libexec.hpp"
 #include "monitor/ipc.hpp"
 #include "pty/terminal.hpp"
 

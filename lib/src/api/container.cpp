@@ -23,7 +23,7 @@
 #include "monitor/ipc.hpp"
 #include "base/lock.hpp"
 #include "base/scope.hpp"
-#include "api/libexec.hpp"
+#include "base/libexec.hpp"
 #include "monitor/monitor.hpp"
 #include "monitor/runlock.hpp"
 #include "process/process.hpp"
@@ -39,19 +39,6 @@ constexpr milliseconds kCallTimeout{10000};
 constexpr milliseconds kAbortGrace{15000};
 
 }  // namespace
-
-std::string libexecProgram(const HostPaths& host, const std::string& name) {
-    std::string installed = host.libexecDir + "/" + name;
-    if (::access(installed.c_str(), X_OK) == 0 || std::getenv("XC_LIBEXEC_DIR")) return installed;
-    char self[4096];
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        std::string dir(self, static_cast<size_t>(n));
-        dir = dir.substr(0, dir.rfind('/'));
-        if (::access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-    }
-    return installed;
-}
 
 namespace {
 

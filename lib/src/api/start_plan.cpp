@@ -36,13 +36,16 @@ std::string joined(const std::vector<std::string>& words, const char* sep = " ")
     return out;
 }
 
-PlanSection initSection(const SpawnSpec& s) {
+PlanSection initSection(const StartPlan& p) {
+    const SpawnSpec& s = p.spawn;
     PlanSection sec{"init", {}};
     sec.items.push_back(item({{"cmd", joined(s.argv)}, {"hostname", s.hostname}}));
     const std::string user = s.uid < 0 ? "0:0" : std::to_string(s.uid) + ":" + std::to_string(s.gid);
     sec.items.push_back(item({{"cwd", s.cwd}, {"user", user + (s.uid < 0 ? " (root)" : " (init.user)")}}));
     for (const auto& e : s.env) sec.items.push_back(item({{"env", e}}));
     sec.items.push_back(item({{"console", "/dev/console"}, {"ttys", std::to_string(s.ttyCount)}}));
+    if (!p.ttyLogin.empty())
+        sec.items.push_back(item({{"tty.login", joined(p.ttyLogin)}, {"started", "on a tty by its first client"}}));
     return sec;
 }
 
@@ -182,7 +185,7 @@ PlanSection hookSection(const HookSettings& h) {
 }  // namespace
 
 std::vector<PlanSection> describeStartPlan(const StartPlan& p) {
-    std::vector<PlanSection> out = {initSection(p.spawn), namespaceSection(p.spawn), idmapSection(p.spawn)};
+    std::vector<PlanSection> out = {initSection(p), namespaceSection(p.spawn), idmapSection(p.spawn)};
     out.push_back(hookSection(p.spawn.hooks));
     for (auto& s : cgroupSections(p)) out.push_back(std::move(s));
     out.push_back(deviceSection(p));

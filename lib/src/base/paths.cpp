@@ -1,4 +1,5 @@
 #include "xc/paths.hpp"
+#include "base/libexec.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -119,6 +120,19 @@ ContainerPaths::ContainerPaths(const HostPaths& host, std::string base, std::str
 
 std::string ContainerPaths::logFile() const {
     return defaultBase_ ? logDir_ + "/" + name_ + ".log" : dir() + "/" + name_ + ".log";
+}
+
+std::string libexecProgram(const HostPaths& host, const std::string& name) {
+    std::string installed = host.libexecDir + "/" + name;
+    if (::access(installed.c_str(), X_OK) == 0 || std::getenv("XC_LIBEXEC_DIR")) return installed;
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        std::string dir(self, static_cast<size_t>(n));
+        dir = dir.substr(0, dir.rfind('/'));
+        if (::access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+    }
+    return installed;
 }
 
 }  // namespace xc

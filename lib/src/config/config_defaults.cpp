@@ -34,6 +34,7 @@ const KeyDefault kDefaults[] = {
     {"init.user", "0:0 (root)"},
     {"environment", "[ ] (init always gets container=xc, TERM=linux, PATH and HOME=/root)"},
     {"tty.count", "0"},
+    {"tty.login", "[ ] (the guest's init runs whatever it runs on the ttys; the busybox template writes [ \"/sbin/getty\", \"-L\", \"0\", \"%t\", \"vt100\" ])"},
     {"console.log", "none (the console is kept in memory only)"},
     {"console.log_size", "1M"},
     {"console.log_count", "2"},

@@ -279,6 +279,18 @@ Status initCmd(const std::vector<std::string>& cmd) {
     return {};
 }
 
+// tty.login: a program by absolute path; in the arguments "%t" is the
+// tty's name and "%%" a percent sign, any other '%' is a mistake.
+Status ttyLogin(const std::vector<std::string>& cmd) {
+    if (cmd.empty()) return {};
+    if (cmd[0].empty() || cmd[0][0] != '/') return invalid("program must be an absolute path, got " + shown(cmd[0]));
+    for (const auto& a : cmd)
+        for (size_t i = a.find('%'); i != std::string::npos; i = a.find('%', i + 2))
+            if (i + 1 >= a.size() || (a[i + 1] != 't' && a[i + 1] != '%'))
+                return invalid("in " + shown(a) + ": '%' must be followed by 't' (the tty's name) or '%'");
+    return {};
+}
+
 Status seccomp(const std::string& s) {
     if (s == "default" || s == "none" || (!s.empty() && s[0] == '/')) return {};
     return invalid("must be \"default\", \"none\" or an absolute profile path, got " + shown(s));
@@ -370,6 +382,10 @@ const std::vector<SchemaEntry> kSchema = {
      APPLY { c.environment = strings(v); return environment(c.environment); }},
     {"tty.count", Kind::Int, "number of ttys (0-64) for xc-console -t",
      APPLY { XC_ASSIGN(c.ttyCount, intIn(v, 0, 64)); return {}; }},
+    {"tty.login", Kind::StringList,
+     "command the supervisor starts on a tty when xc-console first attaches to it, and again while one is attached "
+     "(\"%t\" in it: the tty's name, e.g. tty1); empty: the guest's init runs its own gettys",
+     APPLY { c.ttyLogin = strings(v); return ttyLogin(c.ttyLogin); }},
     {"console.log", Kind::String, "file that records the console output", STRING_INTO(c.consoleLog, absolutePath(s))},
     {"console.log_size", Kind::Size,
      "size console.log may reach: before a write would pass it, the file is rotated (0: never, else at least 4K)",

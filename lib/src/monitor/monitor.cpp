@@ -34,6 +34,7 @@
 #include "monitor/runlock.hpp"
 #include "monitor/signals.hpp"
 #include "monitor/started.hpp"
+#include "monitor/tty_logins.hpp"
 #include "net/net.hpp"
 #include "plan/plan.hpp"
 #include "xc/paths.hpp"
@@ -100,8 +101,7 @@ private:
     void releaseTtyClient(int tty, const std::string& notice);
     void handle(int conn, const Request& req);
     void beginStop(milliseconds timeout, bool kill);
-    // Arms the stop timer for `deadline` unless it fires earlier already;
-    // false if it cannot be armed.
+    // Arms the stop timer for `deadline` unless it fires earlier; false if it cannot be armed.
     bool armStopTimer(Clock::time_point deadline);
     void initExited(int status);
     void finish();
@@ -125,6 +125,7 @@ private:
     BootHooks hooks_;  // stop and post_stop run for each boot whose pre_start ran
     UniqueFd consolePeer_;  // keeps the console readable when nothing inside holds it open
     std::vector<UniqueFd> ttyPeers_;  // the same for each ttyN: its master never hangs up
+    TtyLogins logins_;  // tty.login, started on the ttys clients take
     // Who holds which tty. The console is not handed out raw: we keep
     // reading its master (ring buffer, console.log) and copy the output to
     // the client's stream socket; the client writes keyboard input and
@@ -236,6 +237,7 @@ Status Monitor::launch() {
                          },
                          [this](pid_t pid) { return hooks_.startHost(pid, log_); }));
     XC_TRY(takePtys());
+    logins_.begin(plan_.ttyLogin, init_, *cgroup_, spec_, host_);
     bootStart_ = ring_.total();
     haltSignal_ = haltSignalFor(cfg_, init_.child.pid());
     setState(State::Running);
@@ -454,6 +456,7 @@ void Monitor::initExited(int status) {
     // Whatever the init left behind goes with it.
     if (auto st = cgroup_->killAll(); !st) log_.warn(st.error().message());
     if (auto st = cgroup_->waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
+    logins_.end();
     hooks_.stop(reboot ? "reboot" : "stop", log_);
     // The console's last words, then every terminal client learns why its
     // lease ends; the masters must leave epoll before they close (a client
@@ -493,6 +496,7 @@ void Monitor::initExited(int status) {
 
 void Monitor::abortStart() {
     setState(State::Aborting);
+    logins_.end();
     init_ = SpawnedInit();  // kills and reaps an init that was spawned
     hooks_.stop("stop", log_);
     if (network_) network_->teardown();
@@ -531,6 +535,8 @@ void Monitor::onSignal() {
                 if (p == init_.child.pid()) {
                     init_.child.markReaped();  // reaped here, by the subreaper loop
                     initExited(status);
+                } else {
+                    (void)logins_.reaped(p, status, [this](int n) { return ttyClients_.count(n) > 0; }, log_);
                 }
         } else {
             log_.notice(std::string("got ") + signalName(static_cast<int>(si.ssi_signo)) + ": stopping");
@@ -648,8 +654,7 @@ void Monitor::attachTty(int conn, const Request& req) {
         if (replay) cl.pending = ring_.since(bootStart_);
         fds.push_back(theirs.get());
     }
-    // Watched before it is handed out: a lease whose end we could not see
-    // would hold the tty forever.
+    // Watched before it is handed out: a lease whose end we missed would hold the tty forever.
     if (auto st = watchLease(cl); !st) {
         (void)sendError(conn, std::move(st).error().wrap(what));
         return;
@@ -662,6 +667,7 @@ void Monitor::attachTty(int conn, const Request& req) {
     log_.info(what + " attached by pid " + std::to_string(cl.pid));
     ttyClients_[n] = std::move(cl);
     if (n == 0) flushConsoleClient();
+    else logins_.wanted(n, log_);
 }
 
 void Monitor::flushConsoleClient() {

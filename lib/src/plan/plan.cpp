@@ -20,6 +20,7 @@ Result<StartPlan> makeStartPlan(const ContainerConfig& cfg, const ContainerPaths
     XC_ASSIGN(p.cgroupWrites, mapCgroupSettings(layout, cfg.cgroup).ctx("cgroup limits"));
     XC_ASSIGN(p.spawn, makeSpawnSpec(cfg, layout, cmd));
     p.interfaces = planInterfaces(cfg);
+    if (p.spawn.ttyCount > 0) p.ttyLogin = cfg.ttyLogin;
     // With no interface to make, the supervisor has no other business in the
     // container's network namespace: the init brings lo up (two ioctls)
     // rather than the supervisor through a netlink socket opened there on a

@@ -25,6 +25,7 @@ struct StartPlan {
     std::vector<CgroupWrite> cgroupWrites;  // the limits, in the order they are written
     SpawnSpec spawn;
     std::vector<PlannedInterface> interfaces;
+    std::vector<std::string> ttyLogin;  // tty.login: the supervisor's, started on a tty's first use
 };
 
 // What a start fills in that the config may leave out: the name, rootfs.path.

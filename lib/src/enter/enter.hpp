@@ -1,7 +1,7 @@
-// Attaching to a running container, in three processes:
+// Entering a running container, in three processes:
 //
-//   caller (the tool, a Python program ...)   never changes its own state
-//    └─ entering child (attach_enter.cpp)      host pid namespace, invisible
+//   caller (a tool, a Python program, the supervisor)  never changes its own state
+//    └─ entering child (enter.cpp)            host pid namespace, invisible
 //        │  joins cgroups and namespaces, enters the init's root, makes the
 //        │  pty, drops to the container's confinement and the user, then
 //        │  execs a sealed in-memory copy of xc-attach-init
@@ -13,6 +13,9 @@
 // Protocol on the sync channel, child to caller: "pty" with the master
 // (only with a pty), then "exec" once the command runs, or "err <error>".
 // EOF without either: the child died (its wait status says how).
+//
+// xc-attach runs commands this way (api/attach.cpp), and the supervisor
+// the logins it starts on a tty (monitor/tty_logins.cpp).
 #pragma once
 
 #include <sys/types.h>
@@ -26,14 +29,14 @@
 #include "process/process.hpp"
 #include "security/seccomp_program.hpp"
 #include "security/security.hpp"
-#include "xc/container.hpp"
+#include "xc/attach.hpp"
 
 namespace xc {
 
 constexpr const char* kAttachInitName = "xc-attach-init";
 constexpr const char* kAttachExecMessage = "exec";
 
-// Which std fds go on a pty, and the caller's terminal settings to copy.
+// Which std fds go on a new pty, and the caller's terminal settings to copy.
 struct PtyPlan {
     bool use = false;
     bool fd[3] = {false, false, false};
@@ -53,6 +56,9 @@ struct EnterPlan {
     SecuritySettings security;  // cap_drop / cap_keep of the running init
     SeccompProgram seccomp;  // the init's filter, compiled
     PtyPlan pty;
+    // Without a new pty: the std fd (0-2) that becomes the command's
+    // controlling terminal (a container tty passed in opts.stdioFds), or -1.
+    int controllingFd = -1;
     int helperFd = -1;  // xc-attach-init, opened on the host
     pid_t caller = -1;
 };

@@ -1,4 +1,4 @@
-// The entering child of an attach: from the caller's clone up to the exec
+// The entering child (enter.hpp): from the caller's clone up to the exec
 // of xc-attach-init. It stays in the host's pid namespace throughout, so
 // nothing in the container can see it (no /proc/N, no ptrace, no signal),
 // and it does every step that needs the host's view or privileges, in this
@@ -11,7 +11,8 @@
 //      net, cgroup and pid namespaces at once; the pid namespace applies to children only, and
 //      the only child comes after step 7;
 //   4. chroot into the init's root;
-//   5. allocate the pty from the container's devpts, fds onto stdio;
+//   5. allocate the pty from the container's devpts, fds onto stdio (or
+//      take the caller's container tty there as it is);
 //   6. drop the bounding set as the init's, load the init's seccomp filter;
 //   7. become the user (groups, gid, uid);
 //   8. read /etc/passwd (openat2 RESOLVE_IN_ROOT, non-blocking, no
@@ -38,7 +39,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "api/attach.hpp"
+#include "enter/enter.hpp"
 #include "mount/rootdir.hpp"
 #include "pty/probe.hpp"
 #include "spawn/spawn.hpp"
@@ -256,7 +257,7 @@ void enterContainer(const EnterPlan& p, const Channel& ch) {
     UniqueFd rootFd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!rootFd) fail(ch, Error::sys("open the container's root"));
     RootDir root = RootDir::fromFd(std::move(rootFd), "the container");
-    int ctty = -1;
+    int ctty = p.controllingFd;
     if (p.pty.use) {
         auto t = ptyInside(p.pty, p.opts.uid, root, ch);
         if (!t) fail(ch, t.error().wrap("set up the terminal"));
