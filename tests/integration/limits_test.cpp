@@ -72,19 +72,31 @@ TEST_F(MemoryLimit, ProcessOverTheLimitIsKilledContainerSurvives) {
 // A start that finds the host's pty pool used up says so in one line that
 // names kernel.pty.max and the sysctl, and leaves the container startable.
 TEST_F(PtyPool, AStartWithNoPtyLeftOnTheHostNamesKernelPtyMax) {
-    XC_ASSERT_OK(create("t1"));  // a console and 4 ttys: 5 ptys
+    // A console and 4 ttys made on first use (tty.login): 1 pty at start.
+    XC_ASSERT_OK(create("t1"));
     saved_ = ptyFigure("max");
     const long reserve = ptyFigure("reserve"), nr = ptyFigure("nr");
     ASSERT_GT(saved_, 0);
     ASSERT_GE(reserve, 0);
-    // Room for 2 ptys outside the host's own devpts.
-    ASSERT_TRUE(setPtyMax(reserve + nr + 2));
+    // No room outside the host's own devpts (the kernel refuses the pty
+    // that would bring the count to max - reserve).
+    ASSERT_TRUE(setPtyMax(reserve + nr + 1));
     RunResult r = start("t1");
     EXPECT_FALSE(r.ok()) << r.describe();
     EXPECT_TRUE(contains(r.err, "no pty left on the host")) << r.describe();
-    EXPECT_TRUE(contains(r.err, "kernel.pty.max = " + std::to_string(reserve + nr + 2))) << r.describe();
+    EXPECT_TRUE(contains(r.err, "kernel.pty.max = " + std::to_string(reserve + nr + 1))) << r.describe();
     EXPECT_TRUE(contains(r.err, "sysctl -w kernel.pty.max=")) << r.describe();
     EXPECT_EQ(state("t1"), "STOPPED");
+
+    // Room for the console only: the start works, tty 1's first use says why not.
+    ASSERT_TRUE(setPtyMax(reserve + nr + 2));
+    XC_ASSERT_OK(start("t1"));
+    RunResult tty = xc("xc-console", {"-n", "t1", "-t", "1"});
+    EXPECT_EQ(tty.status, 1) << tty.describe();
+    EXPECT_TRUE(contains(tty.err, "tty 1")) << tty.describe();
+    EXPECT_TRUE(contains(tty.err, "no pty left on the host")) << tty.describe();
+    EXPECT_EQ(state("t1"), "RUNNING");
+    XC_EXPECT_OK(kill("t1"));
 
     ASSERT_TRUE(setPtyMax(saved_));
     saved_ = -1;

@@ -348,8 +348,9 @@ TEST_F(Terminal, FortyTtysReachTheLastOne) {
     XC_EXPECT_OK(kill("t40"));
 }
 
-// The busybox template's ttys have no getty until a console attaches
-// (tty.login): the supervisor starts one there, the login session outlives
+// The busybox template's ttys have no pty and no getty until a console
+// attaches (tty.login): the supervisor makes the tty then and starts a
+// getty on it, the login session outlives
 // the client, a second attach finds it, and a logout while attached gives
 // a fresh prompt. A login that cannot start says why on the tty.
 TEST_F(Terminal, TtyLoginStartsOnFirstAttachAndOutlivesTheClient) {
@@ -363,6 +364,9 @@ TEST_F(Terminal, TtyLoginStartsOnFirstAttachAndOutlivesTheClient) {
     };
     ASSERT_TRUE(waitUntil([&] { return gettys("console") == 1; }, 10)) << attach("lg", {"ps"}).out;
     for (const char* t : {"tty1", "tty2", "tty3", "tty4"}) EXPECT_EQ(gettys(t), 0) << t;
+    // Only the console's pty exists.
+    RunResult before = attach("lg", {"sh", "-c", "ls /dev/pts; ls /dev | grep -c '^tty[0-9]'"});
+    EXPECT_EQ(before.out, "0\nptmx\n0\n") << before.describe();
 
     openWindow();
     type(0, "clear; " + tool("xc-console") + " -n lg -t 2; echo FIRST''=$?");
@@ -370,6 +374,8 @@ TEST_F(Terminal, TtyLoginStartsOnFirstAttachAndOutlivesTheClient) {
     ASSERT_TRUE(waitFor(0, "lg login:")) << screen(0);
     EXPECT_TRUE(waitFor(0, "(/dev/tty2)")) << screen(0);
     EXPECT_EQ(gettys("tty2"), 1);
+    RunResult made = attach("lg", {"sh", "-c", "test -c /dev/tty2 && ls /dev/pts | wc -l; ls /dev | grep -c '^tty[0-9]'"});
+    EXPECT_EQ(made.out, "3\n1\n") << made.describe();  // 0, the new one, ptmx; only tty2
     type(0, "root");
     ASSERT_TRUE(waitFor(0, "Password:")) << screen(0);
     type(0, "pw");

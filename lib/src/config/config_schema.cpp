@@ -384,7 +384,8 @@ const std::vector<SchemaEntry> kSchema = {
      APPLY { XC_ASSIGN(c.ttyCount, intIn(v, 0, 64)); return {}; }},
     {"tty.login", Kind::StringList,
      "command the supervisor starts on a tty when xc-console first attaches to it, and again while one is attached "
-     "(\"%t\" in it: the tty's name, e.g. tty1); empty: the guest's init runs its own gettys",
+     "(\"%t\" in it: the tty's name, e.g. tty1); the ttys are then made on first use, each a pty only once used; "
+     "empty: they are made at start and the guest's init runs its own gettys",
      APPLY { c.ttyLogin = strings(v); return ttyLogin(c.ttyLogin); }},
     {"console.log", Kind::String, "file that records the console output", STRING_INTO(c.consoleLog, absolutePath(s))},
     {"console.log_size", Kind::Size,

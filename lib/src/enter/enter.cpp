@@ -40,6 +40,7 @@
 #include <sstream>
 
 #include "enter/enter.hpp"
+#include "enter/container_pty.hpp"
 #include "mount/rootdir.hpp"
 #include "pty/probe.hpp"
 #include "spawn/spawn.hpp"
@@ -80,16 +81,6 @@ Result<UniqueFd> sealedCopy(int fd) {
     return m;
 }
 
-// Whether the init runs in a user namespace of its own (an unprivileged
-// container), told by the namespaces' inodes.
-Result<bool> inOtherUserNamespace(pid_t initPid) {
-    struct stat mine, its;
-    const std::string file = "/proc/" + std::to_string(initPid) + "/ns/user";
-    if (::stat("/proc/self/ns/user", &mine) < 0 || ::stat(file.c_str(), &its) < 0)
-        return Error::sys("compare the container's user namespace " + file);
-    return mine.st_ino != its.st_ino || mine.st_dev != its.st_dev;
-}
-
 // Steps 1-4: the container's cgroups, namespaces and root.
 Status joinContainer(const EnterPlan& p) {
     Cgroup cg = p.cgroup;
@@ -110,31 +101,16 @@ Status joinContainer(const EnterPlan& p) {
     return {};
 }
 
-// Step 5: a new pty from the container's own devpts (the ptmx must be the
-// one of the devpts mounted on /dev/pts, not a device node put there); the
-// master goes to the caller, the slave onto the planned std fds. Returns
-// the std fd that will become the controlling terminal.
+// Step 5: a new pty from the container's own devpts; the master goes to
+// the caller, the slave onto the planned std fds. Returns the std fd that
+// will become the controlling terminal.
 Result<int> ptyInside(const PtyPlan& p, uid_t uid, const RootDir& root, const Channel& ch) {
-    XC_ASSIGN(UniqueFd pts, root.openIn("dev/pts", O_PATH | O_DIRECTORY | O_NOFOLLOW));
-    auto opened = root.openIn("dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NOFOLLOW);
-    if (!opened && opened.error().code() == ENOSPC)
-        return ptyExhaustedError("open /dev/pts/ptmx in the container", readPtyLimits(), kContainerPtyMax);
-    XC_ASSIGN(UniqueFd master, std::move(opened));
-    struct statfs fs;
-    struct stat ptsSt, ptmxSt;
-    if (::fstatfs(pts.get(), &fs) < 0 || ::fstat(pts.get(), &ptsSt) < 0 || ::fstat(master.get(), &ptmxSt) < 0)
-        return Error::sys("stat /dev/pts in the container");
-    if (fs.f_type != DEVPTS_SUPER_MAGIC || !S_ISCHR(ptmxSt.st_mode) || ptmxSt.st_dev != ptsSt.st_dev)
-        return Error::msg("/dev/pts/ptmx in the container is not its devpts multiplexer", ENOTTY);
-    int ptn = -1, unlock = 0;
-    if (::ioctl(master.get(), TIOCGPTN, &ptn) < 0) return Error::sys("/dev/pts/ptmx in the container");
-    if (::ioctl(master.get(), TIOCSPTLCK, &unlock) < 0) return Error::sys("unlock the pty");
-    UniqueFd slave(::ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
-    if (!slave) return Error::sys("open the pty's slave side");
+    XC_ASSIGN(auto pair, newContainerPty(root));
+    auto& [master, slave] = pair;
     if (p.haveTermios) (void)::tcsetattr(slave.get(), TCSANOW, &p.tios);
     if (p.haveWinsize) (void)::ioctl(slave.get(), TIOCSWINSZ, &p.ws);
     if (uid != 0 && ::fchown(slave.get(), uid, static_cast<gid_t>(-1)) < 0)
-        return Error::sys("give /dev/pts/" + std::to_string(ptn) + " to uid " + std::to_string(uid));
+        return Error::sys("give the pty to uid " + std::to_string(uid));
     XC_TRY(ch.send("pty", {master.get()}));
     int ctty = -1;
     for (int i = 0; i < 3; ++i) {

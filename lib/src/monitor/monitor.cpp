@@ -125,7 +125,7 @@ private:
     BootHooks hooks_;  // stop and post_stop run for each boot whose pre_start ran
     UniqueFd consolePeer_;  // keeps the console readable when nothing inside holds it open
     std::vector<UniqueFd> ttyPeers_;  // the same for each ttyN: its master never hangs up
-    TtyLogins logins_;  // tty.login, started on the ttys clients take
+    TtyLogins logins_;  // with tty.login: the ttys, made and given a login by their first client
     // Who holds which tty. The console is not handed out raw: we keep
     // reading its master (ring buffer, console.log) and copy the output to
     // the client's stream socket; the client writes keyboard input and
@@ -138,7 +138,7 @@ private:
     };
     std::map<int, TtyClient> ttyClients_;
     // The master of tty n (0: the console), or why there is none.
-    Result<int> ttyMaster(int n) const;
+    Result<int> ttyMaster(int n);
     // Registers a lease (and the console's output stream) with epoll.
     Status watchLease(const TtyClient& cl);
     bool consolePaused_ = false;
@@ -456,7 +456,7 @@ void Monitor::initExited(int status) {
     // Whatever the init left behind goes with it.
     if (auto st = cgroup_->killAll(); !st) log_.warn(st.error().message());
     if (auto st = cgroup_->waitEmpty(milliseconds(10000)); !st) log_.warn(st.error().message());
-    logins_.end();
+    std::vector<UniqueFd> goneTtys = logins_.end();  // closed on return, after STOPPED
     hooks_.stop(reboot ? "reboot" : "stop", log_);
     // The console's last words, then every terminal client learns why its
     // lease ends; the masters must leave epoll before they close (a client
@@ -496,7 +496,7 @@ void Monitor::initExited(int status) {
 
 void Monitor::abortStart() {
     setState(State::Aborting);
-    logins_.end();
+    (void)logins_.end();
     init_ = SpawnedInit();  // kills and reaps an init that was spawned
     hooks_.stop("stop", log_);
     if (network_) network_->teardown();
@@ -548,7 +548,7 @@ void Monitor::onSignal() {
 void Monitor::onAccept() { requests_->acceptAll(listen_.get(), log_); }
 
 void Monitor::onConsole() {
-    char buf[16384];
+    char buf[4096];  // the stack it touches stays resident all the container's life: keep it small
     while (init_.console && !consolePaused_) {
         ssize_t n = ::read(init_.console.get(), buf, sizeof buf);
         if (n <= 0) return;
@@ -584,11 +584,12 @@ void Monitor::pauseConsole(bool pause) {
     consolePaused_ = pause;
 }
 
-Result<int> Monitor::ttyMaster(int n) const {
+Result<int> Monitor::ttyMaster(int n) {
     if (n == 0 && init_.console) return init_.console.get();
-    if (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size()) return init_.ttys[n - 1].get();
     if (!init_.console) return Error::msg("is not running", ESRCH);
-    return Error::msg("no tty " + std::to_string(n) + " (tty.count is " + std::to_string(init_.ttys.size()) + ")",
+    if (n >= 1 && n <= spec_.ttyCount && logins_.enabled()) return logins_.master(n);
+    if (n >= 1 && static_cast<size_t>(n) <= init_.ttys.size()) return init_.ttys[n - 1].get();
+    return Error::msg("no tty " + std::to_string(n) + " (tty.count is " + std::to_string(spec_.ttyCount) + ")",
                       ENODEV);
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/libexec.hpp"
+#include "enter/container_pty.hpp"
 #include "process/process.hpp"
 
 namespace xc {
@@ -49,22 +50,36 @@ std::vector<std::string> loginCommandFor(const std::vector<std::string>& cmd, in
 void TtyLogins::begin(const std::vector<std::string>& cmd, const SpawnedInit& init, const Cgroup& cgroup,
                       const SpawnSpec& spec, const HostPaths& host) {
     target_ = Target();
-    if (cmd.empty() || init.ttys.empty()) return;
+    ttys_.clear();
+    if (cmd.empty() || spec.ttyCount <= 0) return;
     target_ = Target{cmd,           init.child.pidfd(), init.child.pid(), cgroup, spec.security, spec.seccompProgram,
-                     libexecProgram(host, kAttachInitName), {}};
-    for (const auto& m : init.ttys) target_.masters.push_back(m.get());
+                     libexecProgram(host, kAttachInitName)};
+    ttys_.resize(static_cast<size_t>(spec.ttyCount));
+}
+
+Result<int> TtyLogins::master(int n) {
+    if (n < 1 || static_cast<size_t>(n) > ttys_.size()) return Error::msg("no tty " + std::to_string(n), ENODEV);
+    Tty& t = ttys_[static_cast<size_t>(n - 1)];
+    if (!t.master) {
+        XC_ASSIGN(UniqueFd m, makeContainerTty(target_.initPidfd, target_.initPid, n).ctx(ttyLabel(n)));
+        XC_ASSIGN(t.peer, openSlave(m.get(), 0).ctx(ttyLabel(n)));
+        t.master = std::move(m);
+    }
+    return t.master.get();
 }
 
 void TtyLogins::tell(int n, const std::string& text) const {
     // Non-blocking: a client that reads nothing must not stall us.
-    auto fd = openSlave(master(n), O_NONBLOCK);
+    const Tty& t = ttys_.at(static_cast<size_t>(n - 1));
+    if (!t.master) return;
+    auto fd = openSlave(t.master.get(), O_NONBLOCK);
     if (!fd) return;
     std::string line = "\r\nxc-supervisor: " + ttyLabel(n) + ": " + text + "\r\n";
     (void)!::write(fd->get(), line.data(), line.size());
 }
 
 void TtyLogins::wanted(int n, const Log& log) {
-    if (!enabled() || n < 1 || static_cast<size_t>(n) > target_.masters.size() || running_.count(n)) return;
+    if (!enabled() || n < 1 || static_cast<size_t>(n) > ttys_.size() || running_.count(n)) return;
     quickExits_.erase(n);  // an attach asks afresh
     if (auto st = start(n, log); !st) {
         log.warn(ttyLabel(n) + ": start the login (tty.login): " + st.error().message());
@@ -74,7 +89,8 @@ void TtyLogins::wanted(int n, const Log& log) {
 
 Status TtyLogins::start(int n, const Log& log) {
     UniqueFd helper(::open(target_.helperPath.c_str(), O_RDONLY | O_CLOEXEC));
-    XC_ASSIGN(UniqueFd tty, openSlave(master(n), 0));
+    XC_ASSIGN(int m, master(n));
+    XC_ASSIGN(UniqueFd tty, openSlave(m, 0));
     if (!helper) return Error::sys("open the attach helper " + target_.helperPath);
     EnterPlan plan;
     plan.opts.cmd = loginCommandFor(target_.cmd, n);
@@ -145,10 +161,17 @@ bool TtyLogins::reaped(pid_t pid, int status, const std::function<bool(int)>& he
     return true;
 }
 
-void TtyLogins::end() {
+std::vector<UniqueFd> TtyLogins::end() {
     running_.clear();  // each Process kills and reaps its child
     quickExits_.clear();
     target_ = Target();
+    std::vector<UniqueFd> fds;
+    for (auto& t : ttys_) {
+        if (t.master) fds.push_back(std::move(t.master));
+        if (t.peer) fds.push_back(std::move(t.peer));
+    }
+    ttys_.clear();
+    return fds;
 }
 
 }  // namespace xc

@@ -29,7 +29,7 @@ void ptyLimitItem(ProbeList& out, const PtyLimits& l, long ttysPerContainer, lon
     std::string detail = "kernel.pty.max = " + std::to_string(l.max) + ", " + std::to_string(l.reserve) +
                          " reserved for the host: " + std::to_string(pool) + " ptys for containers, " +
                          std::to_string(fit) + " containers with a console and " + std::to_string(ttysPerContainer) +
-                         " ttys";
+                         " ttys (" + std::to_string(pool) + " whose ttys are made on first use, tty.login, as busybox's)";
     if (l.inUse >= 0) detail += " (" + std::to_string(l.inUse) + " ptys in use now)";
     if (fit >= wanted) {
         out.add("ptys", S::Ok, detail);

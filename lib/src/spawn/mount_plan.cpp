@@ -68,7 +68,7 @@ void planDev(const SpawnSpec& s, std::vector<PlannedMount>& out) {
     out.push_back(fs(MountStep::DevShm, "/dev/shm", "tmpfs", {{"mode", "1777"}, {"size", std::to_string(s.shmBytes)}},
                      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
     out.push_back(fs(MountStep::DevMqueue, "/dev/mqueue", "mqueue", {}, kNoSuidDevExec));
-    for (int i = 0; i <= s.ttyCount; ++i)
+    for (int i = 0; i <= (s.ttysOnDemand ? 0 : s.ttyCount); ++i)
         out.push_back(bindOf(MountStep::Tty, i == 0 ? "/dev/console" : "/dev/tty" + std::to_string(i), "pty", 0, false));
 }
 

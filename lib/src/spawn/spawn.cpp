@@ -90,6 +90,7 @@ Result<SpawnSpec> makeSpawnSpec(const ContainerConfig& cfg, const CgroupLayout& 
     s.uid = cfg.initUid;
     s.gid = cfg.initGid;
     s.ttyCount = cfg.ttyCount;
+    s.ttysOnDemand = !cfg.ttyLogin.empty();
     s.shmBytes = shmSizeFor(cfg);
     s.security = cfg.security;
     XC_ASSIGN(s.capDrop, capabilitiesToDrop(cfg.security));
@@ -706,7 +707,7 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     for (const auto& fd : idmapped) goFds.push_back(fd.get());
     XC_TRY(parentEnd.send("go", goFds));
     // The console's master and one per tty: all of them, or an error.
-    const size_t wantFds = 1 + static_cast<size_t>(std::max(spec.ttyCount, 0));
+    const size_t wantFds = 1 + (spec.ttysOnDemand ? 0 : static_cast<size_t>(std::max(spec.ttyCount, 0)));
     auto setUp = parentEnd.expect("set up the container", wantFds);
     if (!setUp) return diedInSetup(child, cgroup, std::move(setUp).error());
     Channel::Message ptys = std::move(*setUp);

@@ -90,6 +90,9 @@ struct SpawnSpec {
     std::string cwd = "/";          // init's working directory
     int64_t uid = -1, gid = -1;     // init's user and group inside; -1: root
     int ttyCount = 0;
+    // tty.login is set: tty1..N are made by the supervisor on first use
+    // (enter/container_tty), so the start makes the console only.
+    bool ttysOnDemand = false;
     uint64_t shmBytes = 0;  // size of /dev/shm (see makeSpawnSpec)
     std::vector<PlannedMount> mounts;  // in the order they are made (planMounts)
     SecuritySettings security;
