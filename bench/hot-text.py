@@ -11,7 +11,10 @@ share a few windows; everything else keeps the default order. First comes
 what a running container's supervisor serves with (attach, freeze, info,
 stop), up to the symbol __xc_text_serving_end: once its start is over the
 supervisor drops the page-table entries of all text past it
-(lib/src/base/program_text.hpp), so its PSS keeps only that.
+(lib/src/base/program_text.hpp), so its PSS keeps only that. Then the
+IRELATIVE resolvers (glibc's string functions), which every process runs
+before main, each too briefly to be sampled; then the rest, by how many
+programs ran it.
 
 What runs is found by sampling, not instrumentation: perf records each
 start (tool, supervisor, the init child before its exec) and, system-wide,
@@ -75,6 +78,22 @@ def read_map(path):
         i += 1
     out.sort()
     return out
+
+
+def resolver_sections(binary, secs):
+    """Indices into `secs` of the sections holding the binary's IRELATIVE
+    resolvers: every process runs them all before main, each for a moment
+    (so sampling rarely sees them), and scattered they cost a fault each."""
+    out = subprocess.run(["readelf", "-rW", binary], capture_output=True, text=True, check=True).stdout
+    found = set()
+    for line in out.split("\n"):
+        if "IRELATIV" not in line:
+            continue
+        ip = int(line.split()[-1], 16)
+        k = bisect.bisect_right(secs, (ip, float("inf"))) - 1
+        if k >= 0 and ip < secs[k][0] + secs[k][1]:
+            found.add(k)
+    return found
 
 
 def rule(section, fil):
@@ -208,6 +227,10 @@ def main():
             rules.append(r)
     rules.append(f"{SERVING_END} = .;")
     serving_bytes = total
+    # Then what every process runs first: its start-up, together.
+    for b in BINARIES:
+        for k in sorted(resolver_sections(os.path.join(build, b), maps[b])):
+            place(b, k)
     for b in BINARIES:
         for k in sorted(users[b], key=lambda k: (-len(users[b][k]), sorted(users[b][k]), k)):
             place(b, k)

@@ -86,8 +86,6 @@ private:
     Status takePtys();
     // The starter hung up the ready socket: it no longer waits for us.
     bool starterGone() const;
-    // Kills and removes what a crashed supervisor left in the cgroup.
-    Status cleanupCgroup();
     void onSignal();
     void onAccept();
     void onConsole();
@@ -180,19 +178,6 @@ Status Monitor::loadAndPrepare() {
     return {};
 }
 
-Status Monitor::cleanupCgroup() {
-    Cgroup cg(layout_, paths_.cgroupPath());
-    if (!cg.exists()) return {};
-    if (pid_t other = otherSupervisor(cg); other > 0)
-        return Error::msg("is already running (supervised by xc-supervisor pid " + std::to_string(other) +
-                              "; its runtime state under " + paths_.runDir() + " was lost)",
-                          EBUSY);
-    if (auto st = cg.killAll(); !st) log_.warn("kill leftover processes: " + st.error().message());
-    if (auto st = cg.waitEmpty(milliseconds(5000)); !st) log_.warn(st.error().message());
-    if (auto st = cg.destroy(); !st) log_.warn("remove cgroup: " + st.error().message());
-    return {};
-}
-
 bool Monitor::starterGone() const {
     if (!opts_.ready) return false;
     struct pollfd p = {opts_.ready.get(), 0, 0};
@@ -223,7 +208,7 @@ Status Monitor::launch() {
     XC_TRY(chooseLxcfs(cfg_.lxcfs, lxcfsPath_, spec_));
     if (!spec_.lxcfsDir.empty()) log_.info("lxcfs: binding its /proc and /sys files from " + spec_.lxcfsDir);
     if (!spec_.lxcfsNote.empty()) log_.info(spec_.lxcfsNote);
-    XC_TRY(cleanupCgroup());  // left by a crashed supervisor, or the previous boot of a reboot
+    XC_TRY(cleanupLeftCgroup(layout_, paths_, log_));  // a crashed supervisor's, or the previous boot's
     XC_TRY(hooks_.preStart(log_));
     XC_ASSIGN(spec_.seccompProgram, cachedSeccomp(spec_.seccomp, host_.runRoot + "/seccomp"));
     XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath).ctx("create cgroup"));

@@ -78,4 +78,17 @@ pid_t otherSupervisor(const Cgroup& cg) {
     return -1;
 }
 
+Status cleanupLeftCgroup(const CgroupLayout& layout, const ContainerPaths& paths, const Log& log) {
+    Cgroup cg(layout, paths.cgroupPath());
+    if (!cg.exists()) return {};
+    if (pid_t other = otherSupervisor(cg); other > 0)
+        return Error::msg("is already running (supervised by xc-supervisor pid " + std::to_string(other) +
+                              "; its runtime state under " + paths.runDir() + " was lost)",
+                          EBUSY);
+    if (auto st = cg.killAll(); !st) log.warn("kill leftover processes: " + st.error().message());
+    if (auto st = cg.waitEmpty(std::chrono::milliseconds(5000)); !st) log.warn(st.error().message());
+    if (auto st = cg.destroy(); !st) log.warn("remove cgroup: " + st.error().message());
+    return {};
+}
+
 }  // namespace xc

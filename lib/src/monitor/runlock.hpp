@@ -58,4 +58,9 @@ Result<RunLock> lockContainer(const ContainerPaths& paths);
 // to start over. Its pid, or -1.
 pid_t otherSupervisor(const Cgroup& cg);
 
+// Kills and removes what a crashed supervisor (or the boot before a
+// reboot) left in the container's cgroup; EBUSY if another supervisor
+// runs the container.
+Status cleanupLeftCgroup(const CgroupLayout& layout, const ContainerPaths& paths, const Log& log);
+
 }  // namespace xc
