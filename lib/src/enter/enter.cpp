@@ -32,7 +32,6 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -42,16 +41,12 @@
 #include "enter/enter.hpp"
 #include "enter/container_pty.hpp"
 #include "mount/rootdir.hpp"
-#include "pty/probe.hpp"
 #include "spawn/spawn.hpp"
 
 extern char** environ;
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
-#endif
-#ifndef DEVPTS_SUPER_MAGIC
-#define DEVPTS_SUPER_MAGIC 0x1cd1
 #endif
 
 namespace xc {
