@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -329,6 +330,35 @@ TEST_F(Attach, RunsInsideTheContainersCgroup) {
     XC_EXPECT_OK(mine);
     EXPECT_EQ(mine.out, its.out) << "the attached command is in other cgroups than the init";
     XC_EXPECT_OK(kill("a6"));
+}
+
+// Without a terminal the tool forks nothing: its own process enters and
+// waits for the command (as xc-attach-init, from the sealed copy), and
+// what it prints and returns is what the forking tool did.
+TEST_F(Attach, WithoutATerminalTheToolItselfWaitsForTheCommand) {
+    XC_ASSERT_OK(create("a9"));
+    XC_ASSERT_OK(start("a9"));
+    Running r = spawn({toolPath("xc-attach"), "-P", base_, "-n", "a9", "--", "sleep", "30"});
+    ASSERT_GT(r.pid, 0);
+    std::string exe;
+    std::vector<pid_t> children;
+    waitUntil([&] {
+        char buf[256] = {};
+        ssize_t n = ::readlink(("/proc/" + std::to_string(r.pid) + "/exe").c_str(), buf, sizeof buf - 1);
+        exe = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+        return contains(exe, "xc-attach-init");
+    }, 10);
+    EXPECT_TRUE(contains(exe, "memfd:xc-attach-init")) << "the tool's process runs " << exe;
+    std::string kids;
+    std::ifstream(("/proc/" + std::to_string(r.pid) + "/task/" + std::to_string(r.pid) + "/children").c_str()) >> kids;
+    EXPECT_EQ(commOf(static_cast<pid_t>(std::atol(kids.c_str()))), "sleep") << "the command is the tool's child";
+    ::kill(r.pid, SIGKILL);  // the command dies with it (its parent-death signal)
+    wait(r);
+    RunResult missing = attach("a9", {"/no/such/program"});
+    EXPECT_EQ(missing.status, 127) << missing.describe();
+    EXPECT_EQ(missing.err, "xc-attach: a9: exec /no/such/program in the container: No such file or directory\n")
+        << missing.describe();
+    XC_EXPECT_OK(kill("a9"));
 }
 
 TEST_F(Attach, StoppedContainerFailsClearly) {

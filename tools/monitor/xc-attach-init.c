@@ -12,7 +12,13 @@
  * copy into the memfd, its exec and its start-up are paid on every attach.
  *
  *   xc-attach-init CHANNEL_FD CTTY_FD CALLER_PID -- CMD [ARG...]
+ *   xc-attach-init --in-place PREFIX CTTY_FD -- CMD [ARG...]
  *   envp: the command's environment (PATH included)
+ *
+ * In place (xc-attach without a pty: the tool's own process entered and
+ * exec'd us), nobody reads a channel: an error is printed on stderr as
+ * "PREFIX: what: reason", and a command killed by signal N gives exit
+ * status 128+N, as the tool would have returned.
  *
  * On CHANNEL_FD (a SOCK_SEQPACKET socket to the caller) it sends "exec" once
  * the command runs, or "err " and an error as the library's
@@ -50,7 +56,26 @@ static int errorText(char* buf, size_t size, int err, const char* what, const ch
     return n < 0 ? 0 : (size_t)n >= size ? (int)size - 1 : n;
 }
 
+/* In place: the prefix errors are printed after; NULL with a channel. */
+static const char* inPlacePrefix = NULL;
+
+/* Prints an error in Error::serialize's form as the tool would. */
+static void printError(const char* serialized) {
+    char* rest = NULL;
+    long err = strtol(serialized, &rest, 10);
+    int show = 0, n = 0;
+    if (rest && sscanf(rest, " %d %*d %n", &show, &n) >= 1 && n > 0) rest += n;
+    if (show && err > 0)
+        fprintf(stderr, "%s: %s: %s\n", inPlacePrefix, rest, strerror((int)err));
+    else
+        fprintf(stderr, "%s: %s\n", inPlacePrefix, rest ? rest : serialized);
+}
+
 static void sendError(int channel, int err, const char* what) {
+    if (inPlacePrefix) {
+        fprintf(stderr, "%s: %s: %s\n", inPlacePrefix, what, strerror(err));
+        return;
+    }
     char msg[512] = "err ";
     int n = errorText(msg + 4, sizeof msg - 4, err, what, NULL, NULL);
     (void)!send(channel, msg, (size_t)n + 4, MSG_NOSIGNAL);
@@ -146,6 +171,7 @@ static void runCommand(int ctty, char** cmd, char** envp, const struct sigaction
 static int passOn(int status) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     int sig = WTERMSIG(status);
+    if (inPlacePrefix) return 128 + sig;
     struct rlimit none = {0, 0};
     setrlimit(RLIMIT_CORE, &none);
     signal(sig, SIG_DFL);
@@ -159,16 +185,22 @@ static int passOn(int status) {
 
 int main(int argc, char** argv, char** envp) {
     prctl(PR_SET_DUMPABLE, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int channel = argc >= 6 ? atoi(argv[1]) : -1, ctty = argc >= 6 ? atoi(argv[2]) : -1;
-    if (argc < 6 || strcmp(argv[4], "--") != 0 || channel <= 2 || ctty < -1 || ctty > 2) {
+    const int inPlace = argc >= 6 && strcmp(argv[1], "--in-place") == 0;
+    int channel = argc >= 6 && !inPlace ? atoi(argv[1]) : -1;
+    int ctty = argc >= 6 ? atoi(argv[inPlace ? 3 : 2]) : -1;
+    if (argc < 6 || strcmp(argv[4], "--") != 0 || (!inPlace && channel <= 2) || ctty < -1 || ctty > 2) {
         fprintf(stderr, "xc-attach-init is run by xc-attach; see xc-attach --help\n");
         return 2;
     }
-    pid_t caller = (pid_t)atol(argv[3]);
     char** cmd = argv + 5;
-    if (getppid() != caller) return 1;
-    fcntl(channel, F_SETFD, FD_CLOEXEC);
+    if (inPlace) {
+        inPlacePrefix = argv[2];
+    } else {
+        /* A child of its caller, dying with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != (pid_t)atol(argv[3])) return 1;
+        fcntl(channel, F_SETFD, FD_CLOEXEC);
+    }
     struct sigaction ign, saved[PASSED_COUNT];
     memset(&ign, 0, sizeof ign);
     ign.sa_handler = SIG_IGN;
@@ -190,20 +222,26 @@ int main(int argc, char** argv, char** envp) {
         runCommand(ctty, cmd, envp, saved, p[1]);
     }
     close(p[1]);
-    char msg[4096 + 4] = "err ";
+    char msg[4 + 4096 + 1] = "err ";  /* the prefix, the error, a NUL */
+    const size_t room = sizeof msg - 5;
     size_t len = 0;
     for (;;) {
-        ssize_t n = read(p[0], msg + 4 + len, sizeof msg - 4 - len);
+        ssize_t n = read(p[0], msg + 4 + len, room - len);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         len += (size_t)n;
-        if (len == sizeof msg - 4) break;
+        if (len == room) break;
     }
-    if (len == 0)
-        (void)!send(channel, "exec", 4, MSG_NOSIGNAL);
-    else
-        (void)!send(channel, msg, len + 4, MSG_NOSIGNAL);
-    close(channel);
+    if (inPlace) {
+        msg[4 + len] = '\0';
+        if (len > 0) printError(msg + 4);
+    } else {
+        if (len == 0)
+            (void)!send(channel, "exec", 4, MSG_NOSIGNAL);
+        else
+            (void)!send(channel, msg, len + 4, MSG_NOSIGNAL);
+        close(channel);
+    }
     int status = 0;
     while (waitpid((pid_t)pid, &status, 0) < 0) {
         if (errno != EINTR) return 1;

@@ -27,4 +27,8 @@ struct AttachOptions {
     int stdioFds[3] = {0, 1, 2};
 };
 
+// Whether an attach with these options gives the command a pty (Auto: one
+// of the caller's stdin, stdout or stderr is a terminal).
+bool attachUsesPty(AttachOptions::Pty mode);
+
 }  // namespace xc

@@ -207,6 +207,14 @@ public:
     // (its code, or the same signal); the caller reaps it (waitpid). It
     // dies with the thread that started it.
     Result<AttachStarted> attachStart(const AttachOptions& o);
+    // xc-attach's way where no pty is used (attachUsesPty false): this
+    // process itself enters and becomes the command's waiter, so no fork
+    // and no wait stand between the caller and the command; the process
+    // exits as the command does (its code, 128+N for signal N). Returns
+    // only a failure before it entered; a later one is printed on stderr
+    // as "PREFIX: message" and the process exits 1 (126/127: the command
+    // could not be run).
+    Status attachInPlace(const AttachOptions& o, const std::string& reportPrefix);
     // Refuses a running container unless `force` (then killed first), and
     // one that another command is starting, creating or destroying. The
     // directory is renamed away first, so a killed destroy leaves either

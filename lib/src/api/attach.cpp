@@ -147,6 +147,35 @@ Result<std::pair<AttachInfo, UniqueFd>> askSupervisor(const Container& c) {
     return std::make_pair(std::move(info), std::move(r->fds[0]));
 }
 
+// What the entering process needs, resolved before it starts, with the
+// fds the plan names (held open here).
+struct Prepared {
+    EnterPlan plan;
+    UniqueFd initPidfd, helper;
+};
+
+Result<Prepared> prepareAttach(const Container& c, const AttachOptions& o) {
+    XC_ASSIGN(auto init, askSupervisor(c));
+    XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
+    std::string helperPath = libexecProgram(c.host(), kAttachInitName);
+    Prepared out;
+    out.helper.reset(::open(helperPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!out.helper) return Error::sys("open the attach helper " + helperPath);
+    out.initPidfd = std::move(init.second);
+    EnterPlan& plan = out.plan;
+    plan.opts = o;
+    plan.initPidfd = out.initPidfd.get();
+    plan.initPid = init.first.initPid;
+    plan.cgroup = Cgroup(layout, c.paths().cgroupPath());
+    plan.security.capDrop = init.first.capDrop;
+    plan.security.capKeep = init.first.capKeep;
+    XC_ASSIGN(plan.seccomp, cachedSeccomp(init.first.seccomp, c.host().runRoot + "/seccomp").ctx("attach"));
+    plan.pty = planPty(o.pty);
+    plan.helperFd = out.helper.get();
+    plan.caller = ::getpid();
+    return out;
+}
+
 // Plans and clones the entering child; the caller gets the child and its
 // end of the sync channel.
 struct Launched {
@@ -156,31 +185,15 @@ struct Launched {
 };
 
 Result<Launched> launchAttach(const Container& c, const AttachOptions& o) {
-    XC_ASSIGN(auto init, askSupervisor(c));
-    XC_ASSIGN(CgroupLayout layout, CgroupLayout::detect());
-    std::string helperPath = libexecProgram(c.host(), kAttachInitName);
-    UniqueFd helper(::open(helperPath.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!helper) return Error::sys("open the attach helper " + helperPath);
-    EnterPlan plan;
-    plan.opts = o;
-    plan.initPidfd = init.second.get();
-    plan.initPid = init.first.initPid;
-    plan.cgroup = Cgroup(layout, c.paths().cgroupPath());
-    plan.security.capDrop = init.first.capDrop;
-    plan.security.capKeep = init.first.capKeep;
-    XC_ASSIGN(plan.seccomp, cachedSeccomp(init.first.seccomp, c.host().runRoot + "/seccomp").ctx("attach"));
-    plan.pty = planPty(o.pty);
-    plan.helperFd = helper.get();
-    plan.caller = ::getpid();
-
+    XC_ASSIGN(Prepared prep, prepareAttach(c, o));
     XC_ASSIGN(auto chans, Channel::pair());
     XC_ASSIGN(Process child, cloneChild(0));
     if (child.pid() == 0) {
         chans.first.close();
-        enterContainer(plan, chans.second);
+        enterContainer(prep.plan, chans.second);
     }
     chans.second.close();
-    return Launched{std::move(child), std::move(chans.first), plan.pty};
+    return Launched{std::move(child), std::move(chans.first), prep.plan.pty};
 }
 
 }  // namespace
@@ -193,6 +206,15 @@ Result<AttachExit> Container::attach(const AttachOptions& o) {
     XC_ASSIGN(Channel::Message msg, l.channel.recv());
     XC_ASSIGN(int status, l.child.wait());
     return attachExit(status, msg);
+}
+
+bool attachUsesPty(AttachOptions::Pty mode) { return planPty(mode).use; }
+
+Status Container::attachInPlace(const AttachOptions& o, const std::string& reportPrefix) {
+    if (attachUsesPty(o.pty)) return Error::msg("attach in place: a pty attach needs a caller that proxies it", EINVAL);
+    XC_ASSIGN(Prepared prep, prepareAttach(*this, o));
+    prep.plan.inPlacePrefix = reportPrefix.empty() ? std::string("xc-attach") : reportPrefix;
+    enterContainer(prep.plan, Channel());
 }
 
 Result<AttachStarted> Container::attachStart(const AttachOptions& o) {

@@ -38,6 +38,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include <cstdio>
+
 #include "enter/enter.hpp"
 #include "enter/container_pty.hpp"
 #include "mount/rootdir.hpp"
@@ -53,8 +55,12 @@ namespace xc {
 
 namespace {
 
-[[noreturn]] void fail(const Channel& ch, const Error& e) {
-    ch.sendError(e);
+// The caller's channel hears of a failure; entering in place, our stderr.
+[[noreturn]] void fail(const EnterPlan& p, const Channel& ch, const Error& e) {
+    if (p.inPlacePrefix.empty())
+        ch.sendError(e);
+    else
+        std::fprintf(stderr, "%s: %s\n", p.inPlacePrefix.c_str(), e.messageWithHint().c_str());
     ::_exit(1);
 }
 
@@ -128,8 +134,9 @@ Status confine(const EnterPlan& p) {
     if (::setresgid(gid, gid, gid) < 0) return Error::sys("set gid " + std::to_string(gid));
     if (::setresuid(uid, uid, uid) < 0) return Error::sys("set uid " + std::to_string(uid));
     // A change of credentials clears both: set them again.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::prctl(PR_SET_DUMPABLE, 0);
+    if (!p.inPlacePrefix.empty()) return {};
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != p.caller) return Error::msg("the caller is gone", ECHILD);
     return {};
 }
@@ -180,19 +187,22 @@ std::vector<std::string> attachEnvironment(const AttachOptions& o, const std::st
     auto [shell, home] = passwdEntry(p.opts.uid, root);
     std::vector<std::string> cmd = p.opts.cmd.empty() ? std::vector<std::string>{shell} : p.opts.cmd;
     std::string cwd = p.opts.cwd.empty() ? home : p.opts.cwd;
-    if (::chdir(cwd.c_str()) < 0 && ::chdir("/") < 0) fail(ch, Error::sys("chdir /"));
+    if (::chdir(cwd.c_str()) < 0 && ::chdir("/") < 0) fail(p, ch, Error::sys("chdir /"));
     std::vector<std::string> env = attachEnvironment(p.opts, home);
-    std::vector<std::string> args = {kAttachInitName, std::to_string(ch.fd()), std::to_string(ctty),
-                                     std::to_string(p.caller), "--"};
+    const bool inPlace = !p.inPlacePrefix.empty();
+    std::vector<std::string> args = {kAttachInitName, inPlace ? "--in-place" : std::to_string(ch.fd()),
+                                     inPlace ? p.inPlacePrefix : std::to_string(ctty),
+                                     inPlace ? std::to_string(ctty) : std::to_string(p.caller), "--"};
     args.insert(args.end(), cmd.begin(), cmd.end());
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     for (auto& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
-    if (::fcntl(ch.fd(), F_SETFD, 0) < 0) fail(ch, Error::sys("pass the sync channel to the attach helper"));
+    if (!inPlace && ::fcntl(ch.fd(), F_SETFD, 0) < 0)
+        fail(p, ch, Error::sys("pass the sync channel to the attach helper"));
     ::syscall(SYS_execveat, helper, "", argv.data(), envp.data(), AT_EMPTY_PATH);
-    fail(ch, Error::sys("run the attach helper"));
+    fail(p, ch, Error::sys("run the attach helper"));
 }
 
 // The fds the caller chose onto 0, 1 and 2 (AttachOptions::stdioFds):
@@ -213,28 +223,32 @@ Status remapStdio(const int (&fds)[3]) {
 
 void enterContainer(const EnterPlan& p, const Channel& ch) {
     ::prctl(PR_SET_DUMPABLE, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != p.caller) ::_exit(1);
+    // A child dies with its caller (and never serves another one); in
+    // place, this is the caller.
+    if (p.inPlacePrefix.empty()) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != p.caller) ::_exit(1);
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (auto st = remapStdio(p.opts.stdioFds); !st) fail(ch, st.error());
+    if (auto st = remapStdio(p.opts.stdioFds); !st) fail(p, ch, st.error());
     closeFdsFrom(3, {p.initPidfd, p.helperFd, ch.fd()});
     auto helper = sealedCopy(p.helperFd);  // before the cgroup: not charged to the container
-    if (!helper) fail(ch, helper.error());
+    if (!helper) fail(p, ch, helper.error());
     ::close(p.helperFd);
-    if (auto st = joinContainer(p); !st) fail(ch, st.error());
+    if (auto st = joinContainer(p); !st) fail(p, ch, st.error());
     ::close(p.initPidfd);
     UniqueFd rootFd(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!rootFd) fail(ch, Error::sys("open the container's root"));
+    if (!rootFd) fail(p, ch, Error::sys("open the container's root"));
     RootDir root = RootDir::fromFd(std::move(rootFd), "the container");
     int ctty = p.controllingFd;
     if (p.pty.use) {
         auto t = ptyInside(p.pty, p.opts.uid, root, ch);
-        if (!t) fail(ch, t.error().wrap("set up the terminal"));
+        if (!t) fail(p, ch, t.error().wrap("set up the terminal"));
         ctty = *t;
     }
-    if (auto st = confine(p); !st) fail(ch, st.error());
+    if (auto st = confine(p); !st) fail(p, ch, st.error());
     execHelper(p, root, helper->get(), ctty, ch);
 }
 

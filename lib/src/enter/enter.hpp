@@ -61,10 +61,15 @@ struct EnterPlan {
     int controllingFd = -1;
     int helperFd = -1;  // xc-attach-init, opened on the host
     pid_t caller = -1;
+    // Entering in place (Container::attachInPlace): no caller waits, there
+    // is no channel (its fd is -1), and a failure is printed on stderr
+    // after this prefix ("xc-attach: web").
+    std::string inPlacePrefix;
 };
 
-// In the entering child: never returns (execs xc-attach-init, or reports
-// the failure on `ch` and exits 1).
+// In the entering child (or, with plan.inPlacePrefix, the caller itself):
+// never returns (execs xc-attach-init, or reports the failure on `ch` or
+// stderr and exits 1).
 [[noreturn]] void enterContainer(const EnterPlan& plan, const Channel& ch);
 
 }  // namespace xc
