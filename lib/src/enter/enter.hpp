@@ -15,7 +15,11 @@
 // EOF without either: the child died (its wait status says how).
 //
 // xc-attach runs commands this way (api/attach.cpp), and the supervisor
-// the logins it starts on a tty (monitor/tty_logins.cpp).
+// the logins it starts on a tty (monitor/tty_logins.cpp). Without a pty,
+// xc-attach itself is the entering process (Container::attachInPlace): it
+// has nothing to proxy, and a fork of the 6 MB tool, with the faults its
+// child takes, cost ~2.5 ms of an 11 ms attach on a VM with shadow page
+// tables.
 #pragma once
 
 #include <sys/types.h>
