@@ -72,10 +72,7 @@ int Tool::fail(const Error& e) const { return fail(e.messageWithHint()); }
 
 int Tool::fail(const std::string& message) const {
     if (ctx_) ctx_->log().error(message);
-    if (name_.empty())
-        std::fprintf(stderr, "%s: %s\n", tool_.c_str(), message.c_str());
-    else
-        std::fprintf(stderr, "%s: %s: %s\n", tool_.c_str(), name_.c_str(), message.c_str());
+    std::fprintf(stderr, "%s: %s\n", messagePrefix().c_str(), message.c_str());
     return kExitFailure;
 }
 

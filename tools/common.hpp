@@ -44,6 +44,8 @@ public:
     // The container named by -n (the name validated).
     Result<Container> container() const;
 
+    // "xc-<tool>: <name>" (without -n: "xc-<tool>"), what fail() prints first.
+    std::string messagePrefix() const { return name_.empty() ? tool_ : tool_ + ": " + name_; }
     // Prints "xc-<tool>: <name>: <message>[; <hint>]" and returns kExitFailure.
     int fail(const Error& e) const;
     int fail(const std::string& message) const;

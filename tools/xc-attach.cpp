@@ -61,7 +61,7 @@ int xc_attach_main(int argc, char** argv) {
     if (!c) return t.fail(c.error());
     // Without a pty nothing needs proxying: this process enters and becomes
     // the command's waiter itself (one fork and its page faults less).
-    if (!attachUsesPty(o.pty)) return t.fail(c->attachInPlace(o, "xc-attach: " + c->name()).error());
+    if (!attachUsesPty(o.pty)) return t.fail(c->attachInPlace(o, t.messagePrefix()).error());
     // Ctrl-C and Ctrl-\ are for the command (it shares our process group,
     // or gets them through its pty); we only wait for its status. A no-op
     // handler, not SIG_IGN, which the command would inherit; an ignore we

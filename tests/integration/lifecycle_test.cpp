@@ -341,7 +341,6 @@ TEST_F(Attach, WithoutATerminalTheToolItselfWaitsForTheCommand) {
     Running r = spawn({toolPath("xc-attach"), "-P", base_, "-n", "a9", "--", "sleep", "30"});
     ASSERT_GT(r.pid, 0);
     std::string exe;
-    std::vector<pid_t> children;
     waitUntil([&] {
         char buf[256] = {};
         ssize_t n = ::readlink(("/proc/" + std::to_string(r.pid) + "/exe").c_str(), buf, sizeof buf - 1);

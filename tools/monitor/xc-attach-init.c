@@ -16,9 +16,10 @@
  *   envp: the command's environment (PATH included)
  *
  * In place (xc-attach without a pty: the tool's own process entered and
- * exec'd us), nobody reads a channel: an error is printed on stderr as
- * "PREFIX: what: reason", and a command killed by signal N gives exit
- * status 128+N, as the tool would have returned.
+ * exec'd us), nobody reads a channel: an error, ours or the command's
+ * process's before its exec, is printed on stderr as "PREFIX: what:
+ * reason", and a command killed by signal N gives exit status 128+N, as
+ * the tool would have returned.
  *
  * On CHANNEL_FD (a SOCK_SEQPACKET socket to the caller) it sends "exec" once
  * the command runs, or "err " and an error as the library's
@@ -59,21 +60,14 @@ static int errorText(char* buf, size_t size, int err, const char* what, const ch
 /* In place: the prefix errors are printed after; NULL with a channel. */
 static const char* inPlacePrefix = NULL;
 
-/* Prints an error in Error::serialize's form as the tool would. */
-static void printError(const char* serialized) {
-    char* rest = NULL;
-    long err = strtol(serialized, &rest, 10);
-    int show = 0, n = 0;
-    if (rest && sscanf(rest, " %d %*d %n", &show, &n) >= 1 && n > 0) rest += n;
-    if (show && err > 0)
-        fprintf(stderr, "%s: %s: %s\n", inPlacePrefix, rest, strerror((int)err));
-    else
-        fprintf(stderr, "%s: %s\n", inPlacePrefix, rest ? rest : serialized);
+/* In place, an error goes to stderr as the tool prints one. */
+static void printError(int err, const char* what, const char* name, const char* more) {
+    fprintf(stderr, "%s: %s%s%s: %s\n", inPlacePrefix, what, name ? name : "", more ? more : "", strerror(err));
 }
 
 static void sendError(int channel, int err, const char* what) {
     if (inPlacePrefix) {
-        fprintf(stderr, "%s: %s: %s\n", inPlacePrefix, what, strerror(err));
+        printError(err, what, NULL, NULL);
         return;
     }
     char msg[512] = "err ";
@@ -84,6 +78,10 @@ static void sendError(int channel, int err, const char* what) {
 /* In the command's process: never returns. A failure goes to errFd (the
  * pipe is close-on-exec: empty means it exec'd). */
 static void fail(int errFd, int err, const char* what, const char* name, const char* more, int code) {
+    if (inPlacePrefix) {
+        printError(err, what, name, more);
+        _exit(code);
+    }
     char msg[4096];
     int n = errorText(msg, sizeof msg, err, what, name, more);
     (void)!write(errFd, msg, (size_t)n);
@@ -222,20 +220,17 @@ int main(int argc, char** argv, char** envp) {
         runCommand(ctty, cmd, envp, saved, p[1]);
     }
     close(p[1]);
-    char msg[4 + 4096 + 1] = "err ";  /* the prefix, the error, a NUL */
-    const size_t room = sizeof msg - 5;
-    size_t len = 0;
-    for (;;) {
-        ssize_t n = read(p[0], msg + 4 + len, room - len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        len += (size_t)n;
-        if (len == room) break;
-    }
-    if (inPlace) {
-        msg[4 + len] = '\0';
-        if (len > 0) printError(msg + 4);
-    } else {
+    /* In place the command printed its own failure; else it goes to the caller. */
+    if (!inPlace) {
+        char msg[4096 + 4] = "err ";
+        size_t len = 0;
+        for (;;) {
+            ssize_t n = read(p[0], msg + 4 + len, sizeof msg - 4 - len);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            len += (size_t)n;
+            if (len == sizeof msg - 4) break;
+        }
         if (len == 0)
             (void)!send(channel, "exec", 4, MSG_NOSIGNAL);
         else

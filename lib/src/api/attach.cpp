@@ -211,8 +211,8 @@ Result<AttachExit> Container::attach(const AttachOptions& o) {
 bool attachUsesPty(AttachOptions::Pty mode) { return planPty(mode).use; }
 
 Status Container::attachInPlace(const AttachOptions& o, const std::string& reportPrefix) {
-    if (attachUsesPty(o.pty)) return Error::msg("attach in place: a pty attach needs a caller that proxies it", EINVAL);
     XC_ASSIGN(Prepared prep, prepareAttach(*this, o));
+    if (prep.plan.pty.use) return Error::msg("attach in place: a pty attach needs a caller that proxies it", EINVAL);
     prep.plan.inPlacePrefix = reportPrefix.empty() ? std::string("xc-attach") : reportPrefix;
     enterContainer(prep.plan, Channel());
 }

@@ -36,9 +36,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <sstream>
-
 #include <cstdio>
+#include <sstream>
 
 #include "enter/enter.hpp"
 #include "enter/container_pty.hpp"
@@ -57,7 +56,7 @@ namespace {
 
 // The caller's channel hears of a failure; entering in place, our stderr.
 [[noreturn]] void fail(const EnterPlan& p, const Channel& ch, const Error& e) {
-    if (p.inPlacePrefix.empty())
+    if (!p.inPlace())
         ch.sendError(e);
     else
         std::fprintf(stderr, "%s: %s\n", p.inPlacePrefix.c_str(), e.messageWithHint().c_str());
@@ -135,7 +134,7 @@ Status confine(const EnterPlan& p) {
     if (::setresuid(uid, uid, uid) < 0) return Error::sys("set uid " + std::to_string(uid));
     // A change of credentials clears both: set them again.
     ::prctl(PR_SET_DUMPABLE, 0);
-    if (!p.inPlacePrefix.empty()) return {};
+    if (p.inPlace()) return {};
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != p.caller) return Error::msg("the caller is gone", ECHILD);
     return {};
@@ -189,7 +188,7 @@ std::vector<std::string> attachEnvironment(const AttachOptions& o, const std::st
     std::string cwd = p.opts.cwd.empty() ? home : p.opts.cwd;
     if (::chdir(cwd.c_str()) < 0 && ::chdir("/") < 0) fail(p, ch, Error::sys("chdir /"));
     std::vector<std::string> env = attachEnvironment(p.opts, home);
-    const bool inPlace = !p.inPlacePrefix.empty();
+    const bool inPlace = p.inPlace();
     std::vector<std::string> args = {kAttachInitName, inPlace ? "--in-place" : std::to_string(ch.fd()),
                                      inPlace ? p.inPlacePrefix : std::to_string(ctty),
                                      inPlace ? std::to_string(ctty) : std::to_string(p.caller), "--"};
@@ -225,7 +224,7 @@ void enterContainer(const EnterPlan& p, const Channel& ch) {
     ::prctl(PR_SET_DUMPABLE, 0);
     // A child dies with its caller (and never serves another one); in
     // place, this is the caller.
-    if (p.inPlacePrefix.empty()) {
+    if (!p.inPlace()) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != p.caller) ::_exit(1);
     }

@@ -69,6 +69,7 @@ struct EnterPlan {
     // is no channel (its fd is -1), and a failure is printed on stderr
     // after this prefix ("xc-attach: web").
     std::string inPlacePrefix;
+    bool inPlace() const { return !inPlacePrefix.empty(); }
 };
 
 // In the entering child (or, with plan.inPlacePrefix, the caller itself):
