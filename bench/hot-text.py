@@ -46,7 +46,8 @@ BINARIES = ("xc-tools", "xc-supervisor")
 OUT = REPO / "cmake" / "hot-text.ld"
 SERVING_END = "__xc_text_serving_end"  # see lib/src/base/program_text.hpp
 # What runs after the supervisor has dropped the rest (program_text.cpp).
-ALSO_SERVING = ("*(.text._ZN2xc19releaseStartupPagesEv)", "*libc.a:madvise.o(.text)")
+ALSO_SERVING = ("*(.text._ZN2xc14StartupRelease7onEventEi)", "*(.text._ZN2xc14StartupRelease7releaseEv)",
+                "*(.text._ZN2xc19releaseStartupPagesEv)", "*libc.a:madvise.o(.text)")
 
 # One input section line of a GNU ld map: " NAME ADDR SIZE FILE", or the
 # name alone when it is long, then "   ADDR SIZE FILE" on the next line.

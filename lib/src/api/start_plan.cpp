@@ -105,7 +105,9 @@ std::vector<PlanSection> cgroupSections(const StartPlan& p) {
         groups.items.push_back(item({{"layout", cgroupModeName(p.layout.mode())},
                                      {"hierarchy", h.unified ? "cgroup2" : joined(h.controllers, ",")},
                                      {"group", cg.dirFor(h)},
-                                     {"processes", cg.payloadDirFor(h)}}));
+                                     {"processes", cg.payloadDirFor(h)},
+                                     {"made", inPart(h, CgroupPart::V1Cpuset) ? "last, while the init's first process mounts"
+                                                                             : "before the clone"}}));
     PlanSection limits{"cgroup limits", {}};
     for (const auto& w : p.cgroupWrites) {
         auto file = cg.fileFor(w);

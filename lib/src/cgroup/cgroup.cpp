@@ -19,6 +19,7 @@
 #include "base/fsutil.hpp"
 #include "base/number.hpp"
 #include "base/scope.hpp"
+#include "cgroup/cgroup_files.hpp"
 #include "cgroup/cgroup_tree.hpp"
 #include "cgroup/devices.hpp"
 
@@ -30,48 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 // v1 reports "no limit" as PAGE_COUNTER_MAX pages (9223372036854771712).
 constexpr uint64_t kV1Unlimited = uint64_t{1} << 62;
-
-// One write to a cgroup file open at `fd` (-1: its open failed, errno says why).
-Status cgWriteFd(int fd, const std::string& path, const std::string& value) {
-    if (fd < 0 || ::write(fd, value.data(), value.size()) < 0) {
-        int e = errno;
-        return Error::sys(e, "write " + value + " to " + path);
-    }
-    return {};
-}
-
-Status cgWrite(const std::string& path, const std::string& value) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    return cgWriteFd(fd.get(), path, value);
-}
-
-Result<std::string> cgRead(const std::string& path) {
-    XC_ASSIGN(std::string s, readFile(path));
-    return trim(s);
-}
-
-Result<uint64_t> cgReadU64(const std::string& path) {
-    XC_ASSIGN(std::string s, cgRead(path));
-    if (auto v = parseU64(s)) return *v;
-    return Error::msg("read " + path + ": not a number: '" + s + "'", EINVAL);
-}
-
-// A signed v1 value such as cpu.cfs_quota_us (-1 = no limit).
-Result<int64_t> cgReadI64(const std::string& path) {
-    XC_ASSIGN(std::string s, cgRead(path));
-    if (auto v = parseI64(s)) return *v;
-    return Error::msg("read " + path + ": not a number: '" + s + "'", EINVAL);
-}
-
-// "key value" lines (cgroup.events, cpu.stat): the value of key.
-Result<std::string> keyedField(const std::string& path, const std::string& key) {
-    XC_ASSIGN(std::string s, readFile(path));
-    std::istringstream in(s);
-    std::string k, v;
-    while (in >> k >> v)
-        if (k == key) return v;
-    return Error::msg("read " + path + ": no '" + key + "' line", ENOENT);
-}
 
 bool validRel(const std::string& rel) {
     if (rel.empty() || rel.front() == '/' || rel.back() == '/') return false;
@@ -275,29 +234,49 @@ Status makePayloadIn(const CgroupHierarchy& h, const std::string& dir, const std
 
 }  // namespace
 
-Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& relPath) {
+bool inPart(const CgroupHierarchy& h, CgroupPart part) {
+    const bool v1Cpuset = !h.unified && h.has("cpuset");
+    switch (part) {
+    case CgroupPart::All: return true;
+    case CgroupPart::AllButV1Cpuset: return !v1Cpuset;
+    case CgroupPart::V1Cpuset: return v1Cpuset;
+    }
+    return false;
+}
+
+Result<Cgroup> Cgroup::create(const CgroupLayout& layout, const std::string& relPath, CgroupPart part) {
     if (!validRel(relPath)) return Error::msg("cgroup path '" + relPath + "' is not a relative path", EINVAL);
     if (layout.hierarchies().empty()) return Error::msg("create cgroup " + relPath + ": no cgroup hierarchy", ENOENT);
+    Cgroup cg(layout, relPath);
+    XC_TRY(cg.createPart(part));
+    return cg;
+}
+
+Status Cgroup::createPart(CgroupPart part) {
+    if (!validRel(rel_)) return Error::msg("cgroup path '" + rel_ + "' is not a relative path", EINVAL);
     // cgroup2 controllers we limit through unified: all on v2, on hybrid
     // only those that no v1 hierarchy holds.
     std::vector<std::string> enable;
-    if (const CgroupHierarchy* u = layout.unified())
+    if (const CgroupHierarchy* u = layout_.unified())
         for (const char* c : {"memory", "cpu", "cpuset", "pids"})
-            if (layout.forController(c) == u) enable.push_back(c);
+            if (layout_.forController(c) == u) enable.push_back(c);
 
     // The limits level first, with its device policy and nesting bounds,
     // then the payload below it: the v1 devices controller refuses
     // "deny all" once a group has children, and the payload inherits the
     // list when it is made.
-    const auto parts = components(relPath);
+    const auto parts = components(rel_);
     Rollback rollback;  // each directory made, removed newest first unless the whole group is made
-    for (const auto& h : layout.hierarchies()) XC_TRY(makeGroupIn(h, parts, enable, rollback));
-    Cgroup cg(layout, relPath);
-    XC_TRY(cg.applyDevicePolicy());
-    XC_TRY(cg.boundNesting());
-    for (const auto& h : layout.hierarchies()) XC_TRY(makePayloadIn(h, cg.dirFor(h), enable, rollback));
+    for (const auto& h : layout_.hierarchies())
+        if (inPart(h, part)) XC_TRY(makeGroupIn(h, parts, enable, rollback));
+    if (part != CgroupPart::V1Cpuset) {  // (devices and cgroup2 are never v1 cpuset)
+        XC_TRY(applyDevicePolicy());
+        XC_TRY(boundNesting());
+    }
+    for (const auto& h : layout_.hierarchies())
+        if (inPart(h, part)) XC_TRY(makePayloadIn(h, dirFor(h), enable, rollback));
     rollback.commit();
-    return cg;
+    return {};
 }
 
 Status Cgroup::applyDevicePolicy() {
@@ -428,27 +407,31 @@ Status Cgroup::apply(const CgroupSettings& s) {
     return applyWrites(writes);
 }
 
-Status Cgroup::applyWrites(const std::vector<CgroupWrite>& writes) {
+Status Cgroup::applyWrites(const std::vector<CgroupWrite>& writes, CgroupPart part) {
     if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
     LastFile last;
-    for (const auto& w : writes) XC_TRY(doWrite(*this, w, last));
+    for (const auto& w : writes) {
+        const CgroupHierarchy* h = layout_.forController(w.controller);
+        if (!h || inPart(*h, part)) XC_TRY(doWrite(*this, w, last));  // (no hierarchy: doWrite says so)
+    }
     return {};
 }
 
 Result<std::string> Cgroup::fileFor(const CgroupWrite& w) const { return writePath(*this, w); }
 
-Status Cgroup::addProcess(pid_t pid) {
+Status Cgroup::addProcess(pid_t pid, CgroupPart part) {
     if (!validRel(rel_)) return Error::msg("cgroup: bad path '" + rel_ + "'", EINVAL);
     const std::string p = std::to_string(pid);
-    for (const auto& h : layout_.hierarchies()) XC_TRY(cgWrite(payloadDirFor(h) + "/cgroup.procs", p));
+    for (const auto& h : layout_.hierarchies())
+        if (inPart(h, part)) XC_TRY(cgWrite(payloadDirFor(h) + "/cgroup.procs", p));
     return {};
 }
 
-Status addProcessExceptUnified(const Cgroup& cg, pid_t pid) {
+Status addProcessExceptUnified(const Cgroup& cg, pid_t pid, CgroupPart part) {
     if (!validRel(cg.relPath())) return Error::msg("cgroup: bad path '" + cg.relPath() + "'", EINVAL);
     const std::string p = std::to_string(pid);
     for (const auto& h : cg.layout().hierarchies())
-        if (!h.unified) XC_TRY(cgWrite(cg.payloadDirFor(h) + "/cgroup.procs", p));
+        if (!h.unified && inPart(h, part)) XC_TRY(cgWrite(cg.payloadDirFor(h) + "/cgroup.procs", p));
     return {};
 }
 
@@ -761,8 +744,8 @@ Result<FreezerState> Cgroup::freezerState() const {
 
 // ---------------------------------------------------------------- owner
 
-Result<OwnedCgroup> OwnedCgroup::create(const CgroupLayout& layout, const std::string& relPath) {
-    XC_ASSIGN(Cgroup cg, Cgroup::create(layout, relPath));
+Result<OwnedCgroup> OwnedCgroup::create(const CgroupLayout& layout, const std::string& relPath, CgroupPart part) {
+    XC_ASSIGN(Cgroup cg, Cgroup::create(layout, relPath, part));
     return OwnedCgroup(std::move(cg));
 }
 

@@ -123,6 +123,14 @@ struct CgroupUsage {
 bool sumBlkioV1(const std::string& text, uint64_t& read, uint64_t& write);
 bool sumIoStatV2(const std::string& text, uint64_t& read, uint64_t& write);
 
+// Which of a group's hierarchies a step covers. A start makes and enters
+// the v1 cpuset group last, while the init's first process builds its
+// mounts: the first cpuset group on a host turns the kernel's cpuset
+// static keys on (text patching with IPIs to every CPU, ~3 ms on a VM),
+// and a cpuset accounts nothing that set-up uses.
+enum class CgroupPart { All, AllButV1Cpuset, V1Cpuset };
+bool inPart(const CgroupHierarchy& h, CgroupPart part);
+
 // A container's cgroup, `relPath` ("xc/c1") in every hierarchy: the
 // limits level, which holds the limits, the device policy and the stats,
 // and below it the payload ("xc/c1/payload"), which holds the processes
@@ -141,8 +149,11 @@ public:
     // mems copied down on v1) with the default device policy (v1 list,
     // cgroup2 device program) and, on cgroup2, bounds on the depth and
     // number of groups inside; then the payload below it. A failure
-    // removes what it made.
-    static Result<Cgroup> create(const CgroupLayout& layout, const std::string& relPath);
+    // removes what it made. With a part, only its hierarchies: createPart
+    // makes the others later.
+    static Result<Cgroup> create(const CgroupLayout& layout, const std::string& relPath,
+                                 CgroupPart part = CgroupPart::All);
+    Status createPart(CgroupPart part);
 
     const CgroupLayout& layout() const { return layout_; }
     const std::string& relPath() const { return rel_; }
@@ -155,11 +166,11 @@ public:
     Status apply(const CgroupSettings& s);
     // The writes mapCgroupSettings made for this group's layout (the start
     // plan's list), in order.
-    Status applyWrites(const std::vector<CgroupWrite>& writes);
+    Status applyWrites(const std::vector<CgroupWrite>& writes, CgroupPart part = CgroupPart::All);
     // The file a write goes to: <hierarchy>/<relPath>/<file>.
     Result<std::string> fileFor(const CgroupWrite& w) const;
-    // Writes pid into cgroup.procs of the payload in every hierarchy.
-    Status addProcess(pid_t pid);
+    // Writes pid into cgroup.procs of the payload in every hierarchy (of `part`).
+    Status addProcess(pid_t pid, CgroupPart part = CgroupPart::All);
     // Gives the payload group (cgroup2 and name=systemd) to uid:gid, the
     // host ids of an unprivileged container's root (see delegate.cpp).
     Status delegatePayload(uid_t uid, gid_t gid) const;
@@ -205,7 +216,8 @@ class OwnedCgroup {
 public:
     OwnedCgroup() = default;
     // Cgroup::create, owned.
-    static Result<OwnedCgroup> create(const CgroupLayout& layout, const std::string& relPath);
+    static Result<OwnedCgroup> create(const CgroupLayout& layout, const std::string& relPath,
+                                      CgroupPart part = CgroupPart::All);
     OwnedCgroup(OwnedCgroup&& o) noexcept : cg_(std::move(o.cg_)), owned_(std::exchange(o.owned_, false)) {}
     OwnedCgroup& operator=(OwnedCgroup&& o) noexcept;
     OwnedCgroup(const OwnedCgroup&) = delete;

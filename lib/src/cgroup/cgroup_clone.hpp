@@ -13,7 +13,7 @@ namespace xc {
 // on a host without cgroup2.
 Result<UniqueFd> openUnifiedPayload(const Cgroup& cg);
 
-// Cgroup::addProcess for every hierarchy but the cgroup2 one.
-Status addProcessExceptUnified(const Cgroup& cg, pid_t pid);
+// Cgroup::addProcess for every hierarchy (of `part`) but the cgroup2 one.
+Status addProcessExceptUnified(const Cgroup& cg, pid_t pid, CgroupPart part = CgroupPart::All);
 
 }  // namespace xc

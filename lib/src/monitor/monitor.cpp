@@ -3,7 +3,6 @@
 #include "monitor/monitor.hpp"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -26,11 +25,11 @@
 #include "config/unsupported.hpp"
 #include "xc/config.hpp"
 #include "base/fsutil.hpp"
-#include "base/program_text.hpp"
 #include "monitor/events.hpp"
 #include "monitor/ephemeral.hpp"
 #include "monitor/ipc.hpp"
 #include "monitor/requests.hpp"
+#include "monitor/startup_release.hpp"
 #include "monitor/runlock.hpp"
 #include "monitor/signals.hpp"
 #include "monitor/started.hpp"
@@ -75,6 +74,7 @@ public:
     void abortStart();
     // Tells the starter; false if it is gone (it gave up waiting).
     bool reportReady(const Status& st);
+    void releaseStartupMemory() { startupRelease_.begin(std::move(answeredStarter_), epoll_.get()); }
     // The start is rolled back after the init ran: ABORTING while every
     // process of the container is killed, then STOPPED and gone (loop()).
     void beginAbort(const std::string& why);
@@ -154,6 +154,8 @@ private:
     Clock::time_point rebootDeadline_;
     Clock::time_point stopDeadline_;  // while stopping: when the stop timer kills
     bool done_ = false;
+    UniqueFd answeredStarter_;  // the ready socket after "ok"
+    StartupRelease startupRelease_;
     int haltSignal_ = SIGPWR;
     std::string lxcfsPath_;  // xc.conf's lxcfs.path
     std::vector<UniqueFd> stopWaiters_;
@@ -211,12 +213,15 @@ Status Monitor::launch() {
     XC_TRY(cleanupLeftCgroup(layout_, paths_, log_));  // a crashed supervisor's, or the previous boot's
     XC_TRY(hooks_.preStart(log_));
     XC_ASSIGN(spec_.seccompProgram, cachedSeccomp(spec_.seccomp, host_.runRoot + "/seccomp"));
-    XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath).ctx("create cgroup"));
-    XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites).ctx("apply cgroup limits"));
+    // The v1 cpuset group last, while the init's first process mounts (CgroupPart).
+    XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath, CgroupPart::AllButV1Cpuset).ctx("create cgroup"));
+    XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites, CgroupPart::AllButV1Cpuset).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     XC_ASSIGN(init_, spawnInit(
                          spec_, *cgroup_,
                          [this](pid_t pid) -> Status {
+                             XC_TRY(cgroup_->createPart(CgroupPart::V1Cpuset).ctx("create cgroup"));
+                             XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites, CgroupPart::V1Cpuset).ctx("apply cgroup limits"));
                              XC_ASSIGN(network_, ContainerNetwork::setup(plan_.interfaces, pid, log_).ctx("set up the network"));
                              return {};
                          },
@@ -285,8 +290,11 @@ bool Monitor::reportReady(const Status& st) {
     ssize_t n;
     do n = ::send(opts_.ready.get(), msg.data(), msg.size(), MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
+    const bool sent = n == static_cast<ssize_t>(msg.size());
+    // EOF for the starter, which reads to it; its close then tells us it has the answer.
+    if (sent && st && ::shutdown(opts_.ready.get(), SHUT_WR) == 0) answeredStarter_ = std::move(opts_.ready);
     opts_.ready.reset();
-    return n == static_cast<ssize_t>(msg.size());
+    return sent;
 }
 
 void Monitor::beginAbort(const std::string& why) {
@@ -739,6 +747,7 @@ int Monitor::loop() {
             if (fd == signals_.get()) onSignal();
             else if (listen_ && fd == listen_.get()) onAccept();
             else if (fd == stopTimer_.get()) onStopTimer();
+            else if (startupRelease_.owns(fd)) startupRelease_.onEvent(fd);
             else if (requests_->owns(fd)) {
                 if (auto r = requests_->take(fd, log_)) handle(r->conn.get(), r->request);
             }
@@ -775,10 +784,8 @@ int runMonitor(MonitorOptions opts) {
     // Nobody to hear "ok" (xc-start timed out, or was killed): the start
     // failed for its caller, so the container must not run on.
     if (!m.reportReady(st)) m.beginAbort("xc-start stopped waiting for the container to run");
-    // Give back what parsing and set-up used, once xc-start has its answer:
-    // we now idle for the container's life.
-    ::malloc_trim(0);
-    (void)releaseStartupPages();
+    // Give back what parsing and set-up used: we now idle for the container's life.
+    m.releaseStartupMemory();
     return m.loop();
 }
 

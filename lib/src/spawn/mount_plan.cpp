@@ -92,7 +92,7 @@ void planProc(const SpawnSpec& s, std::vector<PlannedMount>& out) {
     if (s.security.nesting) out.push_back(fs(MountStep::Nesting, "/dev/.xc-nesting/proc", "proc", {}, kNoSuidDevExec));
 }
 
-// /sys read-only and the cgroup view (see setupSys).
+// /sys read-only and the cgroup view (see mountSysfs and mountCgroupView).
 void planSys(const SpawnSpec& s, std::vector<PlannedMount>& out) {
     out.push_back(fs(MountStep::Sys, "/sys", "sysfs", {}, kNoSuidDevExec | MOUNT_ATTR_RDONLY));
     const CgroupLayout& layout = s.cgroupLayout;

@@ -4,6 +4,7 @@
 #include "spawn/spawn.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
@@ -355,17 +356,22 @@ Status setupNestingProc(int devfd, const PlannedMount& m) {
 // remount them, and all it then reaches is its payload, which the kernel
 // holds under the limits and device policy of the group above it, a group
 // no mount made inside can show. Returns the root of the sysfs mount.
-Result<UniqueFd> setupSys(const RootDir& root, const SpawnSpec& spec) {
+Result<UniqueFd> mountSysfs(const RootDir& root, const SpawnSpec& spec) {
     XC_ASSIGN(const PlannedMount* sysMount, spec.mountOf(MountStep::Sys));
     XC_ASSIGN(UniqueFd target, root.makeDirs("sys", 0555));
-    XC_ASSIGN(UniqueFd sys, mountPlanned(target.get(), *sysMount));
-    UniqueFd cgDir(::openat(sys.get(), "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    return mountPlanned(target.get(), *sysMount);
+}
+
+// The cgroup view in /sys/fs/cgroup: fresh mounts, rooted where the
+// cgroup namespace is (the payload).
+Status mountCgroupView(int sys, const SpawnSpec& spec) {
+    UniqueFd cgDir(::openat(sys, "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     auto view = spec.mountsOf(MountStep::SysCgroup);  // none: the host has no cgroup hierarchy
-    if (!cgDir || view.empty()) return sys;
+    if (!cgDir || view.empty()) return {};
     const PlannedMount& top = *view.front();
     if (top.fstype != "tmpfs") {  // cgroup2 itself
         XC_TRY(mountPlanned(cgDir.get(), top));
-        return sys;
+        return {};
     }
     // The tmpfs is made read-only once the hierarchies are mounted in it.
     XC_ASSIGN(UniqueFd tmpfs, mountPlanned(cgDir.get(), top, MOUNT_ATTR_RDONLY));
@@ -375,9 +381,8 @@ Result<UniqueFd> setupSys(const RootDir& root, const SpawnSpec& spec) {
         XC_ASSIGN(UniqueFd d, openAt(tmpfs.get(), dir, O_PATH | O_DIRECTORY, h->target));
         XC_TRY(mountPlanned(d.get(), *h));
     }
-    XC_TRY(setMountAttrs(tmpfs.get(), MountAttrs{top.attrs.set & MOUNT_ATTR_RDONLY, 0}, false)
-               .ctx("make /sys/fs/cgroup read-only"));
-    return sys;
+    return setMountAttrs(tmpfs.get(), MountAttrs{top.attrs.set & MOUNT_ATTR_RDONLY, 0}, false)
+        .ctx("make /sys/fs/cgroup read-only");
 }
 
 // Handles of the config's bind sources, in the plan's order (an empty one
@@ -503,11 +508,18 @@ Status bringUpLoopback() {
 }
 
 // Everything between "go" and exec. Returns only on failure.
+// All of the child's set-up before this runs while the parent finishes
+// placing it; in all of its groups now, its cgroup namespace is rooted at
+// the payload, below the limits level, which it can never show.
+Status enterCgroupNamespaceWhenPlaced(const Channel& ch) {
+    auto placed = ch.recv(0);
+    if (!placed || placed->eof || placed->data != "placed") return Error::msg("the supervisor stopped the start", ECANCELED);
+    if (::unshare(CLONE_NEWCGROUP) < 0) return Error::sys("enter a new cgroup namespace");
+    return {};
+}
+
 Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> idmapped) {
     ::umask(0);
-    // The parent moved us into the payload before "go": the namespace is
-    // rooted there, below the limits level, which it can never show.
-    if (::unshare(CLONE_NEWCGROUP) < 0) return Error::sys("enter a new cgroup namespace");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return Error::sys("make mounts private");
     // The host's paths first, with the host's uid; files made from the
     // rootfs on (/dev) need an owner the namespace maps.
@@ -524,8 +536,10 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
     if (!proc) return std::move(proc).error().wrap("set up /proc");
     for (const PlannedMount* m : spec.mountsOf(MountStep::Nesting))
         if (auto st = setupNestingProc(dev->dev.get(), *m); !st) return std::move(st).error().wrap("set up nesting");
-    auto sys = setupSys(*root, spec);
+    auto sys = mountSysfs(*root, spec);
     if (!sys) return std::move(sys).error().wrap("set up /sys");
+    if (auto st = enterCgroupNamespaceWhenPlaced(ch); !st) return std::move(st).error();
+    if (auto st = mountCgroupView(sys->get(), spec); !st) return std::move(st).error().wrap("set up /sys");
     // lxcfs's files over /proc's and /sys's, while the host's tree is in view.
     if (!spec.lxcfsDir.empty())
         if (auto st = bindLxcfs(spec.lxcfsDir, proc->get(), sys->get()); !st) return std::move(st).error().wrap("set up lxcfs");
@@ -588,7 +602,8 @@ Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> i
 // (the OOM killer under a small memory.max) or crashed before its init
 // ran. Reaps it and says how it ended, rather than "exited without a word".
 Error diedInSetup(Process& child, const Cgroup& cgroup, Error e) {
-    if (e.code() != EPIPE || !child.running()) return e;
+    // (A reset: the child died with our "placed" unread.)
+    if ((e.code() != EPIPE && e.code() != ECONNRESET) || !child.running()) return e;
     auto status = child.wait(std::chrono::milliseconds(2000));
     if (!status) return e;
     std::string why = "set up the container: its first process " +
@@ -660,6 +675,15 @@ Result<Process> cloneInit(const SpawnSpec& spec, unsigned long long flags, int i
     return cloneOnce(-1);
 }
 
+// Our step that failed while the child built its mounts: if the child
+// failed first (its error is waiting), that is the cause.
+Error childFailedFirst(Process& child, const Channel& ch, const Cgroup& cgroup, Error ours) {
+    struct pollfd p = {ch.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) return ours;
+    auto said = ch.expect("set up the container");
+    return said ? std::move(ours) : diedInSetup(child, cgroup, std::move(said).error());
+}
+
 }  // namespace
 
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::function<Status(pid_t)>& beforeRelease,
@@ -700,16 +724,27 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     if (spec.userNamespace()) {
         XC_ASSIGN(idmapped, prepareUserNamespace(spec, cgroup, child.pid()));
     }
-    XC_TRY((bornInUnified ? addProcessExceptUnified(cgroup, child.pid()) : cgroup.addProcess(child.pid()))
+    constexpr CgroupPart kFirst = CgroupPart::AllButV1Cpuset;
+    XC_TRY((bornInUnified ? addProcessExceptUnified(cgroup, child.pid(), kFirst) : cgroup.addProcess(child.pid(), kFirst))
                .ctx("move the init into its cgroup"));
-    if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
     std::vector<int> goFds;
     for (const auto& fd : idmapped) goFds.push_back(fd.get());
+    // The child mounts its root, /dev, /proc and /sys (what needs no cgroup
+    // namespace) on the other CPU while we finish; "placed", and it makes
+    // its cgroup namespace.
     XC_TRY(parentEnd.send("go", goFds));
+    Status placed = [&]() -> Status {
+        if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
+        return cgroup.addProcess(child.pid(), CgroupPart::V1Cpuset).ctx("move the init into its cgroup");
+    }();
+    if (!placed) return childFailedFirst(child, parentEnd, cgroup, std::move(placed).error());
+    // A child that failed meanwhile has sent its error: expect() reads it.
+    placed = parentEnd.send("placed");
     // The console's master and one per tty: all of them, or an error.
     const size_t wantFds = 1 + (spec.ttysOnDemand ? 0 : static_cast<size_t>(std::max(spec.ttyCount, 0)));
     auto setUp = parentEnd.expect("set up the container", wantFds);
     if (!setUp) return diedInSetup(child, cgroup, std::move(setUp).error());
+    XC_TRY(std::move(placed));
     Channel::Message ptys = std::move(*setUp);
     if (ptys.data != "ptys" || ptys.fds.size() != wantFds)
         return Error::msg("set up the container: unexpected message '" + ptys.data + "' with " +

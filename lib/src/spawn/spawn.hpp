@@ -140,14 +140,17 @@ struct SpawnedInit {
 
 // Clones the init into new pid, mount, uts, ipc, net and cgroup
 // namespaces (and a user namespace with spec.idmap, whose maps, idmapped
-// rootfs and delegated payload cgroup are ready before the child runs), places it in the payload of `cgroup` before it runs anything
-// (so its cgroup namespace is rooted there, below the limits), lets it set
-// up its root and execs the init. A failure in the child comes back as
-// the child's own error (stage and errno); the child is reaped.
-// `beforeRelease` runs in the parent once the child is in its cgroup and
-// namespaces exist (network setup goes there); `beforeExec` once the
-// child has built its root (and run the mount hooks), before it goes on to
-// pivot_root and the init (the start_host hooks go there).
+// rootfs and delegated payload cgroup are ready before the child runs),
+// places it in the payload of `cgroup` before it mounts anything (so what
+// its set-up uses counts there) but the v1 cpuset group, which accounts
+// nothing: it builds its root, /dev, /proc and /sys while `beforeRelease`
+// runs in the parent (the v1 cpuset group and the network go there; see
+// CgroupPart), then is placed there too and makes its cgroup namespace
+// (rooted at the payload, below the limits). A failure in the child comes
+// back as the child's own error (stage and errno); the child is reaped.
+// `beforeExec` runs once the child has built its root (and run the mount
+// hooks), before it goes on to pivot_root and the init (the start_host
+// hooks go there).
 Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup,
                               const std::function<Status(pid_t)>& beforeRelease = {},
                               const std::function<Status(pid_t)>& beforeExec = {});
