@@ -798,20 +798,20 @@ TEST_F(CgroupReal, Cgroup2DeviceProgramDeniesOtherDevices) {
 TEST_F(CgroupReal, V1CpusetGroupIsMadeAndEnteredLast) {
     const CgroupHierarchy* cpuset = layout_.forController("cpuset");
     if (!cpuset || cpuset->unified) GTEST_SKIP() << "no v1 cpuset hierarchy on this host";
-    auto cg = Cgroup::create(layout_, rel_, CgroupPart::AllButV1Cpuset);
+    auto cg = Cgroup::create(layout_, rel_, CgroupPart::First);
     ASSERT_TRUE(cg.ok()) << cg.error().message();
     for (const auto& h : layout_.hierarchies())
         EXPECT_EQ(isDir(cg->dirFor(h)), &h != cpuset) << cg->dirFor(h);
     const std::string cpus = readTrim(cpuset->mountPoint + "/cpuset.cpus");
     const std::string first = cpus.substr(0, cpus.find_first_of(",-"));
     const std::vector<CgroupWrite> writes = {{"pids", "pids.max", "10"}, {"cpuset", "cpuset.cpus", first}};
-    Status st = cg->applyWrites(writes, CgroupPart::AllButV1Cpuset);
+    Status st = cg->applyWrites(writes, CgroupPart::First);
     ASSERT_TRUE(st.ok()) << st.error().message();
     EXPECT_EQ(readTrim(dir("pids") + "/pids.max"), "10");
 
     pid_t child = spawnSleeper();
     ASSERT_GT(child, 0);
-    st = cg->addProcess(child, CgroupPart::AllButV1Cpuset);
+    st = cg->addProcess(child, CgroupPart::First);
     ASSERT_TRUE(st.ok()) << st.error().message();
     auto lineOf = [&](const std::string& controller) {
         std::istringstream lines(readTrim("/proc/" + std::to_string(child) + "/cgroup"));
@@ -822,14 +822,14 @@ TEST_F(CgroupReal, V1CpusetGroupIsMadeAndEnteredLast) {
     EXPECT_NE(lineOf("pids").find("/" + rel_ + "/payload"), std::string::npos) << lineOf("pids");
     EXPECT_EQ(lineOf("cpuset").find(rel_), std::string::npos) << lineOf("cpuset");
 
-    st = cg->createPart(CgroupPart::V1Cpuset);
+    st = cg->createPart(CgroupPart::Last);
     ASSERT_TRUE(st.ok()) << st.error().message();
     EXPECT_TRUE(isDir(cg->payloadDirFor(*cpuset)));
-    st = cg->applyWrites(writes, CgroupPart::V1Cpuset);
+    st = cg->applyWrites(writes, CgroupPart::Last);
     ASSERT_TRUE(st.ok()) << st.error().message();
     EXPECT_EQ(readTrim(dir("cpuset") + "/cpuset.cpus"), first);
     EXPECT_EQ(readTrim(dir("pids") + "/pids.max"), "10");
-    st = cg->addProcess(child, CgroupPart::V1Cpuset);
+    st = cg->addProcess(child, CgroupPart::Last);
     ASSERT_TRUE(st.ok()) << st.error().message();
     EXPECT_NE(lineOf("cpuset").find("/" + rel_ + "/payload"), std::string::npos) << lineOf("cpuset");
 }

@@ -106,7 +106,7 @@ std::vector<PlanSection> cgroupSections(const StartPlan& p) {
                                      {"hierarchy", h.unified ? "cgroup2" : joined(h.controllers, ",")},
                                      {"group", cg.dirFor(h)},
                                      {"processes", cg.payloadDirFor(h)},
-                                     {"made", inPart(h, CgroupPart::V1Cpuset) ? "last, while the init's first process mounts"
+                                     {"made", inPart(h, CgroupPart::Last) ? "last, while the init's first process mounts"
                                                                              : "before the clone"}}));
     PlanSection limits{"cgroup limits", {}};
     for (const auto& w : p.cgroupWrites) {
@@ -126,7 +126,7 @@ PlanSection deviceSection(const StartPlan& p) {
                                   {"made", p.spawn.userNamespace() ? "the host's node bound" : "mknod"}}));
     const CgroupHierarchy* v1 = p.layout.forController("devices");
     std::string by = v1 && !v1->unified ? "devices.allow (after devices.deny a)" : "";
-    if (p.layout.unified()) by += std::string(by.empty() ? "" : " and ") + "a cgroup2 device program";
+    if (p.layout.unified()) by += std::string(by.empty() ? "" : " and ") + "a cgroup2 device program (attached while the init's first process mounts)";
     for (const auto& rule : deviceRulesV1(defaultDeviceRules()))
         sec.items.push_back(item({{"allow", rule}, {"enforced", by}}));
     return sec;

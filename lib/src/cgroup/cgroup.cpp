@@ -238,8 +238,8 @@ bool inPart(const CgroupHierarchy& h, CgroupPart part) {
     const bool v1Cpuset = !h.unified && h.has("cpuset");
     switch (part) {
     case CgroupPart::All: return true;
-    case CgroupPart::AllButV1Cpuset: return !v1Cpuset;
-    case CgroupPart::V1Cpuset: return v1Cpuset;
+    case CgroupPart::First: return !v1Cpuset;
+    case CgroupPart::Last: return v1Cpuset;
     }
     return false;
 }
@@ -269,20 +269,18 @@ Status Cgroup::createPart(CgroupPart part) {
     Rollback rollback;  // each directory made, removed newest first unless the whole group is made
     for (const auto& h : layout_.hierarchies())
         if (inPart(h, part)) XC_TRY(makeGroupIn(h, parts, enable, rollback));
-    if (part != CgroupPart::V1Cpuset) {  // (devices and cgroup2 are never v1 cpuset)
-        XC_TRY(applyDevicePolicy());
-        XC_TRY(boundNesting());
-    }
+    XC_TRY(applyDevicePolicy(part));
+    if (part != CgroupPart::Last) XC_TRY(boundNesting());
     for (const auto& h : layout_.hierarchies())
         if (inPart(h, part)) XC_TRY(makePayloadIn(h, dirFor(h), enable, rollback));
     rollback.commit();
     return {};
 }
 
-Status Cgroup::applyDevicePolicy() {
+Status Cgroup::applyDevicePolicy(CgroupPart part) {
     const auto& rules = defaultDeviceRules();
     const CgroupHierarchy* h = layout_.forController("devices");
-    if (h && !h->unified) {
+    if (h && !h->unified && part != CgroupPart::Last) {
         const std::string dir = dirFor(*h);
         XC_TRY(cgWrite(dir + "/devices.deny", "a"));
         for (const auto& line : deviceRulesV1(rules)) XC_TRY(cgWrite(dir + "/devices.allow", line));
@@ -291,7 +289,7 @@ Status Cgroup::applyDevicePolicy() {
     // On a hybrid host both hold, each on its own hierarchy. A user's
     // group gets none: loading one needs CAP_SYS_ADMIN over the host, and
     // its user namespace has only the host's nodes, with their modes.
-    if (const CgroupHierarchy* u = layout_.unified(); u && !layout_.delegated()) {
+    if (const CgroupHierarchy* u = layout_.unified(); u && !layout_.delegated() && part != CgroupPart::First) {
         const std::string dir = dirFor(*u);
         XC_ASSIGN(UniqueFd fd, openGroupDir(dir));
         XC_TRY(attachDeviceProgram(fd.get(), deviceProgram(rules), "cgroup " + dir));

@@ -213,15 +213,15 @@ Status Monitor::launch() {
     XC_TRY(cleanupLeftCgroup(layout_, paths_, log_));  // a crashed supervisor's, or the previous boot's
     XC_TRY(hooks_.preStart(log_));
     XC_ASSIGN(spec_.seccompProgram, cachedSeccomp(spec_.seccomp, host_.runRoot + "/seccomp"));
-    // The v1 cpuset group last, while the init's first process mounts (CgroupPart).
-    XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath, CgroupPart::AllButV1Cpuset).ctx("create cgroup"));
-    XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites, CgroupPart::AllButV1Cpuset).ctx("apply cgroup limits"));
+    // Its last part (v1 cpuset, the cgroup2 device program) while the init's first process mounts (CgroupPart).
+    XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath, CgroupPart::First).ctx("create cgroup"));
+    XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites, CgroupPart::First).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);
     XC_ASSIGN(init_, spawnInit(
                          spec_, *cgroup_,
                          [this](pid_t pid) -> Status {
-                             XC_TRY(cgroup_->createPart(CgroupPart::V1Cpuset).ctx("create cgroup"));
-                             XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites, CgroupPart::V1Cpuset).ctx("apply cgroup limits"));
+                             XC_TRY(cgroup_->createPart(CgroupPart::Last).ctx("create cgroup"));
+                             XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites, CgroupPart::Last).ctx("apply cgroup limits"));
                              XC_ASSIGN(network_, ContainerNetwork::setup(plan_.interfaces, pid, log_).ctx("set up the network"));
                              return {};
                          },

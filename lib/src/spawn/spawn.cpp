@@ -724,8 +724,8 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     if (spec.userNamespace()) {
         XC_ASSIGN(idmapped, prepareUserNamespace(spec, cgroup, child.pid()));
     }
-    constexpr CgroupPart kFirst = CgroupPart::AllButV1Cpuset;
-    XC_TRY((bornInUnified ? addProcessExceptUnified(cgroup, child.pid(), kFirst) : cgroup.addProcess(child.pid(), kFirst))
+    XC_TRY((bornInUnified ? addProcessExceptUnified(cgroup, child.pid(), CgroupPart::First)
+                          : cgroup.addProcess(child.pid(), CgroupPart::First))
                .ctx("move the init into its cgroup"));
     std::vector<int> goFds;
     for (const auto& fd : idmapped) goFds.push_back(fd.get());
@@ -735,7 +735,7 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     XC_TRY(parentEnd.send("go", goFds));
     Status placed = [&]() -> Status {
         if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
-        return cgroup.addProcess(child.pid(), CgroupPart::V1Cpuset).ctx("move the init into its cgroup");
+        return cgroup.addProcess(child.pid(), CgroupPart::Last).ctx("move the init into its cgroup");
     }();
     if (!placed) return childFailedFirst(child, parentEnd, cgroup, std::move(placed).error());
     // A child that failed meanwhile has sent its error: expect() reads it.

@@ -144,9 +144,9 @@ struct SpawnedInit {
 // places it in the payload of `cgroup` before it mounts anything (so what
 // its set-up uses counts there) but the v1 cpuset group, which accounts
 // nothing: it builds its root, /dev, /proc and /sys while `beforeRelease`
-// runs in the parent (the v1 cpuset group and the network go there; see
-// CgroupPart), then is placed there too and makes its cgroup namespace
-// (rooted at the payload, below the limits). A failure in the child comes
+// runs in the parent (the cgroup's last part, CgroupPart::Last, and the
+// network go there), then is placed there too and makes its cgroup
+// namespace (rooted at the payload, below the limits). A failure in the child comes
 // back as the child's own error (stage and errno); the child is reaped.
 // `beforeExec` runs once the child has built its root (and run the mount
 // hooks), before it goes on to pivot_root and the init (the start_host
