@@ -48,6 +48,7 @@ int xc_attach_main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "always", "never"}));
     t.app().add_option("cmd", o.cmd, "Command and arguments (after --)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    tool::Tool::preferShortWaits();
     if (clearEnv && o.keepEnv) return t.fail("--clear-env and --keep-env exclude each other");
     o.pty = pty == "always" ? AttachOptions::Pty::Always
             : pty == "never" ? AttachOptions::Pty::Never

@@ -13,6 +13,7 @@ int xc_freeze_main(int argc, char** argv) {
     double timeoutSec = 10;
     t.app().add_option("-t,--timeout", timeoutSec, "Seconds to wait for the frozen state (default 10)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    tool::Tool::preferShortWaits();
     auto c = t.container();
     if (!c) return t.fail(c.error());
     auto ms = std::chrono::milliseconds(static_cast<long long>(timeoutSec * 1000));

@@ -94,6 +94,7 @@ int xc_start_main(int argc, char** argv) {
     t.app().add_flag("--json", json, "With --dry-run: the plan as one JSON object");
     t.app().add_option("cmd", o.cmd, "Command to run as init instead of init.cmd (after --)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    tool::Tool::preferShortWaits();
     if (daemon && foreground) return t.fail("-d and -F exclude each other");
     if (json && !dryRun) return t.fail("--json goes with --dry-run");
     if (dryRun && (daemon || foreground)) return t.fail("--dry-run starts nothing: it takes neither -d nor -F");

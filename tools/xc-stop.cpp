@@ -20,6 +20,7 @@ int xc_stop_main(int argc, char** argv) {
     t.app().add_flag("-r,--reboot", o.reboot, "Reboot: the init restarts in the same supervisor");
     t.app().add_option("-t,--timeout", timeoutSec, "Seconds to wait for a clean shutdown (default 60)");
     if (int rc = t.parse(argc, argv); rc >= 0) return rc;
+    tool::Tool::preferShortWaits();
     if (o.kill && o.reboot) return t.fail("-k and -r exclude each other");
     if (timeoutSec < 0) return t.fail("-t must be 0 or more seconds");
     o.timeout = std::chrono::seconds(timeoutSec);

@@ -360,6 +360,48 @@ TEST_F(Attach, WithoutATerminalTheToolItselfWaitsForTheCommand) {
     XC_EXPECT_OK(kill("a9"));
 }
 
+namespace {
+
+// se.slice of /proc/<pid>/sched in ns; -1 if the kernel shows none.
+long sliceOf(pid_t pid) {
+    std::istringstream in(readText("/proc/" + std::to_string(pid) + "/sched"));
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("se.slice", 0) == 0) return std::atol(line.substr(line.find(':') + 1).c_str());
+    return -1;
+}
+
+}  // namespace
+
+// The tools that wait for the supervisor ask for the kernel's shortest
+// slice, so that the wake-up on its answer preempts the container's busy
+// new init; nothing they start keeps it (the supervisor, the init, the
+// attached command get the default back).
+TEST_F(Attach, WaitingToolsTakeAShortSliceThatNothingTheyStartKeeps) {
+    XC_ASSERT_OK(create("a10"));
+    XC_ASSERT_OK(start("a10"));
+    const long defaultSlice = sliceOf(::getpid());
+    if (defaultSlice <= 0) GTEST_SKIP() << "this kernel shows no se.slice";
+    Running r = spawn({toolPath("xc-attach"), "-P", base_, "-n", "a10", "--", "sleep", "30"});
+    ASSERT_GT(r.pid, 0);
+    pid_t command = -1;
+    waitUntil([&] {
+        std::string kids;
+        std::ifstream(("/proc/" + std::to_string(r.pid) + "/task/" + std::to_string(r.pid) + "/children").c_str()) >> kids;
+        command = static_cast<pid_t>(std::atol(kids.c_str()));
+        return command > 0 && commOf(command) == "sleep";
+    }, 10);
+    ASSERT_GT(command, 0);
+    EXPECT_EQ(sliceOf(r.pid), 100000) << "the waiting tool's slice (default " << defaultSlice << ")";
+    EXPECT_EQ(sliceOf(command), defaultSlice) << "the attached command kept the tool's slice";
+    auto mons = monitors("a10");
+    ASSERT_EQ(mons.size(), 1u);
+    EXPECT_EQ(sliceOf(mons[0]), defaultSlice) << "the supervisor kept xc-start's slice";
+    EXPECT_EQ(sliceOf(initPid("a10")), defaultSlice) << "the init kept xc-start's slice";
+    ::kill(r.pid, SIGKILL);
+    wait(r);
+    XC_EXPECT_OK(kill("a10"));
+}
+
 TEST_F(Attach, StoppedContainerFailsClearly) {
     XC_ASSERT_OK(create("a7"));
     RunResult r = attach("a7", {"true"});
