@@ -792,22 +792,23 @@ TEST_F(CgroupReal, Cgroup2DeviceProgramDeniesOtherDevices) {
     ::rmdir(dir.c_str());
 }
 
-// A start makes and enters the v1 cpuset group last (CgroupPart): the rest
-// first, writes to cpuset skipped until its group is made, then the cpuset
-// group, its limits and the process in it.
-TEST_F(CgroupReal, V1CpusetGroupIsMadeAndEnteredLast) {
+// A start makes and enters its cgroup in two parts (CgroupPart): first the
+// groups that account memory (cgroup2, v1 memory), writes to the others
+// skipped; then the rest (v1 cpuset and pids among them), their limits and
+// the process in them.
+TEST_F(CgroupReal, TheGroupsThatAccountMemoryAreMadeAndEnteredFirst) {
     const CgroupHierarchy* cpuset = layout_.forController("cpuset");
-    if (!cpuset || cpuset->unified) GTEST_SKIP() << "no v1 cpuset hierarchy on this host";
+    const CgroupHierarchy* pids = layout_.forController("pids");
+    if (!cpuset || cpuset->unified || !pids || pids->unified) GTEST_SKIP() << "no v1 cpuset and pids hierarchies here";
     auto cg = Cgroup::create(layout_, rel_, CgroupPart::First);
     ASSERT_TRUE(cg.ok()) << cg.error().message();
     for (const auto& h : layout_.hierarchies())
-        EXPECT_EQ(isDir(cg->dirFor(h)), &h != cpuset) << cg->dirFor(h);
+        EXPECT_EQ(isDir(cg->dirFor(h)), h.unified || h.has("memory")) << cg->dirFor(h);
     const std::string cpus = readTrim(cpuset->mountPoint + "/cpuset.cpus");
     const std::string first = cpus.substr(0, cpus.find_first_of(",-"));
     const std::vector<CgroupWrite> writes = {{"pids", "pids.max", "10"}, {"cpuset", "cpuset.cpus", first}};
     Status st = cg->applyWrites(writes, CgroupPart::First);
     ASSERT_TRUE(st.ok()) << st.error().message();
-    EXPECT_EQ(readTrim(dir("pids") + "/pids.max"), "10");
 
     pid_t child = spawnSleeper();
     ASSERT_GT(child, 0);
@@ -816,20 +817,24 @@ TEST_F(CgroupReal, V1CpusetGroupIsMadeAndEnteredLast) {
     auto lineOf = [&](const std::string& controller) {
         std::istringstream lines(readTrim("/proc/" + std::to_string(child) + "/cgroup"));
         for (std::string line; std::getline(lines, line);)
-            if (line.find(":" + controller + ":") != std::string::npos) return line;
+            if (line.find(":" + controller + ":") != std::string::npos ||
+                (controller.empty() && line.rfind("0::", 0) == 0))
+                return line;
         return std::string();
     };
-    EXPECT_NE(lineOf("pids").find("/" + rel_ + "/payload"), std::string::npos) << lineOf("pids");
+    for (const char* c : {"memory", ""})
+        if (layout_.forController(c)) EXPECT_NE(lineOf(c).find("/" + rel_ + "/payload"), std::string::npos) << lineOf(c);
     EXPECT_EQ(lineOf("cpuset").find(rel_), std::string::npos) << lineOf("cpuset");
+    EXPECT_EQ(lineOf("pids").find(rel_), std::string::npos) << lineOf("pids");
 
     st = cg->createPart(CgroupPart::Last);
     ASSERT_TRUE(st.ok()) << st.error().message();
-    EXPECT_TRUE(isDir(cg->payloadDirFor(*cpuset)));
+    for (const auto& h : layout_.hierarchies()) EXPECT_TRUE(isDir(cg->payloadDirFor(h))) << cg->payloadDirFor(h);
     st = cg->applyWrites(writes, CgroupPart::Last);
     ASSERT_TRUE(st.ok()) << st.error().message();
     EXPECT_EQ(readTrim(dir("cpuset") + "/cpuset.cpus"), first);
     EXPECT_EQ(readTrim(dir("pids") + "/pids.max"), "10");
     st = cg->addProcess(child, CgroupPart::Last);
     ASSERT_TRUE(st.ok()) << st.error().message();
-    EXPECT_NE(lineOf("cpuset").find("/" + rel_ + "/payload"), std::string::npos) << lineOf("cpuset");
+    for (const char* c : {"cpuset", "pids"}) EXPECT_NE(lineOf(c).find("/" + rel_ + "/payload"), std::string::npos) << lineOf(c);
 }

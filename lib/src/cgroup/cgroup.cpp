@@ -235,11 +235,11 @@ Status makePayloadIn(const CgroupHierarchy& h, const std::string& dir, const std
 }  // namespace
 
 bool inPart(const CgroupHierarchy& h, CgroupPart part) {
-    const bool v1Cpuset = !h.unified && h.has("cpuset");
+    const bool first = h.unified || h.has("memory");
     switch (part) {
     case CgroupPart::All: return true;
-    case CgroupPart::First: return !v1Cpuset;
-    case CgroupPart::Last: return v1Cpuset;
+    case CgroupPart::First: return first;
+    case CgroupPart::Last: return !first;
     }
     return false;
 }
@@ -280,7 +280,7 @@ Status Cgroup::createPart(CgroupPart part) {
 Status Cgroup::applyDevicePolicy(CgroupPart part) {
     const auto& rules = defaultDeviceRules();
     const CgroupHierarchy* h = layout_.forController("devices");
-    if (h && !h->unified && part != CgroupPart::Last) {
+    if (h && !h->unified && inPart(*h, part)) {
         const std::string dir = dirFor(*h);
         XC_TRY(cgWrite(dir + "/devices.deny", "a"));
         for (const auto& line : deviceRulesV1(rules)) XC_TRY(cgWrite(dir + "/devices.allow", line));

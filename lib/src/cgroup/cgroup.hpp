@@ -123,13 +123,14 @@ struct CgroupUsage {
 bool sumBlkioV1(const std::string& text, uint64_t& read, uint64_t& write);
 bool sumIoStatV2(const std::string& text, uint64_t& read, uint64_t& write);
 
-// Which of a group's parts a step covers. A start makes the last part
-// while the init's first process builds its mounts: the v1 cpuset group
-// (a host's first cpuset group turns the kernel's cpuset static keys on:
-// text patching with IPIs to every CPU, ~3 ms on a VM) and the cgroup2
-// device program (its verifier, ~0.5 ms). Neither accounts anything that
-// set-up uses; the v1 device list, which must precede the payload, is in
-// the first part.
+// Which of a group's parts a step covers. A start makes the first part,
+// the groups that account the memory of the init's set-up (cgroup2, where
+// the init is born, and v1 memory), before the clone, and the last part
+// (every other v1 group, the device list and the cgroup2 device program)
+// while the init's first process builds its mounts on the other CPU: the
+// v1 cpuset group alone costs ~3 ms where it is a host's first (the
+// kernel's cpuset static keys, text patching with IPIs), the device
+// program ~0.5 ms (its verifier).
 enum class CgroupPart { All, First, Last };
 bool inPart(const CgroupHierarchy& h, CgroupPart part);
 

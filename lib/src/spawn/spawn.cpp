@@ -619,14 +619,11 @@ Error diedInSetup(Process& child, const Cgroup& cgroup, Error e) {
 
 namespace {
 
-// The parent's part of a user namespace, before the child runs: its maps,
-// its payload cgroup given to its root, and the idmapped rootfs it mounts
-// (or, for an overlay, its idmapped layers).
-Result<std::vector<UniqueFd>> prepareUserNamespace(const SpawnSpec& spec, const Cgroup& cgroup, pid_t pid) {
+// The parent's part of a user namespace, before the child mounts: its
+// maps and the idmapped rootfs it mounts (or, for an overlay, its idmapped
+// layers). (Its payload cgroup is given to its root once all of it is made.)
+Result<std::vector<UniqueFd>> prepareUserNamespace(const SpawnSpec& spec, pid_t pid) {
     XC_TRY(writeIdMaps(pid, spec.idmap).ctx("set up the user namespace"));
-    auto uid = static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0));
-    auto gid = static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0));
-    XC_TRY(cgroup.delegatePayload(uid, gid));
     std::vector<UniqueFd> out;
     // A user's container (spec.byUser) is planned without an idmapped root:
     // a user may not idmap a mount of a filesystem the host mounted (that
@@ -722,7 +719,7 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     childEnd.close();
     std::vector<UniqueFd> idmapped;
     if (spec.userNamespace()) {
-        XC_ASSIGN(idmapped, prepareUserNamespace(spec, cgroup, child.pid()));
+        XC_ASSIGN(idmapped, prepareUserNamespace(spec, child.pid()));
     }
     XC_TRY((bornInUnified ? addProcessExceptUnified(cgroup, child.pid(), CgroupPart::First)
                           : cgroup.addProcess(child.pid(), CgroupPart::First))
@@ -735,6 +732,9 @@ Result<SpawnedInit> spawnInit(const SpawnSpec& spec, Cgroup& cgroup, const std::
     XC_TRY(parentEnd.send("go", goFds));
     Status placed = [&]() -> Status {
         if (beforeRelease) XC_TRY(beforeRelease(child.pid()));
+        if (spec.userNamespace())
+            XC_TRY(cgroup.delegatePayload(static_cast<uid_t>(hostIdOf(spec.idmap, 'u', 0)),
+                                          static_cast<gid_t>(hostIdOf(spec.idmap, 'g', 0))));
         return cgroup.addProcess(child.pid(), CgroupPart::Last).ctx("move the init into its cgroup");
     }();
     if (!placed) return childFailedFirst(child, parentEnd, cgroup, std::move(placed).error());

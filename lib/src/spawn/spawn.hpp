@@ -139,14 +139,15 @@ struct SpawnedInit {
 };
 
 // Clones the init into new pid, mount, uts, ipc, net and cgroup
-// namespaces (and a user namespace with spec.idmap, whose maps, idmapped
-// rootfs and delegated payload cgroup are ready before the child runs),
-// places it in the payload of `cgroup` before it mounts anything (so what
-// its set-up uses counts there) but the v1 cpuset group, which accounts
-// nothing: it builds its root, /dev, /proc and /sys while `beforeRelease`
-// runs in the parent (the cgroup's last part, CgroupPart::Last, and the
-// network go there), then is placed there too and makes its cgroup
-// namespace (rooted at the payload, below the limits). A failure in the child comes
+// namespaces (and a user namespace with spec.idmap, whose maps and
+// idmapped rootfs are ready before the child mounts, its payload cgroup
+// delegated before it makes its cgroup namespace),
+// places it in the payload of the groups that account its set-up's memory
+// (CgroupPart::First) before it mounts anything: it builds its root, /dev,
+// /proc and /sys while `beforeRelease` runs in the parent (the cgroup's
+// last part and the network go there), then is placed in the others too
+// and makes its cgroup namespace (rooted at the payload, below the
+// limits). A failure in the child comes
 // back as the child's own error (stage and errno); the child is reaped.
 // `beforeExec` runs once the child has built its root (and run the mount
 // hooks), before it goes on to pivot_root and the init (the start_host
