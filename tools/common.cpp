@@ -29,7 +29,9 @@ Tool::Tool(std::string name, std::string about, std::string footer, bool needsNa
 }
 
 void Tool::preferShortWaits() {
-    struct {  // struct sched_attr (linux/sched/types.h), version 1
+    // struct sched_attr (linux/sched/types.h), version 1, spelled out: newer
+    // C libraries declare it in <sched.h> too, and the two would clash.
+    struct {
         uint32_t size, policy;
         uint64_t flags;
         int32_t nice;

@@ -126,7 +126,8 @@ PlanSection deviceSection(const StartPlan& p) {
                                   {"made", p.spawn.userNamespace() ? "the host's node bound" : "mknod"}}));
     const CgroupHierarchy* v1 = p.layout.forController("devices");
     std::string by = v1 && !v1->unified ? "devices.allow (after devices.deny a)" : "";
-    if (p.layout.unified()) by += std::string(by.empty() ? "" : " and ") + "a cgroup2 device program (attached while the init's first process mounts)";
+    if (p.layout.unified())
+        by += std::string(by.empty() ? "" : " and ") + "a cgroup2 device program (attached while the init's first process mounts)";
     for (const auto& rule : deviceRulesV1(defaultDeviceRules()))
         sec.items.push_back(item({{"allow", rule}, {"enforced", by}}));
     return sec;

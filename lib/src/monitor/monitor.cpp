@@ -213,7 +213,7 @@ Status Monitor::launch() {
     XC_TRY(cleanupLeftCgroup(layout_, paths_, log_));  // a crashed supervisor's, or the previous boot's
     XC_TRY(hooks_.preStart(log_));
     XC_ASSIGN(spec_.seccompProgram, cachedSeccomp(spec_.seccomp, host_.runRoot + "/seccomp"));
-    // Its last part (all but cgroup2 and v1 memory) while the init's first process mounts (CgroupPart).
+    // The cgroup's first part now, its last part while the init's first process mounts (CgroupPart).
     XC_ASSIGN(cgroup_, OwnedCgroup::create(layout_, plan_.cgroupPath, CgroupPart::First).ctx("create cgroup"));
     XC_TRY(cgroup_->applyWrites(plan_.cgroupWrites, CgroupPart::First).ctx("apply cgroup limits"));
     if (starterGone()) return Error::msg("start cancelled: xc-start stopped waiting", ECANCELED);

@@ -507,7 +507,6 @@ Status bringUpLoopback() {
     return {};
 }
 
-// Everything between "go" and exec. Returns only on failure.
 // All of the child's set-up before this runs while the parent finishes
 // placing it; in all of its groups now, its cgroup namespace is rooted at
 // the payload, below the limits level, which it can never show.
@@ -518,6 +517,7 @@ Status enterCgroupNamespaceWhenPlaced(const Channel& ch) {
     return {};
 }
 
+// Everything between "go" and exec. Returns only on failure.
 Error runChild(const SpawnSpec& spec, const Channel& ch, std::vector<UniqueFd> idmapped) {
     ::umask(0);
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0) return Error::sys("make mounts private");
