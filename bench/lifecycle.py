@@ -544,18 +544,17 @@ class Bench:
         drops = {}
         for r in range(self.args.memory_rounds):
             order = self.backends if r % 2 == 0 else list(reversed(self.backends))
-            self.memory_round(order, r)
-            for b in order:
-                m = self.extra.get(b.label, {}).get("memory")
-                if m and len(drops.setdefault(b.label, [])) == r:
-                    drops[b.label].append(m["mem_available_per_container_kib"])
+            for label, drop in self.memory_round(order, r).items():
+                drops.setdefault(label, []).append(drop)
         for label, values in drops.items():
             m = self.extra[label]["memory"]
             m["mem_available_rounds_kib"] = values
             m["mem_available_per_container_kib"] = statistics.median(values)
 
     def memory_round(self, backends, r):
+        """One round; the MemAvailable drop per container of each kind that completed it."""
         n = self.args.containers
+        drops = {}
         for b in backends:
             if b.label == "LXC" and self.lxc_disabled_reason:
                 continue
@@ -581,10 +580,12 @@ class Bench:
                     "mem_available_per_container_kib": avail_drop / n,
                     "monitors": rows,
                 }
+                drops[b.label] = avail_drop / n
             except ToolError as e:
                 self.errors[b.label].append(f"memory: {e}")
                 self.log(f"{b.label}: error: {e}")
                 b.cleanup(self.log)
+        return drops
 
     # -- can N containers run at once?
     def density(self):
